@@ -1,0 +1,174 @@
+"""The events that cross service boundaries (CONTRACT.md, Events).
+
+Events are immutable facts in the past tense. Every event carries the envelope
+(`event_id` … `agency_name`); consumers drop duplicates by `event_id`. Fields
+beyond the contract (`sequence`, `waiting`, `queue_head`) are additive
+extensions documented in the README; unknown fields are ignored on read so
+producers may add more without breaking consumers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_serializer
+
+from shared import topics
+
+SCHEMA_VERSION: Literal[1] = 1
+
+Priority = Literal["regular", "priority"]
+Channel = Literal["kiosk", "online", "mobile"]
+Outcome = Literal["served", "no_show", "transferred", "cancelled"]
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    phone: str = Field(description="E.164 phone number, +62…, normalised by ticketing")
+
+
+class QueuePosition(BaseModel):
+    """One waiting ticket near the head of a service queue, after the change."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    ticket_id: UUID = Field(description="The waiting ticket")
+    ticket_number: str = Field(description="Its number, e.g. A-014")
+    waiting_ahead: int = Field(ge=0, description="Tickets that will be called before it")
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: UUID = Field(description="Unique id; consumers drop duplicates by it")
+    schema_version: Literal[1] = Field(default=SCHEMA_VERSION, description="Event schema version")
+    occurred_at: datetime = Field(description="When the state change committed (UTC)")
+    site_id: str = Field(min_length=1, description="The MPP site id; also the Kafka key")
+    site_name: str = Field(description="The MPP's name")
+    ticket_id: UUID = Field(description="The ticket this event is about")
+    ticket_number: str = Field(
+        pattern=r"^[A-Z0-9]+-\d{3,}$",
+        description="Service prefix, dash, daily sequence of at least 3 digits",
+    )
+    service_id: str = Field(description="Service the ticket is in (before a transfer)")
+    service_name: str = Field(description="Human name of the service")
+    agency_id: str = Field(description="Agency that owns the service")
+    agency_name: str = Field(description="Human name of the agency")
+    # -- extensions beyond CONTRACT.md (optional so contract-only producers still parse) --
+    sequence: int | None = Field(
+        default=None,
+        description="Per-site commit order of state changes (gapless from ticketing's outbox)",
+    )
+    waiting: dict[str, int] = Field(
+        default_factory=dict,
+        description="Tickets waiting, per service touched by this change, after it committed",
+    )
+
+    @field_serializer("occurred_at")
+    def _utc_rfc3339(self, value: datetime) -> str:
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    @property
+    def topic(self) -> str:
+        return str(getattr(self, "event_type"))  # noqa: B009 — every subclass defines it
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+
+class TicketIssued(_Event):
+    """A citizen took a ticket at a kiosk, online or from a phone."""
+
+    event_type: Literal["ticket-issued"] = topics.TICKET_ISSUED
+    priority: Priority = Field(description="regular, or priority (lansia, disabilitas, ibu hamil)")
+    channel: Channel = Field(description="Where the ticket was taken")
+    waiting_ahead: int = Field(ge=0, description="Tickets to be called before this one")
+    estimated_wait_s: int | None = Field(description="Estimated seconds until called")
+    contact: Contact | None = Field(description="Where to send SMS, or null")
+
+
+class TicketCalled(_Event):
+    """A counter called a ticket (call_count 1), or recalled it (2+)."""
+
+    event_type: Literal["ticket-called"] = topics.TICKET_CALLED
+    counter_id: str = Field(description="The counter (loket) the citizen must go to")
+    counter_name: str = Field(description="Its name as shown and spoken, e.g. Loket 3")
+    call_count: int = Field(ge=1, description="1 for the first call, 2+ for a recall")
+    queue_head: list[QueuePosition] = Field(
+        default_factory=list,
+        description="Extension: the next waiting tickets of this service, after the call",
+    )
+
+
+class ServiceCompleted(_Event):
+    """A ticket left the queue: served, no-show, transferred away, or cancelled."""
+
+    event_type: Literal["service-completed"] = topics.SERVICE_COMPLETED
+    counter_id: str | None = Field(description="Counter that closed it, null if cancelled")
+    outcome: Outcome = Field(description="How the visit ended")
+    wait_s: int | None = Field(description="Seconds from issue to first call (or to cancel)")
+    service_s: int | None = Field(description="Seconds from call to completion, if served")
+    transferred_to_service_id: str | None = Field(description="Target service of a transfer")
+    queue_head: list[QueuePosition] = Field(
+        default_factory=list,
+        description="Extension: the next waiting tickets of the service(s) touched",
+    )
+
+
+Event = Annotated[TicketIssued | TicketCalled | ServiceCompleted, Field(discriminator="event_type")]
+_EVENT_ADAPTER: TypeAdapter[TicketIssued | TicketCalled | ServiceCompleted] = TypeAdapter(Event)
+
+EVENT_TYPES: dict[str, type[_Event]] = {
+    topics.TICKET_ISSUED: TicketIssued,
+    topics.TICKET_CALLED: TicketCalled,
+    topics.SERVICE_COMPLETED: ServiceCompleted,
+}
+
+AnyEvent = TicketIssued | TicketCalled | ServiceCompleted
+
+
+class UnprocessableMessage(ValueError):
+    """A message that no retry can fix; it belongs in the dead-letter topic."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+MAX_EVENT_BYTES = 64 * 1024
+
+
+def parse_event(raw: bytes, topic: str | None = None) -> AnyEvent:
+    """Parse one Kafka message value, or raise UnprocessableMessage saying why.
+
+    When `topic` is given the event_type must match it (CONTRACT.md: "same as the topic").
+    """
+    if len(raw) > MAX_EVENT_BYTES:
+        raise UnprocessableMessage(f"message too large: {len(raw)} bytes > {MAX_EVENT_BYTES}")
+    try:
+        data: Any = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise UnprocessableMessage(f"invalid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise UnprocessableMessage("value is not a JSON object")
+    event_type = data.get("event_type")
+    if event_type not in EVENT_TYPES:
+        raise UnprocessableMessage(f"unknown event_type: {event_type!r}")
+    if topic is not None and event_type != topic:
+        raise UnprocessableMessage(f"event_type {event_type!r} on topic {topic!r}")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise UnprocessableMessage(
+            f"unsupported schema_version: {data.get('schema_version')!r} (expected {SCHEMA_VERSION})"
+        )
+    try:
+        return _EVENT_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:]) or "value"
+        raise UnprocessableMessage(
+            f"invalid {event_type}: {where}: {first['msg']} ({exc.error_count()} error(s))"
+        ) from None

@@ -1,0 +1,20 @@
+"""Kafka topic names: exactly those of CONTRACT.md, plus their dead-letter twins."""
+
+from typing import Final
+
+TICKET_ISSUED: Final = "ticket-issued"
+TICKET_CALLED: Final = "ticket-called"
+SERVICE_COMPLETED: Final = "service-completed"
+
+EVENT_TOPICS: Final = (TICKET_ISSUED, TICKET_CALLED, SERVICE_COMPLETED)
+
+DLQ_SUFFIX: Final = ".dlq"
+DLQ_REASON_HEADER: Final = "x-dlq-reason"
+
+
+def dlq_topic(topic: str) -> str:
+    """The dead-letter topic where unprocessable messages of `topic` go."""
+    return f"{topic}{DLQ_SUFFIX}"
+
+
+ALL_TOPICS: Final = EVENT_TOPICS + tuple(dlq_topic(t) for t in EVENT_TOPICS)
