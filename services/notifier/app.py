@@ -1,0 +1,81 @@
+"""The notifier process: FastAPI app whose lifespan runs the database pool, the Kafka
+consumer (FastStream, same event loop) and the SMS sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.notifier.api import health, messages
+from services.notifier.consumer import ConsumerState, subscribe
+from services.notifier.providers import new_provider
+from services.notifier.repository import SCHEMA
+from services.notifier.sender import Sender
+from services.notifier.settings import NotifierSettings
+from shared.database import apply_migrations, create_pool, wait_for_database
+from shared.kafka import ensure_topics, new_broker, start_broker
+
+log = logging.getLogger("notifier")
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+async def _connect_kafka(app: FastAPI, settings: NotifierSettings, stop: asyncio.Event) -> None:
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            await ensure_topics(settings.kafka_bootstrap_servers, settings.kafka_topic_partitions)
+            break
+        except Exception as exc:
+            log.warning("cannot ensure topics (%s); retrying in %.1fs", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 10.0)
+    await start_broker(app.state.broker, "notifier", stop)
+
+
+def create_app(settings: NotifierSettings | None = None) -> FastAPI:
+    settings = settings or NotifierSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        await wait_for_database(settings.database_url, "notifier")
+        pool = await create_pool(settings.database_url, max_size=max(4, settings.sms_concurrency))
+        async with pool.acquire() as conn:
+            await apply_migrations(conn, SCHEMA, MIGRATIONS)  # type: ignore[arg-type]
+        app.state.pool = pool
+        app.state.consumer.pool = pool
+        provider = new_provider(
+            settings.sms_provider, settings.sms_webhook_url, settings.sms_timeout_s
+        )
+        sender = Sender(pool, provider, settings)
+        app.state.sender = sender
+        sender_task = asyncio.create_task(sender.run(stop), name="notifier-sender")
+        kafka_task = asyncio.create_task(_connect_kafka(app, settings, stop), name="notifier-kafka")
+        log.info("notifier up: SMS provider %s", settings.sms_provider)
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(kafka_task, return_exceptions=True)
+            await app.state.broker.stop()  # waits for the handler in progress (graceful)
+            await asyncio.gather(sender_task, return_exceptions=True)
+            await provider.close()
+            await pool.close()
+
+    app = FastAPI(title="Antrian MPP notifier", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.pool = None
+    app.state.consumer = ConsumerState()
+    app.state.broker = new_broker(settings, "notifier")
+    subscribe(app.state.broker, settings, app.state.consumer)
+    app.include_router(health.router)
+    app.include_router(messages.router)
+    return app

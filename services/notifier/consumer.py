@@ -1,0 +1,78 @@
+"""The Kafka side: one subscriber on the three topics, consumer group "notifier".
+
+Offsets are committed only after the event's transaction commits
+(AckPolicy.NACK_ON_ERROR): a transient failure (database down) is redelivered,
+never skipped. Unprocessable messages go to `<topic>.dlq` and the consumer goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+import asyncpg
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from services.notifier.notifications import handle_event
+from services.notifier.settings import NotifierSettings
+from shared import topics
+from shared.events import UnprocessableMessage, parse_event
+from shared.kafka import send_to_dead_letters
+
+log = logging.getLogger("notifier.consumer")
+
+
+@dataclass
+class ConsumerState:
+    """What the handler needs that only exists once the app has started."""
+
+    pool: asyncpg.Pool | None = None
+    consecutive_failures: int = 0
+    handled: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    last_error: str | None = field(default=None)
+
+
+def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerState) -> None:
+    @broker.subscriber(
+        *topics.EVENT_TOPICS,
+        group_id=settings.notifier_group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def on_event(msg: KafkaMessage) -> None:
+        topic = str(getattr(msg.raw_message, "topic", ""))
+        try:
+            event = parse_event(msg.body, topic)
+        except UnprocessableMessage as exc:
+            await send_to_dead_letters(broker, msg, exc.reason)
+            state.dead_lettered += 1
+            return
+        try:
+            if state.pool is None:
+                raise RuntimeError("database pool not ready")
+            async with state.pool.acquire() as conn:
+                queued = await handle_event(conn, event, settings.public_base_url)
+        except Exception as exc:
+            # Redelivered after the nack; wait first so a database outage does not spin.
+            state.consecutive_failures += 1
+            state.last_error = f"{type(exc).__name__}: {exc}"
+            delay = min(0.2 * 2 ** (state.consecutive_failures - 1), 10.0)
+            log.warning(
+                "cannot handle %s %s (%s); redelivering in %.1fs",
+                topic,
+                event.event_id,
+                state.last_error,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            raise
+        state.consecutive_failures = 0
+        if queued is None:
+            state.duplicates += 1
+            log.debug("duplicate %s %s dropped", topic, event.event_id)
+        else:
+            state.handled += 1

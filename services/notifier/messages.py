@@ -1,0 +1,132 @@
+"""The SMS texts, in Bahasa Indonesia. Pure functions: no I/O, unit tested.
+
+One SMS segment is 160 GSM-7 characters, so texts stay ASCII and, when a long
+service or site name would push them over, the name is shortened rather than the
+number, counter or link the citizen needs.
+"""
+
+from __future__ import annotations
+
+import math
+from uuid import UUID
+
+SMS_SEGMENT = 160
+
+_SITE_ABBREVIATIONS = (
+    ("Mal Pelayanan Publik", "MPP"),
+    ("Kabupaten", "Kab."),
+    ("Provinsi", "Prov."),
+)
+
+
+def short_site_name(site_name: str) -> str:
+    """'Mal Pelayanan Publik Kabupaten Balangan' → 'MPP Kab. Balangan'."""
+    name = site_name.strip()
+    for long, short in _SITE_ABBREVIATIONS:
+        name = name.replace(long, short)
+    return name
+
+
+def tracking_url(base_url: str, ticket_id: UUID | str) -> str:
+    return f"{base_url.rstrip('/')}/t/{ticket_id}"
+
+
+def survey_url(base_url: str, ticket_id: UUID | str) -> str:
+    return f"{base_url.rstrip('/')}/survey/{ticket_id}"
+
+
+def _shorten(name: str, overflow: int, floor: int = 16) -> str:
+    """Drop `overflow` characters from the end of `name` (keeping at least `floor`)."""
+    if overflow <= 0:
+        return name
+    keep = max(floor, len(name) - overflow - 2)
+    return name if keep >= len(name) else name[:keep].rstrip() + ".."
+
+
+def _fit(template: str, shrinkable: tuple[str, ...], **values: str) -> str:
+    """Fill `template`; if it overflows one segment, shorten the `shrinkable` names in order.
+
+    Numbers, counters and links are never shortened: the citizen needs them whole.
+    """
+    full = template.format(**values)
+    text = full
+    for field in shrinkable:
+        overflow = len(text) - SMS_SEGMENT
+        if overflow <= 0:
+            break
+        values[field] = _shorten(values[field], overflow)
+        text = template.format(**values)
+    # Shortening that still leaves two segments only mangles names: send the full text.
+    return text if len(text) <= SMS_SEGMENT else full
+
+
+def wait_phrase(minutes_s: int | None) -> str:
+    """Seconds → ', perkiraan 15 menit' (rounded up), or '' when unknown."""
+    if minutes_s is None:
+        return ""
+    minutes = max(1, math.ceil(minutes_s / 60))
+    if minutes >= 120:
+        return f", perkiraan {minutes // 60} jam {minutes % 60} menit"
+    return f", perkiraan {minutes} menit"
+
+
+def issued_text(
+    *,
+    site_name: str,
+    ticket_number: str,
+    service_name: str,
+    waiting_ahead: int,
+    estimated_wait_s: int | None,
+    link: str,
+) -> str:
+    if waiting_ahead == 0:
+        ahead = "Tidak ada antrian di depan Anda"
+    else:
+        ahead = f"{waiting_ahead} orang di depan Anda{wait_phrase(estimated_wait_s)}"
+    return _fit(
+        "{site}: Antrian {number} ({service}). {ahead}. Cek: {link}",
+        ("service", "site"),
+        service=service_name,
+        site=short_site_name(site_name),
+        number=ticket_number,
+        ahead=ahead,
+        link=link,
+    )
+
+
+def near_turn_text(*, site_name: str, ticket_number: str, waiting_ahead: int) -> str:
+    lagi = "Anda berikutnya" if waiting_ahead == 0 else f"{waiting_ahead} orang lagi"
+    return _fit(
+        "{site}: Giliran Anda segera tiba: {number}, {lagi}. Mohon bersiap di dekat loket.",
+        ("site",),
+        site=short_site_name(site_name),
+        number=ticket_number,
+        lagi=lagi,
+    )
+
+
+def called_text(*, site_name: str, ticket_number: str, counter_name: str, call_count: int) -> str:
+    if call_count > 1:
+        template = (
+            "{site}: Panggilan ulang. Nomor {number} dipanggil ke {counter}. "
+            "Silakan segera menuju loket."
+        )
+    else:
+        template = "{site}: Nomor {number} dipanggil ke {counter}. Silakan menuju loket."
+    return _fit(
+        template,
+        ("site",),
+        site=short_site_name(site_name),
+        counter=counter_name,
+        number=ticket_number,
+    )
+
+
+def survey_text(*, site_name: str, service_name: str, link: str) -> str:
+    return _fit(
+        "{site}: Terima kasih telah dilayani ({service}). Mohon nilai layanan kami: {link}",
+        ("service", "site"),
+        service=service_name,
+        site=short_site_name(site_name),
+        link=link,
+    )

@@ -1,0 +1,252 @@
+"""SQL of the notifier schema, kept as SQL. Functions take an asyncpg connection;
+the caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+from uuid import UUID
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+"""A plain connection or one borrowed from the pool: both run the same SQL."""
+
+SCHEMA = "notifier"
+NOTIFY_CHANNEL = "notifier_messages"
+
+
+@dataclass(frozen=True)
+class Contact:
+    ticket_id: UUID
+    site_id: str
+    site_name: str
+    phone: str
+    ticket_number: str
+    service_name: str
+    issued_event_id: UUID
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    id: int
+    event_id: UUID
+    kind: str
+    ticket_id: UUID
+    phone: str
+    text: str
+    attempts: int
+
+
+_CONTACT_COLUMNS = (
+    "ticket_id, site_id, site_name, phone, ticket_number, service_name, issued_event_id"
+)
+
+
+async def mark_processed(conn: Connection, event_id: UUID) -> bool:
+    """Record the event as handled; False when it already was (a duplicate)."""
+    inserted = await conn.fetchval(
+        """INSERT INTO notifier.processed_events (event_id) VALUES ($1)
+           ON CONFLICT (event_id) DO NOTHING RETURNING true""",
+        event_id,
+    )
+    return bool(inserted)
+
+
+async def add_contact(conn: Connection, contact: Contact) -> bool:
+    """Remember where to text a ticket's holder; False if the ticket already had a contact."""
+    inserted = await conn.fetchval(
+        f"""INSERT INTO notifier.contacts ({_CONTACT_COLUMNS})
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (ticket_id) DO NOTHING RETURNING true""",
+        contact.ticket_id,
+        contact.site_id,
+        contact.site_name,
+        contact.phone,
+        contact.ticket_number,
+        contact.service_name,
+        contact.issued_event_id,
+    )
+    return bool(inserted)
+
+
+def _contact(row: asyncpg.Record) -> Contact:
+    return Contact(**{k: row[k] for k in _CONTACT_COLUMNS.split(", ")})
+
+
+async def contact_of(conn: Connection, ticket_id: UUID) -> Contact | None:
+    row = await conn.fetchrow(
+        f"SELECT {_CONTACT_COLUMNS} FROM notifier.contacts WHERE ticket_id = $1", ticket_id
+    )
+    return _contact(row) if row else None
+
+
+async def mark_called(conn: Connection, ticket_id: UUID, called: bool = True) -> None:
+    await conn.execute(
+        "UPDATE notifier.contacts SET called = $2 WHERE ticket_id = $1", ticket_id, called
+    )
+
+
+async def claim_near_turn(conn: Connection, ticket_id: UUID) -> Contact | None:
+    """Flip near_turn_sent once: the contact if this call claimed it, else None
+    (no contact, already sent, or the ticket was already called)."""
+    row = await conn.fetchrow(
+        f"""UPDATE notifier.contacts SET near_turn_sent = true
+            WHERE ticket_id = $1 AND NOT near_turn_sent AND NOT called
+            RETURNING {_CONTACT_COLUMNS}""",
+        ticket_id,
+    )
+    return _contact(row) if row else None
+
+
+async def has_contact(conn: Connection, ticket_id: UUID) -> bool:
+    return bool(
+        await conn.fetchval("SELECT true FROM notifier.contacts WHERE ticket_id = $1", ticket_id)
+    )
+
+
+async def remember_early_near_turn(conn: Connection, ticket_id: UUID, waiting_ahead: int) -> None:
+    await conn.execute(
+        """INSERT INTO notifier.early_near_turns (ticket_id, waiting_ahead) VALUES ($1, $2)
+           ON CONFLICT (ticket_id) DO UPDATE
+           SET waiting_ahead = LEAST(early_near_turns.waiting_ahead, EXCLUDED.waiting_ahead)""",
+        ticket_id,
+        waiting_ahead,
+    )
+
+
+async def take_early_near_turn(conn: Connection, ticket_id: UUID) -> int | None:
+    """waiting_ahead seen before the ticket's ticket-issued was handled, if any (and forget it)."""
+    value = await conn.fetchval(
+        "DELETE FROM notifier.early_near_turns WHERE ticket_id = $1 RETURNING waiting_ahead",
+        ticket_id,
+    )
+    return int(value) if value is not None else None
+
+
+async def queue_message(
+    conn: Connection,
+    *,
+    event_id: UUID,
+    kind: str,
+    contact: Contact,
+    text: str,
+) -> bool:
+    """Queue one SMS; False when this (event_id, kind) was already queued (never twice)."""
+    inserted = await conn.fetchval(
+        """INSERT INTO notifier.messages (event_id, kind, ticket_id, site_id, phone, text)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (event_id, kind) DO NOTHING RETURNING true""",
+        event_id,
+        kind,
+        contact.ticket_id,
+        contact.site_id,
+        contact.phone,
+        text,
+    )
+    return bool(inserted)
+
+
+async def wake_senders(conn: Connection) -> None:
+    """NOTIFY the senders; delivered when the surrounding transaction commits."""
+    await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+
+
+# -- the sender's side ---------------------------------------------------------------
+
+
+async def claim_due_messages(conn: Connection, limit: int, lease_s: float) -> list[OutgoingMessage]:
+    """Take up to `limit` messages due now, or left 'sending' past the lease by a dead process.
+
+    SKIP LOCKED lets several senders (replicas) share the table without waiting on each other.
+    """
+    rows = await conn.fetch(
+        """UPDATE notifier.messages m SET status = 'sending', claimed_at = now()
+           WHERE m.id IN (
+               SELECT id FROM notifier.messages
+               WHERE (status = 'pending' AND next_attempt_at <= now())
+                  OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2))
+               ORDER BY next_attempt_at, id
+               LIMIT $1
+               FOR UPDATE SKIP LOCKED)
+           RETURNING m.id, m.event_id, m.kind, m.ticket_id, m.phone, m.text, m.attempts""",
+        limit,
+        lease_s,
+    )
+    return [OutgoingMessage(**dict(r)) for r in rows]
+
+
+async def mark_sent(conn: Connection, message_id: int) -> None:
+    await conn.execute(
+        """UPDATE notifier.messages
+           SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
+           WHERE id = $1 AND status = 'sending'""",
+        message_id,
+    )
+
+
+async def mark_attempt_failed(
+    conn: Connection, message_id: int, error: str, retry_in_s: float | None
+) -> None:
+    """Count a failed attempt: retry after `retry_in_s`, or give up (status failed) when None."""
+    if retry_in_s is None:
+        await conn.execute(
+            """UPDATE notifier.messages
+               SET status = 'failed', attempts = attempts + 1, last_error = $2
+               WHERE id = $1 AND status = 'sending'""",
+            message_id,
+            error,
+        )
+    else:
+        await conn.execute(
+            """UPDATE notifier.messages
+               SET status = 'pending', attempts = attempts + 1, last_error = $2,
+                   next_attempt_at = now() + make_interval(secs => $3)
+               WHERE id = $1 AND status = 'sending'""",
+            message_id,
+            error,
+            retry_in_s,
+        )
+
+
+async def seconds_until_next_due(conn: Connection) -> float | None:
+    value = await conn.fetchval(
+        """SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())
+           FROM notifier.messages WHERE status = 'pending'"""
+    )
+    return max(0.0, float(value)) if value is not None else None
+
+
+async def forget_old_bookkeeping(conn: Connection) -> None:
+    """Early near-turn sightings of tickets that never got a contact are useless after a day;
+    processed event ids only matter while Kafka could redeliver them (messages keep their
+    own (event_id, kind) guard forever)."""
+    await conn.execute(
+        "DELETE FROM notifier.early_near_turns WHERE seen_at < now() - interval '1 day'"
+    )
+    await conn.execute(
+        "DELETE FROM notifier.processed_events WHERE processed_at < now() - interval '30 days'"
+    )
+
+
+# -- operators' read side --------------------------------------------------------------
+
+
+async def messages_of_ticket(conn: Connection, ticket_id: UUID) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT id, event_id, kind, ticket_id, site_id, phone, text, status, attempts,
+                      next_attempt_at, last_error, created_at, sent_at
+               FROM notifier.messages WHERE ticket_id = $1 ORDER BY id""",
+            ticket_id,
+        )
+    )
+
+
+async def message_counts(conn: Connection) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            "SELECT kind, status, count(*) AS n FROM notifier.messages GROUP BY kind, status"
+        )
+    )

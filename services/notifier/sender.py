@@ -1,0 +1,211 @@
+"""Delivers queued SMS: claims due messages, sends them concurrently, retries with backoff.
+
+Woken by NOTIFY from the event handler's transaction, with a poll as fallback (a
+lost NOTIFY, another replica's retries, a restart). Each message is its own task,
+so one slow or failing gateway call never holds the others back.
+
+Delivery is at most once per `(event_id, kind)` except in one narrow window: a
+process that dies after the gateway accepted an SMS but before recording it as
+sent leaves the row 'sending'; after the lease it is sent again. The webhook
+payload carries `event_id` and `kind` so the gateway can drop that repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import re
+from collections.abc import Callable
+
+import asyncpg
+
+from services.notifier import repository
+from services.notifier.providers import Sms, SmsProvider
+from services.notifier.repository import NOTIFY_CHANNEL, OutgoingMessage
+from services.notifier.settings import NotifierSettings
+from shared.phone import mask_phone
+
+log = logging.getLogger("notifier.sender")
+
+_PHONE_LIKE = re.compile(r"\+?\d{9,15}")
+
+
+def backoff_s(attempt: int, base_s: float, max_s: float, rand: float) -> float:
+    """Delay before retry number `attempt` (1 = after the first failure).
+
+    Doubles from `base_s` up to `max_s` (1, 2, 4 … 60 s), with "equal jitter": a
+    random point in the upper half of that, so retries of many messages spread out.
+    `rand` is in [0, 1).
+    """
+    ceiling = min(max_s, base_s * 2 ** max(0, attempt - 1))
+    return float(ceiling / 2 + ceiling / 2 * rand)
+
+
+def scrub_phones(text: str) -> str:
+    """Mask anything that looks like a phone number (gateway errors may echo it)."""
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+class Sender:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        provider: SmsProvider,
+        settings: NotifierSettings,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._pool = pool
+        self._provider = provider
+        self._settings = settings
+        self._rand = rand
+        self._wake = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self.sent = 0
+        self.failed_attempts = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        listener = asyncio.create_task(self._listen(stop))
+        housekeeping = asyncio.create_task(self._housekeeping(stop))
+        try:
+            await self._deliver_until(stop)
+        finally:
+            listener.cancel()
+            housekeeping.cancel()
+            await asyncio.gather(listener, housekeeping, return_exceptions=True)
+            if self._in_flight:
+                # Let in-flight sends finish (bounded by the provider's timeout).
+                await asyncio.wait(self._in_flight, timeout=self._settings.sms_timeout_s + 1)
+                for task in self._in_flight:
+                    task.cancel()
+
+    async def _deliver_until(self, stop: asyncio.Event) -> None:
+        settings = self._settings
+        while not stop.is_set():
+            self._wake.clear()
+            free = settings.sms_concurrency - len(self._in_flight)
+            claimed: list[OutgoingMessage] = []
+            wait_s = settings.sms_poll_s
+            if free > 0:
+                try:
+                    async with self._pool.acquire() as conn:
+                        claimed = await repository.claim_due_messages(
+                            conn, free, settings.sms_lease_s
+                        )
+                        if len(claimed) < free:
+                            due = await repository.seconds_until_next_due(conn)
+                            if due is not None:
+                                wait_s = min(wait_s, due)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("cannot claim messages (%s); retrying", exc)
+            for message in claimed:
+                task = asyncio.create_task(self._deliver(message))
+                self._in_flight.add(task)
+                task.add_done_callback(self._done)
+            if free > 0 and len(claimed) == free:
+                continue  # more may be due right now
+            await _wait(self._wake, stop, wait_s)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()  # a slot is free
+
+    async def _deliver(self, message: OutgoingMessage) -> None:
+        sms = Sms(
+            to=message.phone, text=message.text, event_id=str(message.event_id), kind=message.kind
+        )
+        try:
+            await self._provider.send(sms)
+        except Exception as exc:
+            await self._failed(message, scrub_phones(f"{exc}")[:500] or type(exc).__name__)
+            return
+        await self._record(repository.mark_sent, message.id)
+        self.sent += 1
+        log.info(
+            "sent %s to %s (ticket %s, attempt %d)",
+            message.kind,
+            mask_phone(message.phone),
+            message.ticket_id,
+            message.attempts + 1,
+        )
+
+    async def _failed(self, message: OutgoingMessage, error: str) -> None:
+        self.failed_attempts += 1
+        attempt = message.attempts + 1
+        settings = self._settings
+        if attempt >= settings.sms_max_attempts:
+            log.error(
+                "giving up %s to %s after %d attempts: %s",
+                message.kind,
+                mask_phone(message.phone),
+                attempt,
+                error,
+            )
+            await self._record(repository.mark_attempt_failed, message.id, error, None)
+            return
+        delay = backoff_s(
+            attempt, settings.sms_backoff_base_s, settings.sms_backoff_max_s, self._rand()
+        )
+        log.warning(
+            "%s to %s not sent (attempt %d: %s); retry in %.1fs",
+            message.kind,
+            mask_phone(message.phone),
+            attempt,
+            error,
+            delay,
+        )
+        await self._record(repository.mark_attempt_failed, message.id, error, delay)
+        asyncio.get_running_loop().call_later(delay, self._wake.set)
+
+    async def _record(self, update: Callable[..., object], *args: object) -> None:
+        """Write a delivery outcome; if the database is away, the lease brings it back."""
+        try:
+            async with self._pool.acquire() as conn:
+                await update(conn, *args)  # type: ignore[misc]
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.error("cannot record delivery outcome of message %s: %s", args[0], exc)
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        """LISTEN on a dedicated connection; reconnect when it drops (the poll covers gaps)."""
+        delay = 0.5
+        while not stop.is_set():
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await asyncpg.connect(self._settings.database_url)
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener(NOTIFY_CHANNEL, lambda *_a: self._wake.set())
+                self._wake.set()  # anything queued while we were not listening
+                delay = 0.5
+                await _wait(lost, stop, None)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("LISTEN connection failed (%s); polling meanwhile", exc)
+            finally:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
+            await _wait(asyncio.Event(), stop, delay)
+            delay = min(delay * 2, 10.0)
+
+    async def _housekeeping(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with self._pool.acquire() as conn:
+                    await repository.forget_old_bookkeeping(conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("housekeeping failed: %s", exc)
+            await _wait(asyncio.Event(), stop, 3600)
+
+
+async def _wait(event: asyncio.Event, stop: asyncio.Event, timeout_s: float | None) -> None:
+    """Until `event` or `stop` is set, or `timeout_s` passes."""
+    waiters = [asyncio.create_task(event.wait()), asyncio.create_task(stop.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

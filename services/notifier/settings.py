@@ -1,0 +1,41 @@
+"""Notifier settings: SMS provider, retry policy and links (CONTRACT.md, Notifier)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from shared.settings import ServiceSettings
+
+
+class NotifierSettings(ServiceSettings):
+    notifier_port: int = Field(default=8002, description="HTTP port (/health, /api/…)")
+    sms_provider: Literal["log", "webhook"] = Field(
+        default="log", description="log writes each SMS to the log; webhook POSTs it"
+    )
+    sms_webhook_url: str = Field(default="", description="Required when SMS_PROVIDER=webhook")
+    sms_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one webhook POST")
+    sms_max_attempts: int = Field(default=8, ge=1, description="Attempts before a message fails")
+    sms_concurrency: int = Field(default=8, ge=1, description="Messages sent at the same time")
+    sms_backoff_base_s: float = Field(default=1.0, gt=0, description="First retry delay")
+    sms_backoff_max_s: float = Field(default=60.0, gt=0, description="Longest retry delay")
+    sms_lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A message left 'sending' longer than this (process died) is sent again",
+    )
+    sms_poll_s: float = Field(
+        default=2.0, gt=0, description="Poll interval when no NOTIFY arrives (fallback)"
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Ticketing's public URL, for tracking and survey links in SMS",
+    )
+    notifier_group_id: str = Field(default="notifier", description="Kafka consumer group")
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> NotifierSettings:
+        if self.sms_provider == "webhook" and not self.sms_webhook_url:
+            raise ValueError("SMS_WEBHOOK_URL must be set when SMS_PROVIDER=webhook")
+        return self
