@@ -59,8 +59,11 @@ async def on_ticket_issued(conn: Connection, event: TicketIssued, base_url: str)
             conn, event_id=event.event_id, kind="issued", contact=contact, text=text
         )
     )
-    # The ticket may already have been seen near the head of its queue: the three topics
-    # are separate partitions, so a ticket-called can be consumed before this event.
+    # The three topics are separate partitions, so this ticket's own calls (or even its
+    # completion) and sightings near the head of its queue may have been consumed first.
+    for early in await repository.take_early_events(conn, event.ticket_id):
+        if isinstance(early, TicketCalled | ServiceCompleted):
+            queued += await _own_ticket(conn, early, base_url)
     early_ahead = await repository.take_early_near_turn(conn, event.ticket_id)
     if early_ahead is not None:
         queued += await _near_turn(
@@ -75,9 +78,33 @@ async def on_ticket_issued(conn: Connection, event: TicketIssued, base_url: str)
 
 
 async def on_ticket_called(conn: Connection, event: TicketCalled) -> int:
-    queued = 0
+    queued = await _own_ticket(conn, event)
+    return queued + await _near_turns(conn, event.queue_head, called=event.ticket_id)
+
+
+async def on_service_completed(conn: Connection, event: ServiceCompleted, base_url: str) -> int:
+    queued = await _own_ticket(conn, event, base_url)
+    return queued + await _near_turns(conn, event.queue_head, called=None)
+
+
+async def _own_ticket(
+    conn: Connection, event: TicketCalled | ServiceCompleted, base_url: str = ""
+) -> int:
+    """The SMS this event means for its own ticket's holder: called, or survey when served."""
+    if isinstance(event, ServiceCompleted) and event.outcome not in ("served", "transferred"):
+        return 0
     contact = await repository.contact_of(conn, event.ticket_id)
-    if contact is not None:
+    if contact is None:
+        # No contact (yet): most tickets have none, but its ticket-issued may still come,
+        # from another topic's backlog; it replays this then.
+        await repository.keep_early_event(conn, event)
+        if isinstance(event, TicketCalled):
+            await repository.take_early_near_turn(conn, event.ticket_id)  # moot once called
+        return 0
+    if isinstance(event, TicketCalled):
+        served = await repository.served_at(conn, event.ticket_id)
+        if served is not None and event.occurred_at <= served:
+            return 0  # consumed after the ticket was served: the call is over, say nothing
         await repository.mark_called(conn, event.ticket_id)
         text = messages.called_text(
             site_name=event.site_name,
@@ -85,31 +112,25 @@ async def on_ticket_called(conn: Connection, event: TicketCalled) -> int:
             counter_name=event.counter_name,
             call_count=event.call_count,
         )
-        queued += await repository.queue_message(
-            conn, event_id=event.event_id, kind="called", contact=contact, text=text
+        kind = "called"
+    elif event.outcome == "served":
+        await repository.mark_served(conn, event.ticket_id, event.occurred_at)
+        text = messages.survey_text(
+            site_name=event.site_name,
+            service_name=event.service_name,
+            link=messages.survey_url(base_url, event.ticket_id),
         )
+        kind = "survey"
     else:
-        await repository.take_early_near_turn(conn, event.ticket_id)  # called: moot now
-    return queued + await _near_turns(conn, event.queue_head, called=event.ticket_id)
-
-
-async def on_service_completed(conn: Connection, event: ServiceCompleted, base_url: str) -> int:
-    queued = 0
-    if event.outcome == "served":
-        contact = await repository.contact_of(conn, event.ticket_id)
-        if contact is not None:
-            text = messages.survey_text(
-                site_name=event.site_name,
-                service_name=event.service_name,
-                link=messages.survey_url(base_url, event.ticket_id),
-            )
-            queued += await repository.queue_message(
-                conn, event_id=event.event_id, kind="survey", contact=contact, text=text
-            )
-    elif event.outcome == "transferred":
-        # It waits again, in the target service: near_turn may still come (once per ticket).
+        # Transferred: it waits again, in the target service; near_turn may still come
+        # there if it has not gone yet (it goes at most once per ticket).
         await repository.mark_called(conn, event.ticket_id, called=False)
-    return queued + await _near_turns(conn, event.queue_head, called=None)
+        return 0
+    return int(
+        await repository.queue_message(
+            conn, event_id=event.event_id, kind=kind, contact=contact, text=text
+        )
+    )
 
 
 async def _near_turns(

@@ -4,11 +4,15 @@ the caller owns the transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeAlias
 from uuid import UUID
 
 import asyncpg
+import orjson
 from asyncpg.pool import PoolConnectionProxy
+
+from shared.events import AnyEvent, parse_event
 
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 """A plain connection or one borrowed from the pool: both run the same SQL."""
@@ -88,6 +92,19 @@ async def mark_called(conn: Connection, ticket_id: UUID, called: bool = True) ->
     )
 
 
+async def mark_served(conn: Connection, ticket_id: UUID, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE notifier.contacts SET served_at = $2 WHERE ticket_id = $1", ticket_id, at
+    )
+
+
+async def served_at(conn: Connection, ticket_id: UUID) -> datetime | None:
+    value = await conn.fetchval(
+        "SELECT served_at FROM notifier.contacts WHERE ticket_id = $1", ticket_id
+    )
+    return value if isinstance(value, datetime) else None
+
+
 async def claim_near_turn(conn: Connection, ticket_id: UUID) -> Contact | None:
     """Flip near_turn_sent once: the contact if this call claimed it, else None
     (no contact, already sent, or the ticket was already called)."""
@@ -125,6 +142,29 @@ async def take_early_near_turn(conn: Connection, ticket_id: UUID) -> int | None:
     return int(value) if value is not None else None
 
 
+async def keep_early_event(conn: Connection, event: AnyEvent) -> None:
+    await conn.execute(
+        """INSERT INTO notifier.early_events (event_id, ticket_id, occurred_at, sequence, event)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING""",
+        event.event_id,
+        event.ticket_id,
+        event.occurred_at,
+        event.sequence,
+        event.model_dump(mode="json"),
+    )
+
+
+async def take_early_events(conn: Connection, ticket_id: UUID) -> list[AnyEvent]:
+    """The ticket's events that came before its ticket-issued, in commit order (and forget them)."""
+    rows = await conn.fetch(
+        """DELETE FROM notifier.early_events WHERE ticket_id = $1
+           RETURNING sequence, occurred_at, event""",
+        ticket_id,
+    )
+    rows = sorted(rows, key=lambda r: (r["sequence"] is None, r["sequence"] or 0, r["occurred_at"]))
+    return [parse_event(orjson.dumps(r["event"])) for r in rows]
+
+
 async def queue_message(
     conn: Connection,
     *,
@@ -159,14 +199,24 @@ async def wake_senders(conn: Connection) -> None:
 async def claim_due_messages(conn: Connection, limit: int, lease_s: float) -> list[OutgoingMessage]:
     """Take up to `limit` messages due now, or left 'sending' past the lease by a dead process.
 
+    A ticket's messages go one at a time, oldest first (issued before called), unless
+    the older one is waiting out a retry backoff: a failing SMS never delays a call.
+
     SKIP LOCKED lets several senders (replicas) share the table without waiting on each other.
     """
     rows = await conn.fetch(
         """UPDATE notifier.messages m SET status = 'sending', claimed_at = now()
            WHERE m.id IN (
                SELECT id FROM notifier.messages
-               WHERE (status = 'pending' AND next_attempt_at <= now())
-                  OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2))
+               WHERE ((status = 'pending' AND next_attempt_at <= now())
+                   OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
+                 -- one ticket's SMS go out in the order they were queued: wait while an
+                 -- older one of the same ticket is in flight or due (not while it backs off)
+                 AND NOT EXISTS (
+                     SELECT 1 FROM notifier.messages older
+                     WHERE older.ticket_id = messages.ticket_id AND older.id < messages.id
+                       AND (older.status = 'sending'
+                            OR (older.status = 'pending' AND older.next_attempt_at <= now())))
                ORDER BY next_attempt_at, id
                LIMIT $1
                FOR UPDATE SKIP LOCKED)
@@ -225,6 +275,7 @@ async def forget_old_bookkeeping(conn: Connection) -> None:
     await conn.execute(
         "DELETE FROM notifier.early_near_turns WHERE seen_at < now() - interval '1 day'"
     )
+    await conn.execute("DELETE FROM notifier.early_events WHERE seen_at < now() - interval '1 day'")
     await conn.execute(
         "DELETE FROM notifier.processed_events WHERE processed_at < now() - interval '30 days'"
     )

@@ -1,0 +1,230 @@
+"""A real SMS gateway stand-in, a real notifier app (lifespan in-process) and event builders."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import orjson
+import pytest
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from services.notifier.app import create_app
+from services.notifier.settings import NotifierSettings
+from shared.events import (
+    AnyEvent,
+    Contact,
+    QueuePosition,
+    ServiceCompleted,
+    TicketCalled,
+    TicketIssued,
+)
+
+
+@dataclass
+class Gateway:
+    """An HTTP server playing the SMS gateway: records every POST, answers as told.
+
+    `script[phone]` is a list of behaviours consumed one per request to that phone:
+    an int status, or "hang" (answer nothing for a long time); when empty, 200.
+    """
+
+    url: str = ""
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    delivered: list[dict[str, Any]] = field(default_factory=list)
+    script: dict[str, list[int | str]] = field(default_factory=dict)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def to(self, phone: str) -> list[dict[str, Any]]:
+        return [r for r in self.delivered if r["to"] == phone]
+
+    async def wait_for(
+        self, predicate: Callable[[], bool], timeout_s: float = 20.0, what: str = ""
+    ) -> None:
+        async def until() -> None:
+            while not predicate():
+                self.changed.clear()
+                await self.changed.wait()
+
+        try:
+            await asyncio.wait_for(until(), timeout_s)
+        except TimeoutError:
+            raise AssertionError(f"timed out waiting for {what}: {self.delivered}") from None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value.strip())
+                body = orjson.loads(await reader.readexactly(length))
+                self.requests.append(body)
+                steps = self.script.get(body["to"], [])
+                step = steps.pop(0) if steps else 200
+                if step == "hang":
+                    await asyncio.sleep(8)
+                    return
+                status = int(step)
+                if 200 <= status < 300:
+                    self.delivered.append(body)
+                self.changed.set()
+                payload = b'{"ok": true}' if status < 300 else b'{"error": "busy"}'
+                writer.write(
+                    f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(payload)}\r\n\r\n".encode()
+                    + payload
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass  # client went away, or the server closes at the end of the test
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[Gateway]:
+    gw = Gateway()
+    server = await asyncio.start_server(gw._serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    gw.url = f"http://127.0.0.1:{port}/sms"
+    try:
+        yield gw
+    finally:
+        server.close()
+
+
+_phones = itertools.count(1)
+
+
+def new_phone() -> str:
+    """A unique Indonesian mobile number per call (tests share topics, not phones)."""
+    return f"+62812{uuid4().int % 10**4:04d}{next(_phones) % 10**3:03d}"
+
+
+def notifier_settings(
+    kafka: str, database_url: str, gateway_url: str | None, **overrides: Any
+) -> NotifierSettings:
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": kafka,
+        "database_url": database_url,
+        "sms_provider": "webhook" if gateway_url else "log",
+        "sms_webhook_url": gateway_url or "",
+        "sms_timeout_s": 2.0,
+        "sms_backoff_base_s": 0.2,
+        "sms_backoff_max_s": 1.0,
+        "sms_poll_s": 0.5,
+        "notifier_group_id": f"notifier-test-{uuid4().hex[:8]}",
+        "public_base_url": "http://mpp.test",
+    }
+    values.update(overrides)
+    return NotifierSettings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running(settings: NotifierSettings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The notifier app with its lifespan running, and an HTTP client on it."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as client:
+            deadline = asyncio.get_running_loop().time() + 30
+            while (await client.get("/health")).status_code != 200:
+                assert asyncio.get_running_loop().time() < deadline, "notifier never healthy"
+                await asyncio.sleep(0.1)
+            yield app, client
+
+
+@pytest.fixture
+async def producer(kafka_topics: str) -> AsyncIterator[AIOKafkaProducer]:
+    p = AIOKafkaProducer(bootstrap_servers=kafka_topics, max_request_size=2 * 1024 * 1024)
+    await p.start()
+    try:
+        yield p
+    finally:
+        await p.stop()
+
+
+async def publish(producer: AIOKafkaProducer, event: AnyEvent) -> None:
+    await producer.send_and_wait(event.topic, event.to_json(), key=event.site_id.encode())
+
+
+@dataclass
+class Site:
+    """Builds events of one test-only site (its own id isolates it on shared topics)."""
+
+    id: str = field(default_factory=lambda: f"t-{uuid4().hex[:8]}")
+    name: str = "MPP Kabupaten Balangan"
+    numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def _envelope(self, ticket_id: UUID, number: str) -> dict[str, Any]:
+        return {
+            "event_id": uuid4(),
+            "occurred_at": datetime.now(UTC),
+            "site_id": self.id,
+            "site_name": self.name,
+            "ticket_id": ticket_id,
+            "ticket_number": number,
+            "service_id": "ktp",
+            "service_name": "Perekaman KTP-el",
+            "agency_id": "disdukcapil",
+            "agency_name": "Disdukcapil",
+        }
+
+    def issued(self, phone: str | None, waiting_ahead: int = 0) -> TicketIssued:
+        number = f"A-{next(self.numbers):03d}"
+        return TicketIssued(
+            **self._envelope(uuid4(), number),
+            priority="regular",
+            channel="kiosk",
+            waiting_ahead=waiting_ahead,
+            estimated_wait_s=waiting_ahead * 300 if waiting_ahead else None,
+            contact=Contact(phone=phone) if phone else None,
+        )
+
+    def called(
+        self,
+        ticket: TicketIssued,
+        queue: list[TicketIssued] = (),
+        call_count: int = 1,
+        first_ahead: int = 0,
+    ) -> TicketCalled:
+        return TicketCalled(
+            **self._envelope(ticket.ticket_id, ticket.ticket_number),
+            counter_id="loket-3",
+            counter_name="Loket 3",
+            call_count=call_count,
+            queue_head=_head(queue, first_ahead),
+        )
+
+    def completed(
+        self, ticket: TicketIssued, outcome: str = "served", queue: list[TicketIssued] = ()
+    ) -> ServiceCompleted:
+        return ServiceCompleted(
+            **self._envelope(ticket.ticket_id, ticket.ticket_number),
+            counter_id="loket-3",
+            outcome=outcome,
+            wait_s=60,
+            service_s=120 if outcome == "served" else None,
+            transferred_to_service_id=None,
+            queue_head=_head(queue, 0),
+        )
+
+
+def _head(queue: Any, first_ahead: int) -> list[QueuePosition]:
+    return [
+        QueuePosition(
+            ticket_id=t.ticket_id, ticket_number=t.ticket_number, waiting_ahead=first_ahead + i
+        )
+        for i, t in enumerate(queue)
+    ]

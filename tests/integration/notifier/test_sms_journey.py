@@ -1,0 +1,146 @@
+"""The SMS a citizen receives over a visit, through a real broker, PostgreSQL and gateway."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaProducer
+
+from tests.integration.notifier.conftest import (
+    Gateway,
+    Site,
+    new_phone,
+    notifier_settings,
+    publish,
+    running,
+)
+
+
+async def test_issued_near_turn_called_survey_each_once(
+    kafka_topics: str, database_url: str, gateway: Gateway, producer: AIOKafkaProducer
+) -> None:
+    site = Site()
+    phones = [new_phone() for _ in range(6)]
+    settings = notifier_settings(kafka_topics, database_url, gateway.url)
+    async with running(settings) as (_app, client):
+        tickets = [site.issued(phone, waiting_ahead=i) for i, phone in enumerate(phones)]
+        walk_in = site.issued(None, waiting_ahead=6)  # no phone: never texted
+        for t in [*tickets, walk_in]:
+            await publish(producer, t)
+        await gateway.wait_for(lambda: all(gateway.to(p) for p in phones), what="six issued SMS")
+        first = tickets[0]
+        assert gateway.to(phones[0])[0]["text"] == (
+            f"MPP Kab. Balangan: Antrian {first.ticket_number} (Perekaman KTP-el). "
+            f"Tidak ada antrian di depan Anda. Cek: http://mpp.test/t/{first.ticket_id}"
+        )
+        assert gateway.to(phones[0])[0]["event_id"] == str(first.event_id)
+        assert gateway.to(phones[0])[0]["kind"] == "issued"
+        assert "4 orang di depan Anda, perkiraan 20 menit" in gateway.to(phones[4])[0]["text"]
+
+        # Ticket 0 is called; 1..4 are now 0..3 ahead (near turn), 5 is 4 ahead (not yet).
+        await publish(producer, site.called(first, tickets[1:]))
+        await gateway.wait_for(
+            lambda: (
+                len(gateway.to(phones[0])) == 2
+                and all(len(gateway.to(p)) == 2 for p in phones[1:5])
+            ),
+            what="called + four near_turn",
+        )
+        called = gateway.to(phones[0])[1]
+        assert called["kind"] == "called"
+        assert called["text"] == (
+            f"MPP Kab. Balangan: Nomor {first.ticket_number} dipanggil ke Loket 3. "
+            "Silakan menuju loket."
+        )
+        near = gateway.to(phones[3])[1]
+        assert near["kind"] == "near_turn"
+        assert near["event_id"] == str(tickets[3].event_id)  # the ticket's ticket-issued id
+        assert near["text"] == (
+            f"MPP Kab. Balangan: Giliran Anda segera tiba: {tickets[3].ticket_number}, "
+            "2 orang lagi. Mohon bersiap di dekat loket."
+        )
+
+        # Served: a survey; the same tickets near the head get no second near_turn.
+        await publish(producer, site.completed(first, "served", tickets[1:]))
+        # Ticket 1 called, then recalled; ticket 5 reaches 3 ahead.
+        await publish(producer, site.called(tickets[1], tickets[2:]))
+        await publish(producer, site.called(tickets[1], tickets[2:], call_count=2))
+        await publish(producer, site.completed(tickets[1], "no_show", tickets[2:]))
+        await gateway.wait_for(
+            lambda: (
+                len(gateway.to(phones[0])) == 3
+                and len(gateway.to(phones[1])) == 4
+                and len(gateway.to(phones[5])) == 2
+            ),
+            what="survey, call, recall, near_turn of the last ticket",
+        )
+        survey = gateway.to(phones[0])[2]
+        assert survey["kind"] == "survey"
+        assert survey["text"].endswith(
+            f"Mohon nilai layanan kami: http://mpp.test/survey/{first.ticket_id}"
+        )
+        assert [m["kind"] for m in gateway.to(phones[1])] == [
+            "issued",
+            "near_turn",
+            "called",
+            "called",
+        ]
+        assert gateway.to(phones[1])[3]["text"].startswith(
+            f"MPP Kab. Balangan: Panggilan ulang. Nomor {tickets[1].ticket_number}"
+        )
+        assert gateway.to(phones[5])[1]["kind"] == "near_turn"
+
+        await asyncio.sleep(1.0)  # nothing more may come: near_turn once, no survey for no_show
+        for phone, kinds in zip(
+            phones,
+            [
+                ["issued", "called", "survey"],
+                ["issued", "near_turn", "called", "called"],
+                ["issued", "near_turn"],
+                ["issued", "near_turn"],
+                ["issued", "near_turn"],
+                ["issued", "near_turn"],
+            ],
+            strict=True,
+        ):
+            assert [m["kind"] for m in gateway.to(phone)] == kinds
+
+        stats = (await client.get("/api/stats")).json()
+        # (a fresh consumer group also reads earlier tests' events: at least ours)
+        assert stats["messages"]["sent"] >= 6 + 1 + 4 + 1 + 2 + 1
+        assert stats["messages"]["failed"] == 0
+        listed = (
+            await client.get("/api/messages", params={"ticket_id": str(first.ticket_id)})
+        ).json()
+        assert [m["kind"] for m in listed["messages"]] == ["issued", "called", "survey"]
+        assert all(m["status"] == "sent" for m in listed["messages"])
+        assert phones[0] not in str(listed)  # masked for operators too
+
+
+async def test_duplicates_send_once_even_across_restarts(
+    kafka_topics: str, database_url: str, gateway: Gateway, producer: AIOKafkaProducer
+) -> None:
+    site = Site()
+    phone = new_phone()
+    ticket = site.issued(phone, waiting_ahead=5)
+    call = site.called(ticket)
+    settings = notifier_settings(kafka_topics, database_url, gateway.url)
+    async with running(settings):
+        for event in (ticket, ticket, call, call):
+            await publish(producer, event)
+        await gateway.wait_for(lambda: len(gateway.to(phone)) >= 2, what="issued + called")
+        await asyncio.sleep(1.0)
+    assert [m["kind"] for m in gateway.to(phone)] == ["issued", "called"]
+
+    # A restarted notifier in a NEW consumer group re-reads both copies from the start,
+    # and the same events are published once more: still nothing new goes out.
+    restarted = settings.model_copy(update={"notifier_group_id": settings.notifier_group_id + "-2"})
+    async with running(restarted) as (app, _client):
+        for event in (ticket, call):
+            await publish(producer, event)
+        later = site.issued(new_phone(), waiting_ahead=6)  # proves the consumer got this far
+        await publish(producer, later)
+        await gateway.wait_for(lambda: bool(gateway.to(later.contact.phone)), what="later SMS")
+        await asyncio.sleep(0.5)
+        assert app.state.consumer.duplicates >= 4
+    assert [m["kind"] for m in gateway.to(phone)] == ["issued", "called"]
