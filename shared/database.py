@@ -10,8 +10,12 @@ from pathlib import Path
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
 log = logging.getLogger(__name__)
+
+Connection = asyncpg.Connection | PoolConnectionProxy
+"""A plain connection or one borrowed from a pool: repositories accept either."""
 
 _MIGRATION_FILE = re.compile(r"^(\d{3,})_[\w-]+\.sql$")
 
@@ -69,7 +73,7 @@ def migration_files(directory: Path) -> list[tuple[int, str, str]]:
     return found
 
 
-async def apply_migrations(conn: asyncpg.Connection, schema: str, directory: Path) -> list[str]:
+async def apply_migrations(conn: Connection, schema: str, directory: Path) -> list[str]:
     """Apply the not-yet-applied migrations of `schema`, each in its own transaction.
 
     An advisory lock makes two replicas starting at once apply each migration once.

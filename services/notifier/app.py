@@ -49,7 +49,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         await wait_for_database(settings.database_url, "notifier")
         pool = await create_pool(settings.database_url, max_size=max(4, settings.sms_concurrency))
         async with pool.acquire() as conn:
-            await apply_migrations(conn, SCHEMA, MIGRATIONS)  # type: ignore[arg-type]
+            await apply_migrations(conn, SCHEMA, MIGRATIONS)
         app.state.pool = pool
         app.state.consumer.pool = pool
         provider = new_provider(
