@@ -1,0 +1,324 @@
+"""A lobby board folded from events: pure domain code, no I/O.
+
+One `Board` per site holds what the lobby shows today:
+
+- `now_serving`: per counter, the ticket it called last, unless that ticket has been
+  completed since (a newer call at the counter replaces it; a recall keeps it);
+- `recent_calls`: the last N calls, newest first, recalls included;
+- `waiting`: per service, the number of tickets waiting.
+
+Rules (they make the board a function of the *set* of events, not of their arrival
+order, whenever producers stamp the `sequence` extension):
+
+- Order. The three topics are read independently, so a `ticket-called` may arrive
+  after the `service-completed` that followed it. Every decision compares the
+  events' `sequence` (per site, commit order), never arrival order: the call shown
+  at a counter is the one with the highest sequence; it is hidden when its ticket has
+  a completion with a higher sequence; a service's waiting count comes from the
+  event with the highest sequence that carried one. An event without `sequence` (a
+  contract-only producer) is ordered as if it arrived last (arrival order), which is
+  all such a producer allows.
+- Waiting. Taken from the `waiting` extension (the count after the change, for each
+  service the change touched). A `ticket-issued` without it falls back to
+  `waiting_ahead + 1` for its service (the new ticket plus those ahead of it: exact
+  for regular tickets, a lower bound when priority tickets jumped the queue). Calls
+  and completions without it leave the count alone: nothing in them says it. A
+  service nobody has reported on today is absent from `waiting`.
+- Duplicates. Dropped by `event_id`; the ids of today's events are kept, bounded
+  (oldest forgotten first). Even a forgotten id re-applied changes nothing: every
+  rule above is idempotent, and `recent_calls` is keyed by event id.
+- Day. A board holds one day in the site's time zone (UTC for a site without
+  configuration). Events of an earlier day are ignored (so a replay of the topics on
+  start rebuilds today only); an event of a later day, or a read after midnight,
+  starts a fresh board.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.events import AnyEvent, ServiceCompleted, TicketCalled, TicketIssued
+from shared.sites import SiteConfig
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def rfc3339(value: datetime) -> str:
+    """UTC, RFC 3339, `Z` suffix: the same form as the events' `occurred_at`."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Outcome(enum.Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    EARLIER_DAY = "earlier_day"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One ticket-called event as a board shows it."""
+
+    event_id: str
+    order: int
+    counter_id: str
+    counter_name: str
+    ticket_id: str
+    ticket_number: str
+    service_id: str
+    service_name: str
+    agency_id: str
+    call_count: int
+    called_at: datetime
+
+    @classmethod
+    def of(cls, event: TicketCalled, order: int) -> Call:
+        return cls(
+            event_id=str(event.event_id),
+            order=order,
+            counter_id=event.counter_id,
+            counter_name=event.counter_name,
+            ticket_id=str(event.ticket_id),
+            ticket_number=event.ticket_number,
+            service_id=event.service_id,
+            service_name=event.service_name,
+            agency_id=event.agency_id,
+            call_count=event.call_count,
+            called_at=event.occurred_at,
+        )
+
+    def sort_key(self) -> tuple[int, str]:
+        return (self.order, self.event_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "counter_id": self.counter_id,
+            "counter_name": self.counter_name,
+            "ticket_number": self.ticket_number,
+            "service_id": self.service_id,
+            "called_at": rfc3339(self.called_at),
+            # additions beyond CONTRACT.md
+            "ticket_id": self.ticket_id,
+            "service_name": self.service_name,
+            "agency_id": self.agency_id,
+            "call_count": self.call_count,
+            "event_id": self.event_id,
+            "sequence": self.order,  # the event's sequence (arrival order if it had none)
+        }
+
+
+class Board:
+    """Today's board of one site. Feed it events with `apply`; read it with `to_json`."""
+
+    def __init__(
+        self,
+        site_id: str,
+        now: datetime,
+        *,
+        config: SiteConfig | None = None,
+        site_name: str | None = None,
+        recent_limit: int = 10,
+        seen_limit: int = 200_000,
+    ) -> None:
+        self.site_id = site_id
+        self.config = config
+        self.zone = config.zone if config is not None else UTC_ZONE
+        self.site_name = config.site.name if config is not None else (site_name or site_id)
+        self.recent_limit = recent_limit
+        self.seen_limit = seen_limit
+        self.version = 0
+        self._reset(self.local_day(now))
+
+    def _reset(self, day: date) -> None:
+        self.day = day
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._max_order = 0
+        self._last_call: dict[str, Call] = {}  # counter_id -> call with the highest order
+        self._completed: dict[str, int] = {}  # ticket_id -> highest order of its completions
+        self._waiting: dict[str, tuple[int, int]] = {}  # service_id -> (order, count)
+        self._recent: list[Call] = []  # newest first, at most recent_limit
+        self._services: dict[str, tuple[str, str]] = {}  # seen in events: name, agency_id
+        self._agencies: dict[str, str] = {}
+        self.version += 1
+
+    def local_day(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    @property
+    def last_order(self) -> int:
+        return self._max_order
+
+    def roll(self, now: datetime) -> bool:
+        """Start a fresh board if `now` is a later day than the board's. True if it did."""
+        today = self.local_day(now)
+        if today > self.day:
+            self._reset(today)
+            return True
+        return False
+
+    def apply(self, event: AnyEvent) -> Outcome:
+        """Fold one event into the board."""
+        day = self.local_day(event.occurred_at)
+        if day < self.day:
+            return Outcome.EARLIER_DAY
+        if day > self.day:
+            self._reset(day)
+        event_id = str(event.event_id)
+        if event_id in self._seen:
+            return Outcome.DUPLICATE
+        self._seen[event_id] = None
+        while len(self._seen) > self.seen_limit:
+            self._seen.popitem(last=False)
+
+        order = event.sequence if event.sequence is not None else self._max_order + 1
+        self._max_order = max(self._max_order, order)
+        if not self.site_name or self.config is None:
+            self.site_name = event.site_name
+        self._services[event.service_id] = (event.service_name, event.agency_id)
+        self._agencies[event.agency_id] = event.agency_name
+
+        waiting = dict(event.waiting)
+        if not waiting and isinstance(event, TicketIssued):
+            waiting = {event.service_id: event.waiting_ahead + 1}
+        for service_id, count in waiting.items():
+            known = self._waiting.get(service_id)
+            if known is None or order >= known[0]:
+                self._waiting[service_id] = (order, count)
+
+        if isinstance(event, TicketCalled):
+            self._apply_call(Call.of(event, order))
+        elif isinstance(event, ServiceCompleted):
+            ticket_id = str(event.ticket_id)
+            self._completed[ticket_id] = max(self._completed.get(ticket_id, order), order)
+        self.version += 1
+        return Outcome.APPLIED
+
+    def _apply_call(self, call: Call) -> None:
+        shown = self._last_call.get(call.counter_id)
+        if shown is None or call.sort_key() > shown.sort_key():
+            self._last_call[call.counter_id] = call
+        if any(c.event_id == call.event_id for c in self._recent):
+            return
+        if len(self._recent) >= self.recent_limit and call.sort_key() < self._recent[-1].sort_key():
+            return
+        self._recent.append(call)
+        self._recent.sort(key=Call.sort_key, reverse=True)
+        del self._recent[self.recent_limit :]
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def now_serving(self) -> list[Call]:
+        serving = [
+            call
+            for call in self._last_call.values()
+            if self._completed.get(call.ticket_id, -1) < call.order
+        ]
+        position = self._counter_positions()
+        return sorted(
+            serving, key=lambda c: (position.get(c.counter_id, len(position)), c.counter_id)
+        )
+
+    def recent_calls(self) -> list[Call]:
+        return list(self._recent)
+
+    def waiting(self) -> dict[str, int]:
+        return {service_id: count for service_id, (_, count) in sorted(self._waiting.items())}
+
+    def _counter_positions(self) -> dict[str, int]:
+        if self.config is None:
+            return {}
+        return {c.id: i for i, c in enumerate(self.config.counters)}
+
+    def to_json(self) -> dict[str, Any]:
+        """The board as CONTRACT.md shows it, plus what a lobby page needs to draw it."""
+        services: dict[str, dict[str, Any]] = {
+            sid: {"id": sid, "name": name, "agency_id": agency, "prefix": None}
+            for sid, (name, agency) in self._services.items()
+        }
+        agencies = dict(self._agencies)
+        counters: list[dict[str, Any]] = []
+        if self.config is not None:
+            for a in self.config.agencies:
+                agencies[a.id] = a.name
+            for s in self.config.services:
+                services[s.id] = {
+                    "id": s.id,
+                    "name": s.name,
+                    "agency_id": s.agency,
+                    "prefix": s.prefix,
+                }
+            for c in self.config.counters:
+                counters.append(
+                    {
+                        "id": c.id,
+                        "name": c.name,
+                        "service_ids": list(c.services),
+                        "agency_ids": sorted(
+                            {services[sid]["agency_id"] for sid in c.services if sid in services}
+                        ),
+                    }
+                )
+        return {
+            "now_serving": [c.to_json() for c in self.now_serving()],
+            "recent_calls": [c.to_json() for c in self._recent],
+            "waiting": self.waiting(),
+            # additions beyond CONTRACT.md
+            "site_id": self.site_id,
+            "site_name": self.site_name,
+            "timezone": str(self.zone.key),
+            "day": self.day.isoformat(),
+            "last_sequence": self._max_order or None,
+            "counters": counters,
+            "services": sorted(services.values(), key=lambda s: str(s["id"])),
+            "agencies": [{"id": k, "name": v} for k, v in sorted(agencies.items())],
+        }
+
+
+class Boards:
+    """Every site's board: configured sites from the start, others once an event names them."""
+
+    def __init__(
+        self,
+        configs: dict[str, SiteConfig],
+        *,
+        recent_limit: int = 10,
+        seen_limit: int = 200_000,
+    ) -> None:
+        self.configs = configs
+        self.recent_limit = recent_limit
+        self.seen_limit = seen_limit
+        self._boards: dict[str, Board] = {}
+
+    def _new(self, site_id: str, now: datetime, site_name: str | None = None) -> Board:
+        board = Board(
+            site_id,
+            now,
+            config=self.configs.get(site_id),
+            site_name=site_name,
+            recent_limit=self.recent_limit,
+            seen_limit=self.seen_limit,
+        )
+        self._boards[site_id] = board
+        return board
+
+    def get(self, site_id: str, now: datetime) -> Board | None:
+        """The site's board as of `now`, or None for a site neither configured nor seen."""
+        board = self._boards.get(site_id)
+        if board is None:
+            if site_id not in self.configs:
+                return None
+            board = self._new(site_id, now)
+        board.roll(now)
+        return board
+
+    def apply(self, event: AnyEvent, now: datetime) -> tuple[Board, Outcome]:
+        board = self._boards.get(event.site_id) or self._new(event.site_id, now, event.site_name)
+        board.roll(now)
+        return board, board.apply(event)
+
+    def __contains__(self, site_id: object) -> bool:
+        return site_id in self._boards or site_id in self.configs

@@ -1,0 +1,101 @@
+"""The SSE hub: fans each event out to every board connected to its site.
+
+Each event is framed once (`sse.frame`) and the same bytes go to every client. Each
+client has a bounded queue: a client too slow to keep up is dropped (its stream ends,
+EventSource reconnects with Last-Event-ID) instead of growing memory. A bounded
+per-site buffer of recent frames serves Last-Event-ID replays.
+
+No awaits inside: `connect` (snapshot + replay + subscription) is atomic with respect
+to `publish` on the event loop, so a client neither misses nor doubles an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.display import sse
+
+CLOSE = b""
+"""Queued to a client to end its stream (it was dropped for being slow)."""
+
+
+@dataclass(eq=False)
+class Client:
+    site_id: str
+    queue: asyncio.Queue[bytes]
+    dropped: bool = False
+
+
+@dataclass
+class _Recent:
+    day: date | None = None
+    frames: deque[tuple[str, bytes]] = field(default_factory=deque)
+
+
+class Hub:
+    def __init__(self, replay_events: int = 500, client_queue: int = 256) -> None:
+        self.replay_events = replay_events
+        self.client_queue = client_queue
+        self._clients: dict[str, set[Client]] = {}
+        self._recent: dict[str, _Recent] = {}
+        self.published = 0
+        self.dropped = 0
+
+    def publish(self, site_id: str, day: date, event_type: str, event_id: str, data: str) -> bytes:
+        """Frame one event once and queue it to every client of the site."""
+        payload = sse.frame(data, event=event_type, event_id=event_id)
+        recent = self._recent.setdefault(site_id, _Recent())
+        if recent.day != day:  # a new day: yesterday's events are no replay for today's board
+            recent.day = day
+            recent.frames.clear()
+        if self.replay_events:
+            recent.frames.append((event_id, payload))
+            while len(recent.frames) > self.replay_events:
+                recent.frames.popleft()
+        for client in list(self._clients.get(site_id, ())):
+            try:
+                client.queue.put_nowait(payload)
+            except asyncio.QueueFull:
+                self._drop(client)
+        self.published += 1
+        return payload
+
+    def connect(
+        self, site_id: str, day: date, last_event_id: str | None
+    ) -> tuple[Client, list[bytes], str | None]:
+        """Subscribe a client. Returns it, the frames to replay after `last_event_id`
+        (empty if that id is unknown or too old), and the id of the site's latest event
+        (what a snapshot taken now includes)."""
+        recent = self._recent.get(site_id)
+        frames = list(recent.frames) if recent is not None and recent.day == day else []
+        replay: list[bytes] = []
+        if last_event_id:
+            ids = [event_id for event_id, _ in frames]
+            if last_event_id in ids:
+                replay = [payload for _, payload in frames[ids.index(last_event_id) + 1 :]]
+        client = Client(site_id, asyncio.Queue(self.client_queue))
+        self._clients.setdefault(site_id, set()).add(client)
+        return client, replay, (frames[-1][0] if frames else None)
+
+    def disconnect(self, client: Client) -> None:
+        clients = self._clients.get(client.site_id)
+        if clients is not None:
+            clients.discard(client)
+            if not clients:
+                del self._clients[client.site_id]
+
+    def _drop(self, client: Client) -> None:
+        self.disconnect(client)
+        client.dropped = True
+        self.dropped += 1
+        while not client.queue.empty():
+            client.queue.get_nowait()
+        client.queue.put_nowait(CLOSE)
+
+    def clients(self, site_id: str | None = None) -> int:
+        if site_id is not None:
+            return len(self._clients.get(site_id, ()))
+        return sum(len(c) for c in self._clients.values())

@@ -1,0 +1,91 @@
+"""SSE wire format and the hub's fan-out, replay and slow-client rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.display import sse
+from services.display.hub import CLOSE, Hub
+
+DAY = date(2025, 3, 10)
+
+
+def test_frame_has_event_id_and_data() -> None:
+    assert sse.frame('{"a":1}', event="ticket-called", event_id="e1") == (
+        b'event: ticket-called\nid: e1\ndata: {"a":1}\n\n'
+    )
+
+
+def test_multiline_data_becomes_one_data_line_each() -> None:
+    assert sse.frame('{\n  "a": 1\r\n}') == b'data: {\ndata:   "a": 1\ndata: }\n\n'
+
+
+def test_retry_and_comment() -> None:
+    assert sse.retry(2000) == b"retry: 2000\n\n"
+    assert sse.comment("keepalive") == b": keepalive\n\n"
+
+
+@pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\0b"])
+def test_event_and_id_must_be_one_line(bad: str) -> None:
+    with pytest.raises(ValueError, match="one line"):
+        sse.frame("{}", event_id=bad)
+    with pytest.raises(ValueError, match="one line"):
+        sse.frame("{}", event=bad)
+
+
+async def test_one_frame_shared_by_every_client() -> None:
+    hub = Hub()
+    a, _, _ = hub.connect("s", DAY, None)
+    b, _, _ = hub.connect("s", DAY, None)
+    other, _, _ = hub.connect("elsewhere", DAY, None)
+    payload = hub.publish("s", DAY, "ticket-issued", "e1", "{}")
+    assert a.queue.get_nowait() is payload
+    assert b.queue.get_nowait() is payload
+    assert other.queue.empty()
+
+
+async def test_replay_after_a_known_id_and_nothing_for_an_unknown_one() -> None:
+    hub = Hub(replay_events=3)
+    frames = [hub.publish("s", DAY, "ticket-issued", f"e{i}", "{}") for i in range(5)]
+    _, replay, latest = hub.connect("s", DAY, "e2")
+    assert replay == frames[3:]
+    assert latest == "e4"
+    _, replay, _ = hub.connect("s", DAY, "e0")  # fell out of the buffer
+    assert replay == []
+    _, replay, _ = hub.connect("s", DAY, "e4")  # already up to date
+    assert replay == []
+
+
+async def test_a_new_day_empties_the_replay_buffer() -> None:
+    hub = Hub()
+    hub.publish("s", DAY, "ticket-issued", "e1", "{}")
+    _, replay, latest = hub.connect("s", date(2025, 3, 11), "e1")
+    assert replay == []
+    assert latest is None
+
+
+async def test_a_slow_client_is_dropped_not_buffered_forever() -> None:
+    hub = Hub(client_queue=2)
+    slow, _, _ = hub.connect("s", DAY, None)
+    fast, _, _ = hub.connect("s", DAY, None)
+    for i in range(2):
+        hub.publish("s", DAY, "ticket-issued", f"e{i}", "{}")
+    fast.queue.get_nowait()
+    fast.queue.get_nowait()
+    hub.publish("s", DAY, "ticket-issued", "e2", "{}")
+    assert slow.dropped
+    assert hub.dropped == 1
+    assert slow.queue.get_nowait() == CLOSE
+    assert slow.queue.empty()
+    assert hub.clients("s") == 1
+    assert not fast.dropped
+
+
+async def test_disconnect_frees_the_client() -> None:
+    hub = Hub()
+    client, _, _ = hub.connect("s", DAY, None)
+    hub.disconnect(client)
+    hub.disconnect(client)
+    assert hub.clients() == 0
