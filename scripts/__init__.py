@@ -1,0 +1,1 @@
+"""Run tooling: `python -m scripts.run` is what `make run` starts."""
