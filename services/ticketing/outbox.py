@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import asyncpg
-
+from shared.database import Connection
 from shared.events import AnyEvent
 
 NOTIFY_CHANNEL = "ticketing_outbox"
 
 
-async def record_events(conn: asyncpg.Connection, site_id: str, events: list[AnyEvent]) -> list[AnyEvent]:
+async def record_events(conn: Connection, site_id: str, events: list[AnyEvent]) -> list[AnyEvent]:
     """Stamp `sequence` and `occurred_at` on `events` and insert them into the outbox.
 
     Must run inside a transaction (asserted). Take this as the LAST step of the
@@ -41,7 +40,8 @@ async def record_events(conn: asyncpg.Connection, site_id: str, events: list[Any
     first: int = row["last_seq"] - len(events) + 1
     now: datetime = row["now"]
     stamped: list[AnyEvent] = [
-        e.model_copy(update={"sequence": first + i, "occurred_at": now}) for i, e in enumerate(events)
+        e.model_copy(update={"sequence": first + i, "occurred_at": now})
+        for i, e in enumerate(events)
     ]
     records: list[tuple[Any, ...]] = [
         (site_id, e.sequence, e.topic, e.event_id, e.to_json().decode()) for e in stamped

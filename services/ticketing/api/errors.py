@@ -1,0 +1,62 @@
+"""Domain errors → HTTP answers with a clear `detail`, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.ticketing import queue
+from services.ticketing.api.deps import DatabaseUnavailable
+from services.ticketing.domain.tickets import WrongState
+
+log = logging.getLogger("ticketing.http")
+
+
+def _json(status: int, detail: object, **headers: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(queue.NotFound)
+    async def not_found(_: Request, exc: queue.NotFound) -> JSONResponse:
+        return _json(404, str(exc))
+
+    @app.exception_handler(queue.NotAllowed)
+    async def forbidden(_: Request, exc: queue.NotAllowed) -> JSONResponse:
+        return _json(403, str(exc))
+
+    @app.exception_handler(WrongState)
+    async def wrong_state(_: Request, exc: WrongState) -> JSONResponse:
+        return _json(409, str(exc))
+
+    @app.exception_handler(queue.NotTakingTickets)
+    async def closed(_: Request, exc: queue.NotTakingTickets) -> JSONResponse:
+        return _json(409, str(exc))
+
+    @app.exception_handler(queue.IdempotencyKeyReused)
+    async def key_reused(_: Request, exc: queue.IdempotencyKeyReused) -> JSONResponse:
+        return _json(
+            422, [{"loc": ["header", "Idempotency-Key"], "msg": str(exc), "type": "value_error"}]
+        )
+
+    @app.exception_handler(queue.InvalidRequest)
+    async def invalid(_: Request, exc: queue.InvalidRequest) -> JSONResponse:
+        return _json(422, [{"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}])
+
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, exc)
+        return _json(503, "database unavailable, try again shortly", **{"Retry-After": "5"})
+
+    for error in (
+        DatabaseUnavailable,
+        asyncpg.PostgresConnectionError,
+        asyncpg.CannotConnectNowError,
+        asyncpg.InterfaceError,
+        ConnectionError,
+        OSError,
+        TimeoutError,
+    ):
+        app.add_exception_handler(error, unavailable)

@@ -1,0 +1,145 @@
+"""What the ticketing HTTP API reads and returns (CONTRACT.md, Ticketing HTTP API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.ticketing.queue import TicketState
+from shared.events import Channel, Priority
+from shared.phone import InvalidPhone, normalise_phone
+
+
+class IssueTicketRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service_id: str = Field(min_length=1, max_length=64, description="A service of the site")
+    priority: Priority = Field(
+        default="regular", description="priority: lansia, disabilitas, ibu hamil"
+    )
+    channel: Channel = Field(default="kiosk", description="Where the ticket is taken")
+    phone: str | None = Field(
+        default=None,
+        max_length=32,
+        description="Optional Indonesian phone number for SMS (08…, 62…, +62…)",
+    )
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return normalise_phone(value)
+        except InvalidPhone as exc:
+            raise ValueError(str(exc)) from None
+
+
+class TransferRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service_id: str = Field(min_length=1, max_length=64, description="The service to go to")
+
+
+class Ticket(BaseModel):
+    id: UUID
+    number: str = Field(description="e.g. A-012")
+    site_id: str
+    service_id: str = Field(description="The service it waits in or was served by")
+    priority: Priority
+    channel: Channel
+    status: Literal["waiting", "called", "served", "no_show", "cancelled"]
+    waiting_ahead: int = Field(description="Tickets called before it (0 unless waiting)")
+    estimated_wait_s: int | None = Field(description="Estimated seconds until called")
+    counter_id: str | None
+    call_count: int
+    issued_at: datetime
+    called_at: datetime | None
+    completed_at: datetime | None
+    # -- extensions beyond CONTRACT.md --
+    outcome: Literal["served", "no_show", "transferred", "cancelled"] | None = Field(
+        description="How its last visit to a service ended (transferred: it waits again)"
+    )
+    service_name: str
+    agency_id: str
+    counter_name: str | None
+
+    @classmethod
+    def of(cls, state: TicketState) -> Ticket:
+        r = state.row
+        return cls(
+            id=r["id"],
+            number=r["number"],
+            site_id=r["site_id"],
+            service_id=r["service_id"],
+            priority=r["priority"],
+            channel=r["channel"],
+            status=r["status"],
+            waiting_ahead=state.waiting_ahead,
+            estimated_wait_s=state.estimated_wait_s,
+            counter_id=r["counter_id"],
+            call_count=r["call_count"],
+            issued_at=r["issued_at"],
+            called_at=r["called_at"],
+            completed_at=r["completed_at"],
+            outcome=r["outcome"],
+            service_name=r["service_name"],
+            agency_id=r["agency_id"],
+            counter_name=r["counter_name"],
+        )
+
+
+class Agency(BaseModel):
+    id: str
+    name: str
+
+
+class Service(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    agency_id: str
+    target_minutes: int
+
+
+class Counter(BaseModel):
+    id: str
+    name: str
+    service_ids: list[str]
+
+
+class Site(BaseModel):
+    id: str
+    name: str
+    timezone: str
+    address: str
+    agencies: list[Agency]
+    services: list[Service]
+    counters: list[Counter]
+
+
+class ServiceQueue(BaseModel):
+    service_id: str
+    service_name: str
+    agency_id: str
+    prefix: str
+    waiting: int
+    open_counters: int
+    estimated_wait_s: int | None = Field(description="What a ticket taken now would wait")
+
+
+Queues = dict[str, ServiceQueue]
+"""Per service id: its waiting line now."""
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 — the OAuth2 token type
+    expires_in: int
+    username: str
+    site_id: str
+    role: str
+    counter_ids: list[str]

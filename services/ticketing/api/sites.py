@@ -1,0 +1,49 @@
+"""A site and its queues: what kiosks and boards read."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from services.ticketing import queue
+from services.ticketing import repository as repo
+from services.ticketing.api.deps import Db
+from services.ticketing.api.schemas import Agency, Counter, Queues, Service, ServiceQueue, Site
+
+router = APIRouter(prefix="/api/sites", tags=["sites"])
+
+
+@router.get("/{site_id}", response_model=Site)
+async def get_site(site_id: str, conn: Db) -> Site:
+    site = await repo.site(conn, site_id)
+    if site is None:
+        raise HTTPException(404, detail="site not found")
+    return Site(
+        id=site["id"],
+        name=site["name"],
+        timezone=site["timezone"],
+        address=site["address"],
+        agencies=[Agency(**dict(a)) for a in await repo.agencies(conn, site_id)],
+        services=[
+            Service(
+                id=s["id"],
+                name=s["name"],
+                prefix=s["prefix"],
+                agency_id=s["agency_id"],
+                target_minutes=s["target_minutes"],
+            )
+            for s in await repo.services(conn, site_id)
+        ],
+        counters=[
+            Counter(id=c["id"], name=c["name"], service_ids=list(c["service_ids"]))
+            for c in await repo.counters(conn, site_id)
+        ],
+    )
+
+
+@router.get("/{site_id}/queues", response_model=Queues)
+async def get_queues(site_id: str, conn: Db) -> Queues:
+    try:
+        lines = await queue.queues(conn, site_id)
+    except queue.NotFound as exc:
+        raise HTTPException(404, detail=str(exc)) from None
+    return {q["service_id"]: ServiceQueue(**q) for q in lines}

@@ -1,0 +1,86 @@
+"""Tickets: citizens take, follow and cancel them; counter staff recall, complete,
+mark no-show and transfer them. Errors map in `api/errors.py` (404, 403, 409, 422)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Response
+
+from services.ticketing import queue
+from services.ticketing.api.deps import Db, Operator
+from services.ticketing.api.schemas import IssueTicketRequest, Ticket, TransferRequest
+
+router = APIRouter(tags=["tickets"])
+
+_ERRORS: dict[int | str, dict[str, str]] = {
+    403: {"description": "The staff member may not act for this counter or site"},
+    404: {"description": "Unknown ticket"},
+    409: {"description": "The ticket is in the wrong state for this call"},
+}
+
+
+@router.post(
+    "/api/sites/{site_id}/tickets",
+    status_code=201,
+    response_model=Ticket,
+    responses={
+        404: {"description": "Unknown site or service"},
+        409: {"description": "The service does not take tickets now"},
+        422: {"description": "Invalid body (which field, why)"},
+    },
+)
+async def issue_ticket(
+    site_id: str,
+    body: IssueTicketRequest,
+    conn: Db,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> Ticket:
+    """A citizen takes a ticket. A retry with the same `Idempotency-Key` returns the first one."""
+    state = await queue.issue_ticket(
+        conn, site_id, body.service_id, body.priority, body.channel, body.phone, idempotency_key
+    )
+    if state.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return Ticket.of(state)
+
+
+@router.get("/api/tickets/{ticket_id}", response_model=Ticket, responses={404: _ERRORS[404]})
+async def get_ticket(ticket_id: UUID, conn: Db) -> Ticket:
+    return Ticket.of(await queue.get_ticket(conn, ticket_id))
+
+
+@router.delete(
+    "/api/tickets/{ticket_id}",
+    response_model=Ticket,
+    responses={404: _ERRORS[404], 409: _ERRORS[409]},
+)
+async def cancel_ticket(ticket_id: UUID, conn: Db) -> Ticket:
+    """The citizen gives up a waiting ticket: outcome `cancelled`."""
+    return Ticket.of(await queue.cancel_ticket(conn, ticket_id))
+
+
+@router.post("/api/tickets/{ticket_id}/recall", response_model=Ticket, responses=_ERRORS)
+async def recall(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
+    """Call the same ticket again (call_count + 1)."""
+    return Ticket.of(await queue.recall(conn, actor, ticket_id))
+
+
+@router.post("/api/tickets/{ticket_id}/complete", response_model=Ticket, responses=_ERRORS)
+async def complete(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
+    """The citizen was served."""
+    return Ticket.of(await queue.complete(conn, actor, ticket_id))
+
+
+@router.post("/api/tickets/{ticket_id}/no-show", response_model=Ticket, responses=_ERRORS)
+async def no_show(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
+    """The citizen did not come to the counter."""
+    return Ticket.of(await queue.no_show(conn, actor, ticket_id))
+
+
+@router.post("/api/tickets/{ticket_id}/transfer", response_model=Ticket, responses=_ERRORS)
+async def transfer(ticket_id: UUID, body: TransferRequest, conn: Db, actor: Operator) -> Ticket:
+    """Send the ticket to another service; it keeps its number and its place by issue time."""
+    return Ticket.of(await queue.transfer(conn, actor, ticket_id, body.service_id))

@@ -1,0 +1,137 @@
+"""The ticketing process: FastAPI for the kiosk and operator HTTP API, FastStream's Kafka
+broker for publishing, in one event loop. The lifespan migrates the schema, loads the site
+files, and runs the outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from services.ticketing.api import auth, counters, errors, health, sites, tickets
+from services.ticketing.relay import OutboxRelay, PendingEvent, Publish
+from services.ticketing.settings import TicketingSettings
+from services.ticketing.site_loader import load_all_sites
+from shared import topics
+from shared.database import apply_migrations, create_pool, wait_for_database
+from shared.kafka import ensure_topics, new_broker, start_broker
+
+log = logging.getLogger("ticketing")
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA = "ticketing"
+
+
+def kafka_publish(broker: KafkaBroker) -> Publish:
+    """Publish outbox events with the site id as key; wait for every acknowledgement."""
+    to_topic = {
+        topics.TICKET_ISSUED: broker.publisher(
+            topics.TICKET_ISSUED, description="A citizen took a ticket"
+        ),
+        topics.TICKET_CALLED: broker.publisher(
+            topics.TICKET_CALLED, description="A counter called (or recalled) a ticket"
+        ),
+        topics.SERVICE_COMPLETED: broker.publisher(
+            topics.SERVICE_COMPLETED, description="A ticket left its service's queue"
+        ),
+    }
+
+    async def publish(events: list[PendingEvent]) -> None:
+        acks = [
+            await to_topic[e.topic].publish(
+                e.payload,
+                key=e.site_id.encode(),
+                headers={"content-type": "application/json"},
+                no_confirm=True,
+            )
+            for e in events
+        ]
+        await asyncio.gather(*acks)
+
+    return publish
+
+
+async def _connect_kafka(
+    broker: KafkaBroker, settings: TicketingSettings, stop: asyncio.Event
+) -> None:
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            await ensure_topics(settings.kafka_bootstrap_servers, settings.kafka_topic_partitions)
+            break
+        except Exception as exc:
+            log.warning("cannot ensure topics (%s); retrying in %.1fs", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 10.0)
+    await start_broker(broker, "ticketing", stop)
+
+
+async def _reload_sites(app: FastAPI, settings: TicketingSettings, stop: asyncio.Event) -> None:
+    """Pick up changed or added site files without a restart."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.sites_reload_s)
+        if stop.is_set():
+            return
+        try:
+            async with app.state.pool.acquire() as conn:
+                await load_all_sites(conn, settings)
+        except Exception as exc:
+            log.error("site reload failed: %s", exc)
+
+
+def create_app(settings: TicketingSettings | None = None) -> FastAPI:
+    settings = settings or TicketingSettings()
+    broker = new_broker(settings, "ticketing")
+    relay = OutboxRelay(
+        settings.database_url,
+        kafka_publish(broker),
+        poll_s=settings.relay_poll_s,
+        batch=settings.relay_batch,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        await wait_for_database(settings.database_url, "ticketing")
+        pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
+        async with pool.acquire() as conn:
+            await apply_migrations(conn, SCHEMA, MIGRATIONS)
+            await load_all_sites(conn, settings)
+        app.state.pool = pool
+        background = [asyncio.create_task(_connect_kafka(broker, settings, stop), name="kafka")]
+        # the relay publishes once the broker has started; until then it waits in the outbox
+        background.append(asyncio.create_task(relay.run(stop), name="outbox-relay"))
+        if settings.sites_reload_s > 0:
+            background.append(
+                asyncio.create_task(_reload_sites(app, settings, stop), name="site-reload")
+            )
+        log.info("ticketing up on port %d", settings.ticketing_port)
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*background, return_exceptions=True)
+            await broker.stop()
+            await pool.close()
+
+    app = FastAPI(
+        title="Antrian MPP ticketing",
+        description="Kiosk and operator API of the Mal Pelayanan Publik queue",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.pool = None
+    app.state.broker = broker
+    app.state.relay = relay
+    errors.install(app)
+    for module in (health, sites, tickets, counters, auth):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,409 @@
+"""What citizens and counter staff do to the queue: issue, call next, recall, complete,
+no-show, transfer, cancel. Each is one transaction that changes the tickets and records
+its events in the outbox (`outbox.record_events`) as the last step, so the change and
+its events commit together or not at all. Rules come from `domain/tickets.py`."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from services.ticketing import repository as repo
+from services.ticketing.domain import tickets as rules
+from services.ticketing.outbox import record_events
+from shared.database import Connection
+from shared.events import (
+    AnyEvent,
+    Channel,
+    Contact,
+    Priority,
+    QueuePosition,
+    ServiceCompleted,
+    TicketCalled,
+    TicketIssued,
+)
+
+NEAR_HEAD = 4
+"""How many waiting tickets an event lists in `queue_head` (near_turn SMS needs ≤ 3 ahead)."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+class NotTakingTickets(Exception):
+    """The service exists but does not take tickets now (HTTP 409), with a kiosk-ready reason."""
+
+
+class IdempotencyKeyReused(Exception):
+    """The same Idempotency-Key came with a different request body (HTTP 422)."""
+
+
+class InvalidRequest(ValueError):
+    """A well-formed request that makes no sense (HTTP 422), naming the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotAllowed(PermissionError):
+    """The staff member may not act for this counter or site (HTTP 403)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: from a verified token."""
+
+    username: str
+    site_id: str
+    role: str
+    counter_ids: tuple[str, ...]
+
+    def may_use_counter(self, site_id: str, counter_id: str) -> bool:
+        if self.site_id != site_id:
+            return False
+        return self.role in ("supervisor", "admin") or counter_id in self.counter_ids
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """A ticket as the API returns it, with where it stands in the line now."""
+
+    row: Any
+    waiting_ahead: int
+    estimated_wait_s: int | None
+    replayed: bool = False
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+async def _estimate(conn: Connection, row: Any, ahead: int) -> int | None:
+    recent = await repo.recent_service_times(conn, row["site_id"], row["service_id"])
+    avg = rules.smoothed_service_s(recent, float(row["avg_service_s"]))
+    return rules.estimate_wait_s(
+        ahead, avg, await repo.open_counters(conn, row["site_id"], row["service_id"])
+    )
+
+
+async def describe(conn: Connection, row: Any, replayed: bool = False) -> TicketState:
+    if row["status"] != "waiting":
+        return TicketState(row, 0, None, replayed)
+    ahead = await repo.waiting_ahead(conn, row)
+    return TicketState(row, ahead, await _estimate(conn, row, ahead), replayed)
+
+
+async def get_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
+    row = await repo.ticket(conn, ticket_id)
+    if row is None:
+        raise NotFound("ticket not found")
+    return await describe(conn, row)
+
+
+async def queues(conn: Connection, site_id: str) -> list[dict[str, Any]]:
+    if await repo.site(conn, site_id) is None:
+        raise NotFound("site not found")
+    waiting = await repo.all_waiting_counts(conn, site_id)
+    out = []
+    for s in await repo.services(conn, site_id):
+        n = waiting.get(s["id"], 0)
+        recent = await repo.recent_service_times(conn, site_id, s["id"])
+        avg = rules.smoothed_service_s(recent, float(s["avg_service_s"]))
+        counters = await repo.open_counters(conn, site_id, s["id"])
+        out.append(
+            {
+                "service_id": s["id"],
+                "service_name": s["name"],
+                "agency_id": s["agency_id"],
+                "prefix": s["prefix"],
+                "waiting": n,
+                "open_counters": counters,
+                # what a citizen taking a ticket now would wait: everyone waiting is ahead
+                "estimated_wait_s": rules.estimate_wait_s(n, avg, counters),
+            }
+        )
+    return out
+
+
+async def _reload(conn: Connection, ticket_id: UUID) -> Any:
+    row = await repo.ticket(conn, ticket_id)
+    assert row is not None, "a ticket changed in this transaction exists"
+    return row
+
+
+# --- events ----------------------------------------------------------------------------
+
+
+def _envelope(row: Any) -> dict[str, Any]:
+    return {
+        "event_id": uuid.uuid4(),
+        "occurred_at": datetime.now().astimezone(),  # restamped at commit by the outbox
+        "site_id": row["site_id"],
+        "site_name": row["site_name"],
+        "ticket_id": row["id"],
+        "ticket_number": row["number"],
+        "service_id": row["service_id"],
+        "service_name": row["service_name"],
+        "agency_id": row["agency_id"],
+        "agency_name": row["agency_name"],
+    }
+
+
+async def _queue_heads(
+    conn: Connection, site_id: str, service_ids: list[str]
+) -> list[QueuePosition]:
+    heads = []
+    for sid in service_ids:
+        for ahead, t in enumerate(await repo.queue_head(conn, site_id, sid, NEAR_HEAD)):
+            heads.append(
+                QueuePosition(ticket_id=t["id"], ticket_number=t["number"], waiting_ahead=ahead)
+            )
+    return heads
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
+    if later is None or earlier is None:
+        return None
+    return max(0, round((later - earlier).total_seconds()))
+
+
+async def _completed(
+    conn: Connection,
+    before: Any,
+    after: Any,
+    outcome: str,
+    transferred_to: str | None = None,
+) -> ServiceCompleted:
+    touched = [before["service_id"]] + ([transferred_to] if transferred_to else [])
+    end = after["completed_at"] or await repo.database_now(conn)
+    return ServiceCompleted(
+        **_envelope(before),
+        counter_id=before["counter_id"],
+        outcome=outcome,
+        wait_s=_seconds(after["first_called_at"] or end, before["issued_at"]),
+        service_s=_seconds(end, before["called_at"]) if before["status"] == "called" else None,
+        transferred_to_service_id=transferred_to,
+        waiting=await repo.waiting_counts(conn, before["site_id"], touched),
+        queue_head=await _queue_heads(conn, before["site_id"], touched),
+    )
+
+
+async def _called(conn: Connection, row: Any) -> TicketCalled:
+    return TicketCalled(
+        **_envelope(row),
+        counter_id=row["counter_id"],
+        counter_name=row["counter_name"],
+        call_count=row["call_count"],
+        waiting=await repo.waiting_counts(conn, row["site_id"], [row["service_id"]]),
+        queue_head=await _queue_heads(conn, row["site_id"], [row["service_id"]]),
+    )
+
+
+# --- citizens --------------------------------------------------------------------------
+
+
+def request_fingerprint(body: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+async def issue_ticket(
+    conn: Connection,
+    site_id: str,
+    service_id: str,
+    priority: Priority,
+    channel: Channel,
+    phone: str | None,
+    idempotency_key: str | None = None,
+) -> TicketState:
+    """A citizen takes a ticket. With an Idempotency-Key, a retry returns the first ticket."""
+    async with conn.transaction():
+        site = await repo.site(conn, site_id)
+        if site is None:
+            raise NotFound("site not found")
+        service = await repo.service(conn, site_id, service_id)
+        if service is None:
+            raise NotFound(f"service {service_id!r} not found at this site")
+        if not service["active"]:
+            raise NotTakingTickets(f"Layanan {service['name']} tidak lagi menerima antrian")
+        ticket_id = uuid.uuid4()
+        if idempotency_key:
+            fingerprint = request_fingerprint(
+                {"service_id": service_id, "priority": priority, "channel": channel, "phone": phone}
+            )
+            first = await repo.claim_idempotency_key(
+                conn, site_id, idempotency_key, fingerprint, ticket_id
+            )
+            if first is not None:
+                if first["request_hash"] != fingerprint:
+                    raise IdempotencyKeyReused(
+                        "Idempotency-Key was already used for a different request"
+                    )
+                row = await _reload(conn, first["ticket_id"])
+                return await describe(conn, row, replayed=True)
+        now = await repo.database_now(conn)
+        day = rules.local_day(now, site["timezone"])
+        sequence = await repo.next_number(conn, site_id, service_id, day)
+        await repo.insert_ticket(
+            conn,
+            id=ticket_id,
+            site_id=site_id,
+            service_id=service_id,
+            number=rules.ticket_number(service["prefix"], sequence),
+            day=day,
+            priority=priority,
+            channel=channel,
+            phone=phone,
+            status="waiting",
+            issued_at=now,
+            queued_at=now,
+        )
+        row = await _reload(conn, ticket_id)
+        state = await describe(conn, row)
+        event = TicketIssued(
+            **_envelope(row),
+            priority=priority,
+            channel=channel,
+            waiting_ahead=state.waiting_ahead,
+            estimated_wait_s=state.estimated_wait_s,
+            contact=Contact(phone=phone) if phone else None,
+            waiting=await repo.waiting_counts(conn, site_id, [service_id]),
+        )
+        await record_events(conn, site_id, [event])
+        return state
+
+
+async def cancel_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
+    """The citizen gives up a waiting ticket (the ticket id is their proof of holding it)."""
+    async with conn.transaction():
+        before = await repo.ticket(conn, ticket_id, lock=True)
+        if before is None:
+            raise NotFound("ticket not found")
+        rules.check_action("cancel", before["status"])
+        await repo.update_ticket(
+            conn, ticket_id, status="cancelled", outcome="cancelled", completed_at=repo.NOW
+        )
+        after = await _reload(conn, ticket_id)
+        await record_events(
+            conn, before["site_id"], [await _completed(conn, before, after, "cancelled")]
+        )
+        return await describe(conn, after)
+
+
+# --- counter staff ---------------------------------------------------------------------
+
+
+async def call_next(
+    conn: Connection, actor: Actor, site_id: str, counter_id: str
+) -> TicketState | None:
+    """Close the counter's open ticket as served, then call the head of its line.
+
+    None when nobody waits for the counter's services."""
+    async with conn.transaction():
+        if await repo.site(conn, site_id) is None:
+            raise NotFound("site not found")
+        counter = await repo.lock_counter(conn, site_id, counter_id)
+        if counter is None:
+            raise NotFound("counter not found at this site")
+        if not actor.may_use_counter(site_id, counter_id):
+            raise NotAllowed(f"{actor.username} may not act for {counter_id}")
+        events: list[AnyEvent] = []
+        current = await repo.open_ticket_at_counter(conn, site_id, counter_id)
+        if current is not None:
+            await repo.update_ticket(
+                conn, current["id"], status="served", outcome="served", completed_at=repo.NOW
+            )
+            after = await _reload(conn, current["id"])
+            events.append(await _completed(conn, current, after, "served"))
+        called_id = await repo.take_next_waiting(
+            conn, site_id, list(counter["service_ids"]), counter_id
+        )
+        called = None
+        if called_id is not None:
+            called = await _reload(conn, called_id)
+            events.append(await _called(conn, called))
+        await record_events(conn, site_id, events)
+        return None if called is None else await describe(conn, called)
+
+
+async def _ticket_for_actor(conn: Connection, actor: Actor, ticket_id: UUID) -> Any:
+    row = await repo.ticket(conn, ticket_id, lock=True)
+    if row is None:
+        raise NotFound("ticket not found")
+    if row["site_id"] != actor.site_id:
+        raise NotAllowed("this ticket belongs to another site")
+    if row["status"] == "called" and row["counter_id"]:
+        if not actor.may_use_counter(row["site_id"], row["counter_id"]):
+            raise NotAllowed(f"{actor.username} may not act for {row['counter_id']}")
+    elif actor.role == "operator":
+        counters = await repo.counters(conn, row["site_id"])
+        mine = [c for c in counters if c["id"] in actor.counter_ids]
+        if not any(row["service_id"] in c["service_ids"] for c in mine):
+            raise NotAllowed(f"{actor.username} does not serve {row['service_id']}")
+    return row
+
+
+async def recall(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState:
+    async with conn.transaction():
+        before = await _ticket_for_actor(conn, actor, ticket_id)
+        rules.check_action("recall", before["status"])
+        await repo.update_ticket(conn, ticket_id, call_count=before["call_count"] + 1)
+        after = await _reload(conn, ticket_id)
+        await record_events(conn, after["site_id"], [await _called(conn, after)])
+        return await describe(conn, after)
+
+
+async def complete(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState:
+    return await _finish(conn, actor, ticket_id, "complete", "served")
+
+
+async def no_show(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState:
+    return await _finish(conn, actor, ticket_id, "no_show", "no_show")
+
+
+async def _finish(
+    conn: Connection, actor: Actor, ticket_id: UUID, action: rules.Action, outcome: str
+) -> TicketState:
+    async with conn.transaction():
+        before = await _ticket_for_actor(conn, actor, ticket_id)
+        rules.check_action(action, before["status"])
+        await repo.update_ticket(
+            conn, ticket_id, status=outcome, outcome=outcome, completed_at=repo.NOW
+        )
+        after = await _reload(conn, ticket_id)
+        await record_events(
+            conn, after["site_id"], [await _completed(conn, before, after, outcome)]
+        )
+        return await describe(conn, after)
+
+
+async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: str) -> TicketState:
+    """Send the ticket to another service: it keeps its number and its place by issue time."""
+    async with conn.transaction():
+        before = await _ticket_for_actor(conn, actor, ticket_id)
+        rules.check_action("transfer", before["status"])
+        target = await repo.service(conn, before["site_id"], service_id)
+        if target is None or not target["active"]:
+            raise NotFound(f"service {service_id!r} not found at this site")
+        if service_id == before["service_id"]:
+            raise InvalidRequest("service_id", "the ticket is already in this service")
+        await repo.update_ticket(
+            conn,
+            ticket_id,
+            service_id=service_id,
+            status="waiting",
+            outcome="transferred",
+            counter_id=None,
+            call_count=0,
+            called_at=None,
+        )
+        after = await _reload(conn, ticket_id)
+        event = await _completed(conn, before, after, "transferred", transferred_to=service_id)
+        await record_events(conn, after["site_id"], [event])
+        return await describe(conn, after)

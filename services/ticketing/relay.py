@@ -1,0 +1,128 @@
+"""The outbox relay: publishes committed events to Kafka, in commit order per site.
+
+One relay publishes at a time among all ticketing replicas: the leader holds a
+session-level PostgreSQL advisory lock on its own connection; if it dies, the
+connection closes, the lock is released and another replica takes over within
+`relay_poll_s`-ish. The leader LISTENs for the NOTIFY that `record_events` sends on
+commit, and polls as a fallback. A row is marked published only after the broker
+acknowledged it; if the relay dies in between, the row is published again and every
+consumer drops the duplicate by `event_id` (at-least-once by design).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+from services.ticketing.outbox import NOTIFY_CHANNEL
+
+log = logging.getLogger("ticketing.relay")
+
+LEADER_LOCK = zlib.crc32(b"ticketing:outbox-relay")
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    id: int
+    site_id: str
+    site_seq: int
+    topic: str
+    payload: bytes
+
+
+Publish = Callable[[list[PendingEvent]], Awaitable[None]]
+"""Publish the events in order and return once the broker acknowledged all of them."""
+
+
+async def pending_events(conn: asyncpg.Connection, limit: int) -> list[PendingEvent]:
+    rows = await conn.fetch(
+        """SELECT id, site_id, site_seq, topic, payload FROM ticketing.outbox
+            WHERE published_at IS NULL ORDER BY id LIMIT $1""",
+        limit,
+    )
+    return [
+        PendingEvent(r["id"], r["site_id"], r["site_seq"], r["topic"], r["payload"].encode())
+        for r in rows
+    ]
+
+
+async def mark_published(conn: asyncpg.Connection, ids: list[int]) -> None:
+    await conn.execute(
+        "UPDATE ticketing.outbox SET published_at = clock_timestamp() WHERE id = ANY($1)", ids
+    )
+
+
+async def _sleep(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+
+
+async def _wait_any(events: list[asyncio.Event], seconds: float) -> None:
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+
+
+class OutboxRelay:
+    def __init__(
+        self, dsn: str, publish: Publish, *, poll_s: float = 1.0, batch: int = 500
+    ) -> None:
+        self.dsn = dsn
+        self.publish = publish
+        self.poll_s = poll_s
+        self.batch = batch
+        self.is_leader = False
+        self.published = 0
+        self.last_error: str | None = None
+
+    async def relay_once(self, conn: asyncpg.Connection) -> int:
+        """Publish one batch of pending events; how many were published."""
+        events = await pending_events(conn, self.batch)
+        if not events:
+            return 0
+        await self.publish(events)
+        await mark_published(conn, [e.id for e in events])
+        self.published += len(events)
+        return len(events)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        delay = 0.5
+        while not stop.is_set():
+            try:
+                await self._lead(stop)
+                delay = 0.5
+            except Exception as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("outbox relay: %s; retrying in %.1fs", self.last_error, delay)
+                await _sleep(stop, delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        conn: asyncpg.Connection = await asyncpg.connect(self.dsn, timeout=10)
+        try:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+                if stop.is_set():
+                    return
+                await _sleep(stop, max(self.poll_s, 1.0))
+            self.is_leader = True
+            log.info("outbox relay: this replica publishes")
+            wake = asyncio.Event()
+            await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
+            while not stop.is_set():
+                wake.clear()  # before reading: a NOTIFY during the read is not lost
+                if await self.relay_once(conn) < self.batch:
+                    await _wait_any([wake, stop], self.poll_s)
+                self.last_error = None
+        finally:
+            self.is_leader = False
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 5)

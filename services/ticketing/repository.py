@@ -1,0 +1,278 @@
+"""SQL of the queue, kept as SQL. Every function takes the caller's connection; the
+caller (services/ticketing/queue.py) owns the transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from shared.database import Connection
+
+Row = asyncpg.Record
+
+_CLASS = "(CASE WHEN {t}.priority = 'priority' THEN 0 ELSE 1 END)"
+
+# A ticket with the names its events and responses carry.
+TICKET_VIEW = """
+    SELECT t.*, s.name AS service_name, s.agency_id, s.prefix, s.avg_service_s,
+           a.name AS agency_name, si.name AS site_name, si.timezone,
+           c.name AS counter_name
+      FROM ticketing.tickets t
+      JOIN ticketing.services s ON s.site_id = t.site_id AND s.id = t.service_id
+      JOIN ticketing.agencies a ON a.site_id = s.site_id AND a.id = s.agency_id
+      JOIN ticketing.sites si ON si.id = t.site_id
+      LEFT JOIN ticketing.counters c ON c.site_id = t.site_id AND c.id = t.counter_id
+"""
+
+
+# --- sites -----------------------------------------------------------------------------
+
+
+async def site(conn: Connection, site_id: str) -> Row | None:
+    return await conn.fetchrow("SELECT * FROM ticketing.sites WHERE id = $1", site_id)
+
+
+async def agencies(conn: Connection, site_id: str) -> list[Row]:
+    return await conn.fetch(
+        """SELECT id, name FROM ticketing.agencies WHERE site_id = $1 AND active
+           ORDER BY id""",
+        site_id,
+    )
+
+
+async def services(conn: Connection, site_id: str) -> list[Row]:
+    return await conn.fetch(
+        """SELECT id, name, prefix, agency_id, target_minutes, avg_service_s
+             FROM ticketing.services WHERE site_id = $1 AND active ORDER BY position""",
+        site_id,
+    )
+
+
+async def service(conn: Connection, site_id: str, service_id: str) -> Row | None:
+    return await conn.fetchrow(
+        """SELECT s.*, a.name AS agency_name FROM ticketing.services s
+             JOIN ticketing.agencies a ON a.site_id = s.site_id AND a.id = s.agency_id
+            WHERE s.site_id = $1 AND s.id = $2""",
+        site_id,
+        service_id,
+    )
+
+
+async def counters(conn: Connection, site_id: str) -> list[Row]:
+    return await conn.fetch(
+        """SELECT id, name, service_ids FROM ticketing.counters
+            WHERE site_id = $1 AND active ORDER BY position""",
+        site_id,
+    )
+
+
+async def lock_counter(conn: Connection, site_id: str, counter_id: str) -> Row | None:
+    """The counter, locked until commit: one counter's calls happen one at a time."""
+    return await conn.fetchrow(
+        """SELECT * FROM ticketing.counters WHERE site_id = $1 AND id = $2 AND active
+           FOR UPDATE""",
+        site_id,
+        counter_id,
+    )
+
+
+async def open_counters(conn: Connection, site_id: str, service_id: str) -> int:
+    n: int = await conn.fetchval(
+        """SELECT count(*) FROM ticketing.counters
+            WHERE site_id = $1 AND active AND $2 = ANY(service_ids)""",
+        site_id,
+        service_id,
+    )
+    return n
+
+
+async def recent_service_times(conn: Connection, site_id: str, service_id: str) -> list[float]:
+    """Seconds of the last 20 services completed as served, oldest first."""
+    rows = await conn.fetch(
+        """SELECT extract(epoch FROM completed_at - called_at)::float8 AS s
+             FROM ticketing.tickets
+            WHERE site_id = $1 AND service_id = $2 AND outcome = 'served'
+            ORDER BY completed_at DESC LIMIT 20""",
+        site_id,
+        service_id,
+    )
+    return [r["s"] for r in reversed(rows)]
+
+
+# --- tickets ---------------------------------------------------------------------------
+
+
+async def next_number(conn: Connection, site_id: str, service_id: str, day: Any) -> int:
+    """The next daily number of a service on the site's local `day` (row-locked to commit)."""
+    n: int = await conn.fetchval(
+        """INSERT INTO ticketing.service_day_numbers AS d (site_id, service_id, day, last_number)
+           VALUES ($1, $2, $3, 1)
+           ON CONFLICT (site_id, service_id, day) DO UPDATE SET last_number = d.last_number + 1
+           RETURNING last_number""",
+        site_id,
+        service_id,
+        day,
+    )
+    return n
+
+
+async def insert_ticket(conn: Connection, **ticket: Any) -> None:
+    columns = ", ".join(ticket)
+    params = ", ".join(f"${i}" for i in range(1, len(ticket) + 1))
+    await conn.execute(
+        f"INSERT INTO ticketing.tickets ({columns}) VALUES ({params})", *ticket.values()
+    )
+
+
+async def claim_idempotency_key(
+    conn: Connection, site_id: str, key: str, request_hash: str, ticket_id: UUID
+) -> Row | None:
+    """Claim `key` for `ticket_id`; if another request holds it, wait for that request's
+    transaction and return its (request_hash, ticket_id) row instead."""
+    claimed = await conn.fetchval(
+        """INSERT INTO ticketing.idempotency_keys (site_id, key, request_hash, ticket_id)
+           VALUES ($1, $2, $3, $4) ON CONFLICT (site_id, key) DO NOTHING RETURNING ticket_id""",
+        site_id,
+        key,
+        request_hash,
+        ticket_id,
+    )
+    if claimed is not None:
+        return None
+    return await conn.fetchrow(
+        """SELECT request_hash, ticket_id FROM ticketing.idempotency_keys
+            WHERE site_id = $1 AND key = $2""",
+        site_id,
+        key,
+    )
+
+
+async def ticket(conn: Connection, ticket_id: UUID, *, lock: bool = False) -> Row | None:
+    if lock:
+        await conn.execute("SELECT 1 FROM ticketing.tickets WHERE id = $1 FOR UPDATE", ticket_id)
+    return await conn.fetchrow(f"{TICKET_VIEW} WHERE t.id = $1", ticket_id)
+
+
+async def open_ticket_at_counter(conn: Connection, site_id: str, counter_id: str) -> Row | None:
+    return await conn.fetchrow(
+        f"""{TICKET_VIEW} WHERE t.site_id = $1 AND t.counter_id = $2 AND t.status = 'called'
+            ORDER BY t.called_at LIMIT 1""",
+        site_id,
+        counter_id,
+    )
+
+
+async def take_next_waiting(
+    conn: Connection, site_id: str, service_ids: list[str], counter_id: str
+) -> UUID | None:
+    """Call the head of the waiting line of `service_ids` to `counter_id`, in ONE statement.
+
+    Priority tickets first, then the longest waiting (queued_at) across the counter's
+    services. `FOR UPDATE SKIP LOCKED`: counters calling at the same moment each take a
+    different ticket, never the same one, and never wait on each other.
+    """
+    called: UUID | None = await conn.fetchval(
+        f"""WITH head AS (
+                SELECT id FROM ticketing.tickets t
+                 WHERE t.site_id = $1 AND t.status = 'waiting' AND t.service_id = ANY($2)
+                 ORDER BY {_CLASS.format(t="t")}, t.queued_at, t.id
+                 LIMIT 1
+                 FOR UPDATE SKIP LOCKED)
+            UPDATE ticketing.tickets t
+               SET status = 'called', counter_id = $3, call_count = 1, outcome = NULL,
+                   called_at = clock_timestamp(),
+                   first_called_at = coalesce(t.first_called_at, clock_timestamp())
+              FROM head WHERE t.id = head.id
+            RETURNING t.id""",
+        site_id,
+        service_ids,
+        counter_id,
+    )
+    return called
+
+
+async def update_ticket(conn: Connection, ticket_id: UUID, **changes: Any) -> None:
+    """Set columns of one ticket; the value `NOW` means the statement's clock time."""
+    sets, params = [], [ticket_id]
+    for column, value in changes.items():
+        if value is NOW:
+            sets.append(f"{column} = clock_timestamp()")
+        else:
+            params.append(value)
+            sets.append(f"{column} = ${len(params)}")
+    await conn.execute(f"UPDATE ticketing.tickets SET {', '.join(sets)} WHERE id = $1", *params)
+
+
+class _Now:
+    def __repr__(self) -> str:
+        return "NOW"
+
+
+NOW: Any = _Now()
+
+
+async def waiting_ahead(conn: Connection, t: Row) -> int:
+    """Waiting tickets of the same service called before `t` (priority, then FIFO)."""
+    n: int = await conn.fetchval(
+        f"""SELECT count(*) FROM ticketing.tickets w
+             WHERE w.site_id = $1 AND w.service_id = $2 AND w.status = 'waiting'
+               AND ({_CLASS.format(t="w")}, w.queued_at, w.id) < ($3, $4, $5)""",
+        t["site_id"],
+        t["service_id"],
+        0 if t["priority"] == "priority" else 1,
+        t["queued_at"],
+        t["id"],
+    )
+    return n
+
+
+async def waiting_counts(conn: Connection, site_id: str, service_ids: list[str]) -> dict[str, int]:
+    rows = await conn.fetch(
+        """SELECT s.id, count(t.id) AS n
+             FROM unnest($2::text[]) AS s(id)
+             LEFT JOIN ticketing.tickets t
+               ON t.site_id = $1 AND t.service_id = s.id AND t.status = 'waiting'
+            GROUP BY s.id""",
+        site_id,
+        service_ids,
+    )
+    return {r["id"]: r["n"] for r in rows}
+
+
+async def all_waiting_counts(conn: Connection, site_id: str) -> dict[str, int]:
+    rows = await conn.fetch(
+        """SELECT s.id, count(t.id) AS n
+             FROM ticketing.services s
+             LEFT JOIN ticketing.tickets t
+               ON t.site_id = s.site_id AND t.service_id = s.id AND t.status = 'waiting'
+            WHERE s.site_id = $1 AND s.active
+            GROUP BY s.id""",
+        site_id,
+    )
+    return {r["id"]: r["n"] for r in rows}
+
+
+async def queue_head(conn: Connection, site_id: str, service_id: str, n: int = 4) -> list[Row]:
+    """The first `n` waiting tickets of a service, in call order."""
+    return await conn.fetch(
+        f"""SELECT id, number FROM ticketing.tickets t
+             WHERE t.site_id = $1 AND t.service_id = $2 AND t.status = 'waiting'
+             ORDER BY {_CLASS.format(t="t")}, t.queued_at, t.id LIMIT $3""",
+        site_id,
+        service_id,
+        n,
+    )
+
+
+async def staff(conn: Connection, username: str) -> Row | None:
+    return await conn.fetchrow(
+        "SELECT * FROM ticketing.staff WHERE username = $1 AND active", username
+    )
+
+
+async def database_now(conn: Connection) -> datetime:
+    now: datetime = await conn.fetchval("SELECT clock_timestamp()")
+    return now

@@ -1,0 +1,156 @@
+"""Load `config/sites/*.toml` into the database: what each site offers and who works there.
+
+A site is written again only when its file changed (by digest), in one transaction under
+an advisory lock, so two replicas starting together load it once. Nothing is deleted:
+agencies, services and counters no longer in the file are marked inactive, so tickets
+issued for them stay readable. Operator accounts: every counter's id is a username whose
+password is MPP_DEMO_PASSWORD (CONTRACT.md, Demo site), and so are the configured staff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from services.ticketing.settings import TicketingSettings
+from shared.database import Connection
+from shared.sites import LoadedSite, load_sites
+
+log = logging.getLogger("ticketing.sites")
+
+_hasher = PasswordHasher()
+
+
+async def _demo_hashes_current(conn: Connection, site_id: str, password: str) -> bool:
+    """True when the site's accounts already hash `password` (one argon2 verify)."""
+    sample = await conn.fetchval(
+        "SELECT password_hash FROM ticketing.staff WHERE site_id = $1 LIMIT 1", site_id
+    )
+    if sample is None:
+        return False
+    try:
+        return bool(await asyncio.to_thread(_hasher.verify, sample, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) -> bool:
+    """Write one site's configuration; False when it was already current."""
+    config = loaded.config
+    site = config.site
+    async with conn.transaction():
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock($1)", zlib.crc32(f"site:{site.id}".encode())
+        )
+        digest = await conn.fetchval(
+            "SELECT config_digest FROM ticketing.sites WHERE id = $1", site.id
+        )
+        passwords_current = await _demo_hashes_current(conn, site.id, demo_password)
+        if digest == loaded.digest and passwords_current:
+            return False
+        await conn.execute(
+            """INSERT INTO ticketing.sites
+                   (id, name, timezone, address, always_open, config_version, config_digest)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)
+               ON CONFLICT (id) DO UPDATE SET
+                   name = EXCLUDED.name, timezone = EXCLUDED.timezone,
+                   address = EXCLUDED.address, always_open = EXCLUDED.always_open,
+                   config_version = EXCLUDED.config_version,
+                   config_digest = EXCLUDED.config_digest, loaded_at = now()""",
+            site.id,
+            site.name,
+            site.timezone,
+            site.address,
+            site.always_open,
+            config.config_version,
+            loaded.digest,
+        )
+        await conn.execute(
+            "UPDATE ticketing.agencies SET active = false WHERE site_id = $1", site.id
+        )
+        await conn.executemany(
+            """INSERT INTO ticketing.agencies (site_id, id, name, active) VALUES ($1, $2, $3, true)
+               ON CONFLICT (site_id, id) DO UPDATE SET name = EXCLUDED.name, active = true""",
+            [(site.id, a.id, a.name) for a in config.agencies],
+        )
+        # retire every service first so a prefix can move from one service to another
+        await conn.execute(
+            "UPDATE ticketing.services SET active = false WHERE site_id = $1", site.id
+        )
+        await conn.executemany(
+            """INSERT INTO ticketing.services (site_id, id, agency_id, name, prefix,
+                   target_minutes, avg_service_s, position, active)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true)
+               ON CONFLICT (site_id, id) DO UPDATE SET
+                   agency_id = EXCLUDED.agency_id, name = EXCLUDED.name,
+                   prefix = EXCLUDED.prefix, target_minutes = EXCLUDED.target_minutes,
+                   avg_service_s = EXCLUDED.avg_service_s, position = EXCLUDED.position,
+                   active = true""",
+            [
+                (site.id, s.id, s.agency, s.name, s.prefix, s.target_minutes, s.avg_service_s, i)
+                for i, s in enumerate(config.services)
+            ],
+        )
+        await conn.execute(
+            "UPDATE ticketing.counters SET active = false WHERE site_id = $1", site.id
+        )
+        await conn.executemany(
+            """INSERT INTO ticketing.counters (site_id, id, name, service_ids, position, active)
+               VALUES ($1, $2, $3, $4, $5, true)
+               ON CONFLICT (site_id, id) DO UPDATE SET
+                   name = EXCLUDED.name, service_ids = EXCLUDED.service_ids,
+                   position = EXCLUDED.position, active = true""",
+            [(site.id, c.id, c.name, c.services, i) for i, c in enumerate(config.counters)],
+        )
+        accounts = [(c.id, "operator", [c.id]) for c in config.counters] + [
+            (s.username, s.role, s.counters) for s in config.staff
+        ]
+        existing = {
+            r["username"]
+            for r in await conn.fetch(
+                "SELECT username FROM ticketing.staff WHERE site_id = $1", site.id
+            )
+        }
+        to_hash = [u for u, _, _ in accounts if not (passwords_current and u in existing)]
+        hashes = dict(
+            zip(
+                to_hash,
+                await asyncio.gather(
+                    *(asyncio.to_thread(_hasher.hash, demo_password) for _ in to_hash)
+                ),
+                strict=True,
+            )
+        )
+        await conn.execute("UPDATE ticketing.staff SET active = false WHERE site_id = $1", site.id)
+        await conn.executemany(
+            """INSERT INTO ticketing.staff (username, site_id, role, counter_ids, password_hash,
+                   active)
+               VALUES ($1, $2, $3, $4, coalesce($5, ''), true)
+               ON CONFLICT (username) DO UPDATE SET
+                   site_id = EXCLUDED.site_id, role = EXCLUDED.role,
+                   counter_ids = EXCLUDED.counter_ids,
+                   password_hash = coalesce($5, ticketing.staff.password_hash), active = true""",
+            [(u, site.id, role, counters, hashes.get(u)) for u, role, counters in accounts],
+        )
+    log.info(
+        "loaded site %s (config_version %d): %d agencies, %d services, %d counters",
+        site.id,
+        config.config_version,
+        len(config.agencies),
+        len(config.services),
+        len(config.counters),
+    )
+    return True
+
+
+async def load_all_sites(conn: Connection, settings: TicketingSettings) -> list[str]:
+    """Load every site file that changed; the ids written now."""
+    written = []
+    for site_id, loaded in load_sites(settings.sites_dir).items():
+        if await load_site(conn, loaded, settings.mpp_demo_password):
+            written.append(site_id)
+    return written
