@@ -26,6 +26,13 @@ class DisplaySettings(ServiceSettings):
     sse_client_queue: int = Field(
         default=256, ge=1, description="Events queued for one client before it is dropped"
     )
+    kafka_fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=1,
+        le=5000,
+        description="Longest a fetch waits for data: bounds call-to-board latency on brokers "
+        "that hold a fetch this long (the embedded one does); real Kafka answers at once",
+    )
     seen_event_ids: int = Field(
         default=200_000, ge=1000, description="Event ids remembered per site to drop duplicates"
     )

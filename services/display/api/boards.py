@@ -1,0 +1,130 @@
+"""The board as JSON, as a Server-Sent Events stream, and as a lobby page.
+
+Stream protocol (CONTRACT.md, Display): `retry: 2000`, then an event `snapshot` whose
+data is the board JSON, then one event per Kafka event (`event:` the event_type,
+`id:` the event_id, `data:` the event JSON exactly as received), and a comment line
+when idle. The snapshot carries as `id:` the latest event it includes, if any.
+
+Last-Event-ID: the snapshot always comes first (it is the truth a board redraws
+from); if the id is among the site's recent events, the events after it follow,
+replayed, so a board that blinked still announces the calls it missed. The snapshot
+already includes them: clients fold events idempotently (event_id, sequence). If
+the id is unknown or too old, the snapshot alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+
+from services.display import sse
+from services.display.board import Board
+from services.display.consumer import ConsumerState
+from services.display.hub import CLOSE, Client, Hub
+from services.display.settings import DisplaySettings
+
+log = logging.getLogger("display.api")
+
+router = APIRouter()
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
+def _board(request: Request, site_id: str) -> Board:
+    consumer: ConsumerState = request.app.state.consumer
+    board = consumer.boards.get(site_id, consumer.clock())
+    if board is None:
+        raise HTTPException(404, f"unknown site {site_id!r}")
+    return board
+
+
+def snapshot(request: Request, board: Board) -> bytes:
+    """The board JSON, serialised once per board version and shared by every reader."""
+    cache: dict[str, tuple[int, bytes]] = request.app.state.snapshots
+    cached = cache.get(board.site_id)
+    if cached is not None and cached[0] == board.version:
+        return cached[1]
+    body = orjson.dumps(board.to_json())
+    cache[board.site_id] = (board.version, body)
+    return body
+
+
+@router.get("/api/sites/{site_id}/board")
+async def board_json(request: Request, site_id: str) -> Response:
+    body = snapshot(request, _board(request, site_id))
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+async def _stream(
+    request: Request, hub: Hub, client: Client, first: list[bytes], keepalive_s: float
+) -> AsyncIterator[bytes]:
+    try:
+        for payload in first:
+            yield payload
+        while True:
+            try:
+                payload = await asyncio.wait_for(client.queue.get(), keepalive_s)
+            except TimeoutError:
+                if await request.is_disconnected():
+                    return
+                yield sse.comment("keepalive")
+                continue
+            if payload == CLOSE:
+                log.info("dropped a slow board client of %s", client.site_id)
+                return
+            yield payload
+    finally:
+        hub.disconnect(client)
+
+
+@router.get("/api/sites/{site_id}/board/stream")
+async def board_stream(
+    request: Request,
+    site_id: str,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    settings: DisplaySettings = request.app.state.settings
+    hub: Hub = request.app.state.hub
+    board = _board(request, site_id)
+    # no await from here to connect(): the snapshot and the subscription see the same events
+    body = snapshot(request, board)
+    client, replay, latest_id = hub.connect(site_id, board.day, last_event_id)
+    first = [
+        sse.retry(settings.sse_retry_ms),
+        sse.frame(body.decode("utf-8"), event="snapshot", event_id=latest_id),
+        *replay,
+    ]
+    return StreamingResponse(
+        _stream(request, hub, client, first, settings.sse_keepalive_s),
+        media_type="text/event-stream",
+        headers={
+            "Cache-Control": "no-cache, no-transform",
+            "X-Accel-Buffering": "no",  # nginx: do not buffer the stream
+        },
+    )
+
+
+@router.get("/boards/{site_id}", include_in_schema=False)
+async def board_page(request: Request, site_id: str) -> FileResponse:
+    _board(request, site_id)  # 404 for an unknown site
+    return FileResponse(
+        STATIC / "board.html",
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> FileResponse:
+    return FileResponse(
+        STATIC / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

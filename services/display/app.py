@@ -1,0 +1,91 @@
+"""The display process: FastAPI app whose lifespan runs the group-less Kafka consumer
+(FastStream, same event loop) that folds events into in-memory boards and fans them
+out to lobby pages over Server-Sent Events. No database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from services.display.api import boards, health
+from services.display.board import Boards
+from services.display.consumer import ConsumerState, subscribe
+from services.display.hub import Hub
+from services.display.settings import DisplaySettings
+from shared.kafka import ensure_topics, new_broker, start_broker
+from shared.sites import load_sites
+
+log = logging.getLogger("display")
+
+
+class CachedStatic(StaticFiles):
+    """Static files with a Cache-Control header (the page itself is served no-cache)."""
+
+    def __init__(self, *args: object, max_age: int = 3600, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.max_age = max_age
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            response.headers["Cache-Control"] = f"public, max-age={self.max_age}"
+        return response
+
+
+async def _connect_kafka(app: FastAPI, settings: DisplaySettings, stop: asyncio.Event) -> None:
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            await ensure_topics(settings.kafka_bootstrap_servers, settings.kafka_topic_partitions)
+            break
+        except Exception as exc:
+            log.warning("cannot ensure topics (%s); retrying in %.1fs", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 10.0)
+    await start_broker(app.state.broker, "display", stop)
+
+
+def create_app(
+    settings: DisplaySettings | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    settings = settings or DisplaySettings()
+    configs = {site_id: loaded.config for site_id, loaded in load_sites(settings.sites_dir).items()}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        kafka_task = asyncio.create_task(_connect_kafka(app, settings, stop), name="display-kafka")
+        log.info("display up: %d configured site(s)", len(configs))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(kafka_task, return_exceptions=True)
+            await app.state.broker.stop()
+
+    app = FastAPI(title="Antrian MPP display", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.hub = Hub(settings.sse_replay_events, settings.sse_client_queue)
+    app.state.consumer = ConsumerState(
+        Boards(configs, recent_limit=settings.recent_calls, seen_limit=settings.seen_event_ids),
+        app.state.hub,
+        clock or (lambda: datetime.now(UTC)),
+    )
+    app.state.snapshots = {}
+    app.state.broker = new_broker(settings, "display")
+    subscribe(app.state.broker, app.state.consumer, settings.kafka_fetch_max_wait_ms)
+    app.include_router(health.router)
+    app.include_router(boards.router)
+    app.mount("/static", CachedStatic(directory=boards.STATIC), name="static")
+    return app

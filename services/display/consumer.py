@@ -1,0 +1,95 @@
+"""The Kafka side: the three topics, read by every display replica in full.
+
+No consumer group: each replica is assigned every partition and reads from the
+earliest retained offset, so on start it rebuilds today's boards from the topics
+themselves (events of earlier days are folded away by the board) and then follows
+them live. With no group there is nothing to commit (AckPolicy.ACK_FIRST: aiokafka's
+group-less consumer never commits). The board lives in memory, so an event that
+fails to apply is logged and skipped rather than retried forever; an event that
+cannot even be parsed goes to `<topic>.dlq` and the consumer goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from services.display.board import Boards, Outcome
+from services.display.hub import Hub
+from shared import topics
+from shared.events import UnprocessableMessage, parse_event
+from shared.kafka import send_to_dead_letters
+
+log = logging.getLogger("display.consumer")
+
+
+@dataclass
+class ConsumerState:
+    boards: Boards
+    hub: Hub
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    applied: int = 0
+    duplicates: int = 0
+    earlier_day: int = 0
+    dead_lettered: int = 0
+    failed: int = 0
+
+    def handle(self, raw: bytes, topic: str) -> Outcome:
+        """Parse, fold into the site's board and fan out. Raises UnprocessableMessage."""
+        event = parse_event(raw, topic)
+        board, outcome = self.boards.apply(event, self.clock())
+        if outcome is Outcome.APPLIED:
+            self.applied += 1
+            # data = the event JSON exactly as received (one line per JSON line)
+            self.hub.publish(
+                event.site_id,
+                board.day,
+                event.event_type,
+                str(event.event_id),
+                raw.decode("utf-8"),
+            )
+        elif outcome is Outcome.DUPLICATE:
+            self.duplicates += 1
+        else:
+            self.earlier_day += 1
+        return outcome
+
+
+def _handler(
+    broker: KafkaBroker, state: ConsumerState, topic: str
+) -> Callable[[KafkaMessage], Awaitable[None]]:
+    async def handle(msg: KafkaMessage) -> None:
+        try:
+            state.handle(msg.body, topic)
+        except UnprocessableMessage as exc:
+            await send_to_dead_letters(broker, msg, exc.reason)
+            state.dead_lettered += 1
+        except Exception:
+            state.failed += 1
+            log.exception(
+                "cannot apply %s[%s]@%s",
+                topic,
+                getattr(msg.raw_message, "partition", "?"),
+                getattr(msg.raw_message, "offset", "?"),
+            )
+
+    handle.__name__ = handle.__qualname__ = f"on_{topic.replace('-', '_')}"
+    return handle
+
+
+def subscribe(broker: KafkaBroker, state: ConsumerState, fetch_max_wait_ms: int = 100) -> None:
+    """One group-less subscriber per topic: on_ticket_issued, on_ticket_called,
+    on_service_completed."""
+    for topic in topics.EVENT_TOPICS:
+        broker.subscriber(
+            topic,
+            group_id=None,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.ACK_FIRST,
+            fetch_max_wait_ms=fetch_max_wait_ms,
+        )(_handler(broker, state, topic))
