@@ -226,7 +226,7 @@ class Supervisor:
                 child.restart_at = now + delay
                 self.log(
                     f"{child.command.name} (pid {proc.pid}) exited with {describe_exit(code)} "
-                    f"after {uptime:.1f}s; restarting in {delay:.0f}s "
+                    f"after {uptime:.1f}s; restarting in {delay:.3g}s "
                     f"(restart #{child.restarts + 1})"
                 )
                 if child.backoff.failures_in_a_row >= 5:
@@ -249,7 +249,7 @@ class Supervisor:
                 return
             delay = watch.backoff.after(now - watch.up_since)
             watch.restart_at = now + delay
-            self.log(f"{name} is not running any more; restarting it in {delay:.0f}s")
+            self.log(f"{name} is not running any more; restarting it in {delay:.3g}s")
             return
         if now < watch.restart_at:
             return
@@ -258,7 +258,7 @@ class Supervisor:
         except Exception as exc:
             delay = watch.backoff.after(0.0)
             watch.restart_at = time.monotonic() + delay
-            self.log(f"{name} failed to restart ({exc!r}); retrying in {delay:.0f}s")
+            self.log(f"{name} failed to restart ({exc!r}); retrying in {delay:.3g}s")
             return
         watch.restart_at = None
         watch.up_since = time.monotonic()
@@ -279,7 +279,7 @@ class Supervisor:
         except OSError as exc:
             delay = child.backoff.after(0.0)
             child.restart_at = time.monotonic() + delay
-            self.log(f"{cmd.name} could not start ({exc}); retrying in {delay:.0f}s")
+            self.log(f"{cmd.name} could not start ({exc}); retrying in {delay:.3g}s")
             return
         child.process = proc
         child.started_at = time.monotonic()
