@@ -7,6 +7,10 @@ them live. With no group there is nothing to commit (AckPolicy.ACK_FIRST: aiokaf
 group-less consumer never commits). The board lives in memory, so an event that
 fails to apply is logged and skipped rather than retried forever; an event that
 cannot even be parsed goes to `<topic>.dlq` and the consumer goes on.
+
+Privacy: the board stream is public (a lobby screen, no login), so a ticket-issued
+event's `contact` (the citizen's phone number) is replaced by null before the event
+goes out; every other byte of the event is sent as received.
 """
 
 from __future__ import annotations
@@ -16,16 +20,26 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import orjson
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from services.display.board import Boards, Outcome
 from services.display.hub import Hub
 from shared import topics
-from shared.events import UnprocessableMessage, parse_event
+from shared.events import AnyEvent, TicketIssued, UnprocessableMessage, parse_event
 from shared.kafka import send_to_dead_letters
 
 log = logging.getLogger("display.consumer")
+
+
+def public_data(raw: bytes, event: AnyEvent) -> str:
+    """The event JSON for the public stream: as received, without the citizen's contact."""
+    if isinstance(event, TicketIssued) and event.contact is not None:
+        data = orjson.loads(raw)
+        data["contact"] = None
+        return orjson.dumps(data).decode("utf-8")
+    return raw.decode("utf-8")
 
 
 @dataclass
@@ -45,13 +59,12 @@ class ConsumerState:
         board, outcome = self.boards.apply(event, self.clock())
         if outcome is Outcome.APPLIED:
             self.applied += 1
-            # data = the event JSON exactly as received (one line per JSON line)
             self.hub.publish(
                 event.site_id,
                 board.day,
                 event.event_type,
                 str(event.event_id),
-                raw.decode("utf-8"),
+                public_data(raw, event),
             )
         elif outcome is Outcome.DUPLICATE:
             self.duplicates += 1

@@ -2,8 +2,9 @@
 
 Stream protocol (CONTRACT.md, Display): `retry: 2000`, then an event `snapshot` whose
 data is the board JSON, then one event per Kafka event (`event:` the event_type,
-`id:` the event_id, `data:` the event JSON exactly as received), and a comment line
-when idle. The snapshot carries as `id:` the latest event it includes, if any.
+`id:` the event_id, `data:` the event JSON as received, except that a ticket-issued's
+`contact` is null: this stream is public), and a comment line when idle. The
+snapshot carries as `id:` the latest event it includes, if any.
 
 Last-Event-ID: the snapshot always comes first (it is the truth a board redraws
 from); if the id is among the site's recent events, the events after it follow,

@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import orjson
 from aiokafka import AIOKafkaProducer
 
 from tests.e2e.sse import BoardListener
@@ -66,6 +67,7 @@ async def test_stream_sends_a_snapshot_then_each_event_as_received(
     first = day.issued(day.new_ticket("ktp"), 0, {"ktp": 1})
     await publish(producer, first)
     await display.wait_board(day.site_id, lambda b: b["waiting"] == {"ktp": 1})
+    with_phone = day.issued(day.new_ticket("ktp"), 1, {"ktp": 2}, phone="+6281234567890")
 
     latencies: list[float] = []
     async with BoardListener(stream_url(display, day.site_id)) as listener:
@@ -73,6 +75,9 @@ async def test_stream_sends_a_snapshot_then_each_event_as_received(
         assert snapshot.event == "snapshot"
         assert snapshot.id == str(first.event_id)  # the latest event the snapshot includes
         assert snapshot.json()["waiting"] == {"ktp": 1}
+        await publish(producer, with_phone)
+        issued = await listener.wait_for(lambda e: e.id == str(with_phone.event_id))
+        assert issued.json() == orjson.loads(with_phone.to_json()) | {"contact": None}
         for _ in range(20):
             ticket = day.new_ticket("kk")
             event = day.called(ticket, "loket-2", 1, {"kk": 0})
@@ -82,7 +87,9 @@ async def test_stream_sends_a_snapshot_then_each_event_as_received(
             latencies.append(got.received_at - sent)
             assert got.event == "ticket-called"
             assert got.data == event.to_json().decode()  # the event JSON exactly as received
-    assert [e.event for e in listener.events] == ["snapshot"] + ["ticket-called"] * 20
+    kinds = [e.event for e in listener.events]
+    assert kinds == ["snapshot", "ticket-issued"] + ["ticket-called"] * 20
+    assert not any("6281234567890" in raw for raw in listener.raw)  # the stream is public
     p50 = statistics.median(latencies)
     p95 = sorted(latencies)[int(len(latencies) * 0.95) - 1]
     sys.stderr.write(

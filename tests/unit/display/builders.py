@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from shared.events import AnyEvent, ServiceCompleted, TicketCalled, TicketIssued
+from shared.events import AnyEvent, Contact, ServiceCompleted, TicketCalled, TicketIssued
 
 SERVICES = {
     "ktp": ("A", "Perekaman KTP-el", "disdukcapil"),
@@ -65,7 +65,11 @@ class DayOfEvents:
         return Ticket(uuid4(), f"{SERVICES[service_id][0]}-{n:03d}", service_id)
 
     def issued(
-        self, ticket: Ticket, waiting_ahead: int = 0, waiting: dict[str, int] | None = None
+        self,
+        ticket: Ticket,
+        waiting_ahead: int = 0,
+        waiting: dict[str, int] | None = None,
+        phone: str | None = None,
     ) -> TicketIssued:
         return TicketIssued(
             **self._envelope(ticket),
@@ -73,7 +77,7 @@ class DayOfEvents:
             channel="kiosk",
             waiting_ahead=waiting_ahead,
             estimated_wait_s=None,
-            contact=None,
+            contact=Contact(phone=phone) if phone else None,
             waiting=waiting or {},
         )
 

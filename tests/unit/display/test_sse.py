@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import orjson
 import pytest
 
 from services.display import sse
+from services.display.consumer import public_data
 from services.display.hub import CLOSE, Hub
+from tests.unit.display.builders import DayOfEvents
 
 DAY = date(2025, 3, 10)
 
@@ -89,3 +92,14 @@ async def test_disconnect_frees_the_client() -> None:
     hub.disconnect(client)
     hub.disconnect(client)
     assert hub.clients() == 0
+
+
+def test_the_public_stream_never_carries_the_citizens_phone() -> None:
+    day = DayOfEvents()
+    ticket = day.new_ticket("ktp")
+    with_phone = day.issued(ticket, phone="+6281234567890")
+    data = public_data(with_phone.to_json(), with_phone)
+    assert "6281234567890" not in data
+    assert orjson.loads(data) == orjson.loads(with_phone.to_json()) | {"contact": None}
+    without = day.called(ticket)
+    assert public_data(without.to_json(), without) == without.to_json().decode()
