@@ -8,6 +8,7 @@ is set) so the display's replay of the topics sees only this test's events.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -74,10 +75,8 @@ class SmsGateway:
             if left <= 0:
                 raise AssertionError(f"no {kind} SMS for {needle}; got {self.received}")
             self.arrived.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.arrived.wait(), left)
-            except TimeoutError:
-                pass
 
     async def stop(self) -> None:
         if self.server:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -63,10 +64,8 @@ class BoardListener:
     async def __aexit__(self, *exc: object) -> None:
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
         await self._client.aclose()
 
     async def _run(self) -> None:
@@ -90,7 +89,5 @@ class BoardListener:
                     f"no matching SSE event in {timeout}s; got {[e.event for e in self.events]}"
                 )
             self._new.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new.wait(), left)
-            except TimeoutError:
-                pass
