@@ -117,7 +117,7 @@ class Backoff:
     def after(self, uptime_s: float) -> float:
         if uptime_s >= self.min_uptime_s:
             self.failures_in_a_row = 0
-        delay = min(self.base_s * 2**self.failures_in_a_row, self.max_s)
+        delay = min(self.base_s * 2.0**self.failures_in_a_row, self.max_s)
         self.failures_in_a_row += 1
         return delay
 
@@ -573,7 +573,8 @@ def announce_when_healthy(
             if health_ok(url):
                 del pending[name]
         if not pending:
-            out.block("run", text)
+            if not stop.is_set():  # not when Ctrl-C came meanwhile
+                out.block("run", text)
             return
         if time.monotonic() - last_note > 30:
             last_note = time.monotonic()

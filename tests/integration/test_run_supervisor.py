@@ -19,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,7 @@ class InThread:
         return self.buffer.getvalue()
 
 
-def supervised(*commands: Command, **options: float) -> InThread:
+def supervised(*commands: Command, **options: Any) -> InThread:
     buffer = io.StringIO()
     return InThread(Supervisor(commands, output=Output(buffer, colour=False), **options), buffer)
 
