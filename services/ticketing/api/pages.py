@@ -1,0 +1,171 @@
+"""The web pages of ticketing: the kiosk (`/kiosk/{site_id}`), the operator console
+(`/operator`) and the citizen's tracking page (`/t/{ticket_id}`), their static files under
+`/static/…`, and each ticket's QR code as SVG.
+
+Everything is served from `services/ticketing/web/`, nothing from the internet: MPP networks
+are often offline. Pages carry a strict Content-Security-Policy (only 'self', no inline
+script or style) and `Cache-Control: no-cache`; the static files they link get a content hash
+in the query (`?v=…`), so they can be cached for a year and still change with each release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from functools import lru_cache
+from pathlib import Path
+from uuid import UUID
+
+import segno
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from services.ticketing import queue
+from services.ticketing import repository as repo
+from services.ticketing.api.deps import Db
+
+WEB = Path(__file__).resolve().parents[1] / "web"
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+
+CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".json": "application/json",
+}
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+ONE_YEAR = 365 * 24 * 3600
+_STATIC_REF = re.compile(r"""(?P<q>["'])/static/(?P<path>[A-Za-z0-9_./-]+)(?P=q)""")
+
+
+@lru_cache(maxsize=256)
+def _digest(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def _static_file(name: str) -> Path | None:
+    """The file under web/ that `name` names, or None: no traversal, no hidden files,
+    no directories, only the types in CONTENT_TYPES."""
+    if not name or "\\" in name or "\x00" in name:
+        return None
+    parts = name.split("/")
+    if any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+        return None
+    path = (WEB / name).resolve()
+    if not path.is_relative_to(WEB) or path.suffix not in CONTENT_TYPES or not path.is_file():
+        return None
+    return path
+
+
+def asset_version(name: str) -> str:
+    """The content hash of a static file, for its `?v=` query."""
+    path = _static_file(name)
+    if path is None:
+        return "0"
+    return _digest(path, path.stat().st_mtime_ns)
+
+
+def _render(page: str) -> bytes:
+    """A page of web/ with every `/static/x` reference stamped with x's content hash."""
+    text = (WEB / page).read_text(encoding="utf-8")
+
+    def stamp(m: re.Match[str]) -> str:
+        q, path = m["q"], m["path"]
+        return f"{q}/static/{path}?v={asset_version(path)}{q}"
+
+    return _STATIC_REF.sub(stamp, text).encode()
+
+
+def _page(request: Request, page: str) -> Response:
+    body = _render(page)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache", "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+
+
+@router.get("/kiosk/{site_id}")
+async def kiosk(site_id: str, request: Request) -> Response:
+    """The touch kiosk where citizens take tickets (the site is read by the page's script)."""
+    return _page(request, "kiosk.html")
+
+
+@router.get("/operator")
+async def operator(request: Request) -> Response:
+    """The counter operator's console."""
+    return _page(request, "operator.html")
+
+
+@router.get("/t/{ticket_id}")
+async def track(ticket_id: UUID, request: Request) -> Response:
+    """The citizen's own page for one ticket (the kiosk's QR code points here)."""
+    return _page(request, "track.html")
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    return _serve(WEB / "favicon.svg", "image/svg+xml", "public, max-age=86400")
+
+
+@router.get("/static/{name:path}")
+async def static(name: str, request: Request) -> Response:
+    path = _static_file(name)
+    if path is None:
+        raise HTTPException(404, detail="not found")
+    version = _digest(path, path.stat().st_mtime_ns)
+    # a matching content hash never changes: cache it for a year; anything else briefly
+    if request.query_params.get("v") == version:
+        cache = f"public, max-age={ONE_YEAR}, immutable"
+    else:
+        cache = "public, max-age=300"
+    etag = f'"{version}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache})
+    response = _serve(path, CONTENT_TYPES[path.suffix], cache)
+    response.headers["ETag"] = etag
+    return response
+
+
+def _serve(path: Path, media_type: str, cache: str) -> Response:
+    return Response(
+        path.read_bytes(),
+        media_type=media_type,
+        headers={**SECURITY_HEADERS, "Cache-Control": cache},
+    )
+
+
+def tracking_url(request: Request, ticket_id: UUID) -> str:
+    """The tracking page's address on the host the kiosk itself reached."""
+    return f"{str(request.base_url).rstrip('/')}/t/{ticket_id}"
+
+
+@router.get("/api/tickets/{ticket_id}/qr.svg")
+async def ticket_qr(ticket_id: UUID, request: Request, conn: Db) -> Response:
+    """A QR code (SVG) of the ticket's tracking page, for the kiosk screen and receipt."""
+    if await repo.ticket(conn, ticket_id) is None:
+        raise queue.NotFound("ticket not found")
+    qr = segno.make(tracking_url(request, ticket_id), error="m", micro=False)
+    out = io.BytesIO()
+    qr.save(out, kind="svg", border=2, xmldecl=False, omitsize=True, nl=False)
+    return Response(
+        out.getvalue(),
+        media_type="image/svg+xml",
+        headers={**SECURITY_HEADERS, "Cache-Control": "private, max-age=86400"},
+    )

@@ -1,0 +1,379 @@
+/* The kiosk: agency → service → (priority, optional phone) → ticket with QR → back to start.
+ * One Idempotency-Key per ticket attempt, so a double tap or a retry after a lost answer
+ * never issues two tickets. */
+"use strict";
+
+(() => {
+  const { t, api, el, $ } = MPP;
+  const siteId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+  const QUEUES_EVERY_MS = 10000;
+  const TICKET_SCREEN_S = 20;
+  const IDLE_RESET_MS = 90000;
+  const CLOSED_AFTER_409_MS = 60000;
+
+  const state = {
+    site: null,
+    queues: null, // service_id -> queue line, or null before the first answer
+    closedUntil: {}, // service_id -> ms timestamp (after a 409)
+    closedDetail: {},
+    agency: null,
+    service: null,
+    priority: false,
+    phone: "",
+    attemptKey: null,
+    inFlight: false,
+    countdown: null,
+    idle: null,
+  };
+
+  function show(view) {
+    document.querySelectorAll(".view").forEach((v) => {
+      v.hidden = v.id !== "view-" + view;
+    });
+    state.view = view;
+    armIdle();
+  }
+
+  function banner(text) {
+    const b = $("#banner");
+    b.textContent = text || "";
+    b.hidden = !text;
+  }
+
+  // --- site and queues ------------------------------------------------------------------
+
+  async function loadSite() {
+    try {
+      state.site = await api("GET", "/api/sites/" + encodeURIComponent(siteId));
+    } catch (e) {
+      banner(e.status === 404 ? t("common.siteNotFound") : MPP.detailText(e.detail));
+      setTimeout(loadSite, 5000);
+      return;
+    }
+    banner("");
+    document.title = `${t("kiosk.title")} — ${state.site.name}`;
+    $("#site-name").textContent = state.site.name;
+    $("#r-site").textContent = state.site.name;
+    tickClock();
+    await refreshQueues();
+    setInterval(refreshQueues, QUEUES_EVERY_MS);
+    startOver();
+  }
+
+  async function refreshQueues() {
+    try {
+      state.queues = await api("GET", `/api/sites/${encodeURIComponent(siteId)}/queues`);
+      if ($("#banner").textContent === t("common.offline")) banner("");
+    } catch (e) {
+      if (e.status === 0) banner(t("common.offline"));
+      return;
+    }
+    if (state.view === "agencies") renderAgencies();
+    if (state.view === "services") renderServices();
+    if (state.view === "confirm") renderConfirmMeta();
+  }
+
+  function isClosed(serviceId) {
+    if ((state.closedUntil[serviceId] || 0) > Date.now()) return true;
+    return state.queues !== null && !(serviceId in state.queues);
+  }
+
+  function servicesOf(agencyId) {
+    return state.site.services.filter((s) => s.agency_id === agencyId);
+  }
+
+  function waitingOf(serviceId) {
+    const q = state.queues && state.queues[serviceId];
+    return q ? q.waiting : 0;
+  }
+
+  // --- step 1: agencies -----------------------------------------------------------------
+
+  function agenciesWithServices() {
+    return state.site.agencies.filter((a) => servicesOf(a.id).length > 0);
+  }
+
+  function renderAgencies() {
+    const grid = $("#agency-grid");
+    grid.replaceChildren(
+      ...agenciesWithServices().map((a) => {
+        const services = servicesOf(a.id);
+        const waiting = services.reduce((n, s) => n + waitingOf(s.id), 0);
+        const allClosed = services.every((s) => isClosed(s.id));
+        return el(
+          "button",
+          {
+            type: "button",
+            class: "tile" + (allClosed ? " closed" : ""),
+            dataset: { agency: a.id },
+            onclick: () => chooseAgency(a),
+          },
+          el("span", { class: "tile-name", text: a.name }),
+          el("span", { class: "tile-meta", text: t("kiosk.services", { n: services.length }) }),
+          allClosed
+            ? el("span", { class: "badge-closed", text: t("kiosk.closed") })
+            : el("span", { class: "waiting", text: t("kiosk.waiting", { n: waiting }) }),
+        );
+      }),
+    );
+  }
+
+  function chooseAgency(agency) {
+    state.agency = agency;
+    $("#agency-name").textContent = agency.name;
+    renderServices();
+    show("services");
+  }
+
+  // --- step 2: services -----------------------------------------------------------------
+
+  function renderServices() {
+    if (!state.agency) return;
+    const grid = $("#service-grid");
+    grid.replaceChildren(
+      ...servicesOf(state.agency.id).map((s) => {
+        const closed = isClosed(s.id);
+        const q = state.queues && state.queues[s.id];
+        return el(
+          "button",
+          {
+            type: "button",
+            class: "tile" + (closed ? " closed" : ""),
+            disabled: closed,
+            dataset: { service: s.id },
+            onclick: () => chooseService(s),
+          },
+          el(
+            "span",
+            { class: "tile-row" },
+            el("span", { class: "svc-prefix", text: s.prefix }),
+            el("span", { class: "tile-name", text: s.name }),
+          ),
+          closed
+            ? el("span", { class: "badge-closed", text: t("kiosk.closed") })
+            : el("span", { class: "waiting", text: t("kiosk.waiting", { n: q ? q.waiting : 0 }) }),
+          closed
+            ? el("span", { class: "tile-meta", text: state.closedDetail[s.id] || "" })
+            : el("span", {
+                class: "tile-meta",
+                text: t("kiosk.wait", { t: MPP.formatWait(q ? q.estimated_wait_s : null) }),
+              }),
+        );
+      }),
+    );
+  }
+
+  // --- step 3: confirm, priority, phone -------------------------------------------------
+
+  function chooseService(service) {
+    state.service = service;
+    state.priority = false;
+    setPhone("");
+    newAttempt();
+    $("#confirm-prefix").textContent = service.prefix;
+    $("#confirm-service").textContent = service.name;
+    $("#priority").setAttribute("aria-pressed", "false");
+    issueError("");
+    renderConfirmMeta();
+    setTaking(false);
+    show("confirm");
+  }
+
+  function renderConfirmMeta() {
+    if (!state.service) return;
+    const q = state.queues && state.queues[state.service.id];
+    $("#confirm-meta").textContent = isClosed(state.service.id)
+      ? t("kiosk.closed")
+      : `${t("kiosk.waiting", { n: q ? q.waiting : 0 })} · ${t("kiosk.wait", {
+          t: MPP.formatWait(q ? q.estimated_wait_s : null),
+        })}`;
+  }
+
+  /** A new ticket attempt: a new key. Any change to what is asked for is a new attempt. */
+  function newAttempt() {
+    state.attemptKey = MPP.uuid();
+  }
+
+  function setPhone(value) {
+    state.phone = value.replace(/\D/g, "").slice(0, 15);
+    const shown = state.phone.replace(/(\d{4})(?=\d)/g, "$1 ");
+    $("#phone").value = shown;
+  }
+
+  function issueError(text) {
+    const box = $("#issue-error");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function setTaking(busy) {
+    state.inFlight = busy;
+    const b = $("#take");
+    b.disabled = busy;
+    b.textContent = t(busy ? "kiosk.taking" : "kiosk.take");
+  }
+
+  async function take() {
+    if (state.inFlight || !state.service) return;
+    setTaking(true); // disabled before anything else: a second tap finds it disabled
+    issueError("");
+    const service = state.service;
+    const body = { service_id: service.id, priority: state.priority ? "priority" : "regular", channel: "kiosk" };
+    if (state.phone) body.phone = state.phone;
+    let ticket;
+    try {
+      ticket = await api("POST", `/api/sites/${encodeURIComponent(siteId)}/tickets`, {
+        json: body,
+        headers: { "Idempotency-Key": state.attemptKey },
+      });
+    } catch (e) {
+      setTaking(false);
+      if (e.status === 409) {
+        state.closedUntil[service.id] = Date.now() + CLOSED_AFTER_409_MS;
+        state.closedDetail[service.id] = MPP.detailText(e.detail);
+        issueError(`${t("kiosk.closed")}: ${MPP.detailText(e.detail)}`);
+        $("#take").disabled = true;
+        renderConfirmMeta();
+      } else if (e.status === 422) {
+        issueError(MPP.detailText(e.detail));
+        newAttempt();
+      } else {
+        // network trouble or 5xx: the same key is kept, so trying again cannot duplicate
+        issueError(MPP.detailText(e.detail));
+      }
+      return;
+    }
+    const hadPhone = Boolean(state.phone);
+    setPhone(""); // the number leaves the screen as soon as the ticket exists
+    state.attemptKey = null;
+    showTicket(ticket, hadPhone);
+    setTaking(false);
+  }
+
+  // --- step 4: the ticket ---------------------------------------------------------------
+
+  function showTicket(ticket, sms) {
+    const tz = state.site.timezone;
+    const time = `${MPP.formatTime(ticket.issued_at, tz)} ${MPP.zoneLabel(tz)}`.trim();
+    const wait = MPP.formatWait(ticket.estimated_wait_s);
+    const qr = `/api/tickets/${encodeURIComponent(ticket.id)}/qr.svg`;
+    $("#t-number").textContent = ticket.number;
+    $("#t-service").textContent = ticket.service_name;
+    $("#t-ahead").textContent = String(ticket.waiting_ahead);
+    $("#t-wait").textContent = wait;
+    $("#t-time").textContent = time;
+    $("#t-qr").src = qr;
+    const flags = [];
+    if (ticket.priority === "priority") flags.push(t("kiosk.priorityOn"));
+    if (sms) flags.push(t("kiosk.smsOn"));
+    $("#t-flags").textContent = flags.join(" · ");
+    $("#view-ticket").dataset.ticketId = ticket.id;
+    // the receipt
+    $("#r-number").textContent = ticket.number;
+    $("#r-service").textContent = ticket.service_name;
+    $("#r-ahead").textContent = String(ticket.waiting_ahead);
+    $("#r-wait").textContent = wait;
+    $("#r-flags").textContent = ticket.priority === "priority" ? t("kiosk.priorityOn") : "";
+    $("#r-time").textContent = `${MPP.formatDate(ticket.issued_at, tz)}, ${time}`;
+    $("#r-qr").src = qr;
+    show("ticket");
+    startCountdown();
+    refreshQueues();
+  }
+
+  function startCountdown() {
+    stopCountdown();
+    let left = TICKET_SCREEN_S;
+    const tick = () => {
+      $("#countdown").textContent = t("kiosk.returning", { n: left });
+      if (left-- <= 0) startOver();
+    };
+    tick();
+    state.countdown = setInterval(tick, 1000);
+  }
+
+  function stopCountdown() {
+    if (state.countdown) clearInterval(state.countdown);
+    state.countdown = null;
+  }
+
+  function startOver() {
+    stopCountdown();
+    state.agency = null;
+    state.service = null;
+    state.priority = false;
+    setPhone("");
+    issueError("");
+    const agencies = agenciesWithServices();
+    if (agencies.length === 1) {
+      chooseAgency(agencies[0]);
+      $("#back-agencies").hidden = true;
+      return;
+    }
+    renderAgencies();
+    show("agencies");
+  }
+
+  /** A walk-away citizen's half-finished choice (and typed number) does not linger. */
+  function armIdle() {
+    if (state.idle) clearTimeout(state.idle);
+    if (state.view === "services" || state.view === "confirm") {
+      state.idle = setTimeout(startOver, IDLE_RESET_MS);
+    }
+  }
+
+  // --- wiring ---------------------------------------------------------------------------
+
+  function tickClock() {
+    if (!state.site) return;
+    const tz = state.site.timezone;
+    $("#clock").textContent = `${MPP.formatTime(new Date(), tz)} ${MPP.zoneLabel(tz)}`.trim();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    MPP.translate();
+    MPP.langToggle($("#lang"), () => {
+      if (state.site) document.title = `${t("kiosk.title")} — ${state.site.name}`;
+      if (state.view === "agencies") renderAgencies();
+      if (state.view === "services") renderServices();
+      if (state.view === "confirm") {
+        renderConfirmMeta();
+        setTaking(state.inFlight);
+      }
+    });
+    $("#back-agencies").addEventListener("click", startOver);
+    $("#back-services").addEventListener("click", () => {
+      setPhone("");
+      state.service = null;
+      renderServices();
+      show("services");
+    });
+    $("#priority").addEventListener("click", () => {
+      if (state.inFlight) return;
+      state.priority = !state.priority;
+      $("#priority").setAttribute("aria-pressed", String(state.priority));
+      newAttempt();
+    });
+    $("#keypad").addEventListener("click", (ev) => {
+      const key = ev.target.closest("button[data-key]");
+      if (!key || state.inFlight) return;
+      const k = key.dataset.key;
+      if (k === "clear") setPhone("");
+      else if (k === "back") setPhone(state.phone.slice(0, -1));
+      else setPhone(state.phone + k);
+      newAttempt();
+      issueError("");
+      if (!isClosed(state.service.id)) $("#take").disabled = false;
+    });
+    $("#take").addEventListener("click", take);
+    $("#done").addEventListener("click", startOver);
+    $("#print").addEventListener("click", () => {
+      startCountdown();
+      window.print();
+    });
+    document.addEventListener("pointerdown", armIdle, { passive: true });
+    tickClock();
+    setInterval(tickClock, 1000);
+    loadSite();
+  });
+})();
