@@ -114,8 +114,12 @@ async def operator(request: Request) -> Response:
 
 
 @router.get("/t/{ticket_id}")
-async def track(ticket_id: UUID, request: Request) -> Response:
+async def track(ticket_id: str, request: Request) -> Response:
     """The citizen's own page for one ticket (the kiosk's QR code points here)."""
+    try:
+        UUID(ticket_id)
+    except ValueError:
+        raise HTTPException(404, detail="ticket not found") from None
     return _page(request, "track.html")
 
 

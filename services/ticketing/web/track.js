@@ -1,0 +1,134 @@
+/* The citizen's tracking page: the ticket's status, people ahead and estimated wait, polled
+ * until the ticket is final; a waiting ticket can be cancelled after a confirm step. */
+"use strict";
+
+(() => {
+  const { t, api, $ } = MPP;
+  const ticketId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+  const POLL_MS = 4000;
+  const FINAL = new Set(["served", "no_show", "cancelled"]);
+
+  const state = { ticket: null, site: null, timer: null, lastUpdate: null, busy: false };
+
+  function banner(text) {
+    const b = $("#banner");
+    b.textContent = text || "";
+    b.hidden = !text;
+  }
+
+  function tz() {
+    return state.site ? state.site.timezone : undefined;
+  }
+
+  function render() {
+    const tk = state.ticket;
+    if (!tk) return;
+    $("#loading").hidden = true;
+    $("#ticket").hidden = false;
+    $("#number").textContent = tk.number;
+    $("#service").textContent = tk.service_name;
+    const status = $("#status");
+    status.className = "status " + tk.status;
+    let help = "";
+    if (tk.status === "called") {
+      const counter = tk.counter_name || tk.counter_id || "";
+      status.textContent = t("t.called", { counter });
+      help = t("t.calledGo", { counter });
+    } else if (tk.status === "waiting") {
+      status.textContent = tk.outcome === "transferred" ? t("t.transferred") : t("t.waiting");
+    } else {
+      status.textContent = t("t." + tk.status);
+      help = t("t.final");
+    }
+    $("#status-help").textContent = help;
+    $("#facts").hidden = tk.status !== "waiting";
+    $("#ahead").textContent = String(tk.waiting_ahead);
+    $("#wait").textContent = MPP.formatWait(tk.estimated_wait_s);
+    const zone = tz();
+    $("#issued").textContent = `${MPP.formatTime(tk.issued_at, zone)} ${MPP.zoneLabel(zone)}`.trim();
+    $("#cancel-area").hidden = tk.status !== "waiting";
+    if (tk.status !== "waiting") $("#confirm").hidden = true;
+    $("#updated").textContent = state.lastUpdate
+      ? t("t.updated", { time: MPP.formatTime(state.lastUpdate, zone, true) })
+      : "";
+    document.title = `${tk.number} · ${status.textContent} — ${t("t.title")}`;
+  }
+
+  async function poll() {
+    try {
+      state.ticket = await api("GET", "/api/tickets/" + encodeURIComponent(ticketId));
+      state.lastUpdate = new Date();
+      banner("");
+    } catch (e) {
+      if (e.status === 404 || e.status === 422) {
+        stop();
+        $("#loading").hidden = true;
+        banner(t("t.notFound"));
+        return;
+      }
+      banner(e.status === 0 ? t("common.offline") : MPP.detailText(e.detail));
+    }
+    if (state.ticket && !state.site) {
+      try {
+        state.site = await api("GET", "/api/sites/" + encodeURIComponent(state.ticket.site_id));
+        $("#site-name").textContent = state.site.name;
+      } catch (_) {
+        /* the name and zone can wait for the next poll */
+      }
+    }
+    render();
+    if (state.ticket && FINAL.has(state.ticket.status)) stop();
+  }
+
+  function start() {
+    stop();
+    state.timer = setInterval(poll, POLL_MS);
+  }
+
+  function stop() {
+    if (state.timer) clearInterval(state.timer);
+    state.timer = null;
+  }
+
+  async function cancel() {
+    if (state.busy) return;
+    state.busy = true;
+    $("#confirm-yes").disabled = true;
+    try {
+      state.ticket = await api("DELETE", "/api/tickets/" + encodeURIComponent(ticketId));
+      state.lastUpdate = new Date();
+      banner("");
+    } catch (e) {
+      banner(MPP.detailText(e.detail));
+      await poll();
+    } finally {
+      state.busy = false;
+      $("#confirm-yes").disabled = false;
+    }
+    $("#confirm").hidden = true;
+    render();
+    if (state.ticket && FINAL.has(state.ticket.status)) stop();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    MPP.translate();
+    MPP.langToggle($("#lang"), render);
+    $("#cancel").addEventListener("click", () => {
+      $("#confirm").hidden = false;
+      $("#confirm-no").focus();
+    });
+    $("#confirm-no").addEventListener("click", () => {
+      $("#confirm").hidden = true;
+    });
+    $("#confirm-yes").addEventListener("click", cancel);
+    // a phone that slept or switched tabs catches up at once
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && state.timer) poll();
+    });
+    poll().then(() => {
+      if (!state.ticket || !FINAL.has(state.ticket.status)) {
+        if ($("#banner").textContent !== t("t.notFound")) start();
+      }
+    });
+  });
+})();
