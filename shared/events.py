@@ -89,6 +89,11 @@ class TicketIssued(_Event):
     waiting_ahead: int = Field(ge=0, description="Tickets to be called before this one")
     estimated_wait_s: int | None = Field(description="Estimated seconds until called")
     contact: Contact | None = Field(description="Where to send SMS, or null")
+    reentry: Literal["returned"] | None = Field(
+        default=None,
+        description="Extension: set when an existing ticket enters the queue again "
+        "(returned: a no-show came back within the grace period)",
+    )
 
 
 class TicketCalled(_Event):
@@ -162,7 +167,8 @@ def parse_event(raw: bytes, topic: str | None = None) -> AnyEvent:
         raise UnprocessableMessage(f"event_type {event_type!r} on topic {topic!r}")
     if data.get("schema_version") != SCHEMA_VERSION:
         raise UnprocessableMessage(
-            f"unsupported schema_version: {data.get('schema_version')!r} (expected {SCHEMA_VERSION})"
+            f"unsupported schema_version: {data.get('schema_version')!r}"
+            f" (expected {SCHEMA_VERSION})"
         )
     try:
         return _EVENT_ADAPTER.validate_python(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -41,12 +42,11 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         missing = [n for n in names if n not in existing]
         if missing:
-            try:
+            # another process may create one between list and create
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
                     [NewTopic(n, partitions, replication_factor) for n in missing]
                 )
-            except TopicAlreadyExistsError:
-                pass  # another process created it between list and create
             log.info("created topics %s", ", ".join(missing))
     finally:
         await admin.close()
@@ -64,16 +64,12 @@ async def start_broker(broker: KafkaBroker, what: str, stop: asyncio.Event) -> N
             await broker.start()
             log.info("%s connected to Kafka", what)
             return
-        except Exception as exc:  # noqa: BLE001 — any failure to connect is retried
+        except Exception as exc:
             log.warning("%s cannot reach Kafka (%s); retrying in %.1fs", what, exc, delay)
-            try:
+            with contextlib.suppress(Exception):
                 await broker.stop()
-            except Exception:  # noqa: BLE001, S110
-                pass
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
-        except TimeoutError:
-            pass
         delay = min(delay * 2, 10.0)
 
 

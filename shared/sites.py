@@ -8,7 +8,10 @@ time zone, counter names). Pure parsing and validation, no I/O beyond reading fi
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
+from datetime import date, time
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +21,41 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 SITES_DIR = Path(__file__).resolve().parents[1] / "config" / "sites"
 
 _ID = r"^[a-z0-9][a-z0-9-]{0,62}$"
+_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_range(text: str) -> tuple[time, time]:
+    """'08:00-12:00' → (08:00, 12:00); '24:00' ends at midnight."""
+    match = _RANGE.match(text.strip())
+    if not match:
+        raise ValueError(f"opening hours {text!r} must look like 08:00-12:00")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start = time(h1, m1)
+    end = time(23, 59, 59, 999999) if (h2, m2) == (24, 0) else time(h2, m2)
+    if h2 == 24 and m2 != 0:
+        raise ValueError(f"opening hours {text!r}: 24:00 is the latest end")
+    if end <= start:
+        raise ValueError(f"opening hours {text!r} end before they start")
+    return start, end
+
+
+Hours = dict[Weekday, list[str]]
+"""Opening hours per weekday, several ranges for a break: {"fri": ["08:00-11:30", "13:30-16:00"]}.
+A weekday that is missing is closed."""
+
+
+def _check_hours(hours: Hours | None) -> Hours | None:
+    if hours is None:
+        return None
+    for day, ranges in hours.items():
+        parsed = sorted(parse_range(r) for r in ranges)
+        for (_, end), (start, _) in pairwise(parsed):
+            if start < end:
+                raise ValueError(f"opening hours of {day} overlap")
+    return hours
 
 
 class _Config(BaseModel):
@@ -32,6 +70,19 @@ class SiteInfo(_Config):
     always_open: bool = Field(
         default=False, description="Takes tickets every day at every hour (the demo site)"
     )
+    hours: Hours = Field(default_factory=dict, description="Default opening hours of every service")
+    closed_dates: list[date] = Field(
+        default_factory=list, description="Public holidays and other closed days"
+    )
+    mobile: bool = Field(
+        default=False,
+        description="A mobile MPP (MPP keliling): open only on the days its schedule lists",
+    )
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_hours(cls, value: Hours) -> Hours:
+        return _check_hours(value) or {}
 
     @field_validator("timezone")
     @classmethod
@@ -48,6 +99,61 @@ class AgencyConfig(_Config):
     name: str = Field(min_length=1)
 
 
+class StopConfig(_Config):
+    """Where a mobile MPP stands on one day, and its hours there."""
+
+    date: date
+    place: str = Field(min_length=1, description="e.g. Kantor Camat Merapi Barat")
+    hours: list[str] = Field(default_factory=lambda: ["08:00-14:00"])
+
+    @field_validator("hours")
+    @classmethod
+    def _ranges(cls, value: list[str]) -> list[str]:
+        for r in value:
+            parse_range(r)
+        return value
+
+
+class ServiceRules(_Config):
+    """The service standard (standar pelayanan) of one service: hours, quota, fairness."""
+
+    hours: Hours | None = Field(default=None, description="Overrides the site's hours")
+    daily_quota: int | None = Field(default=None, ge=1, description="Tickets per day; none: no cap")
+    online_quota: int | None = Field(
+        default=None,
+        ge=0,
+        description="Part of daily_quota kept for online booking, counted apart from the "
+        "kiosk; none: kiosk and online share daily_quota",
+    )
+    priority_ratio: int = Field(
+        default=3, ge=1, description="After this many priority calls in a row, one regular"
+    )
+    max_regular_wait_minutes: int = Field(
+        default=60, ge=1, description="A regular ticket waiting this long is called next"
+    )
+    max_recalls: int = Field(default=3, ge=0, description="Recalls allowed after the first call")
+    no_show_grace_minutes: int = Field(
+        default=30, ge=0, description="A no-show may come back within this time"
+    )
+    no_show_return_after: int = Field(
+        default=2, ge=0, description="A returning no-show is placed after this many waiting"
+    )
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_hours(cls, value: Hours | None) -> Hours | None:
+        return _check_hours(value)
+
+    @model_validator(mode="after")
+    def _quota_parts(self) -> ServiceRules:
+        if self.online_quota is not None:
+            if self.daily_quota is None:
+                raise ValueError("online_quota needs a daily_quota to be part of")
+            if self.online_quota > self.daily_quota:
+                raise ValueError("online_quota cannot exceed daily_quota")
+        return self
+
+
 class ServiceConfig(_Config):
     id: str = Field(pattern=_ID)
     agency: str = Field(description="Agency id")
@@ -57,12 +163,18 @@ class ServiceConfig(_Config):
     avg_service_s: int = Field(
         default=300, ge=10, description="Starting estimate of one service, before history"
     )
+    rules: ServiceRules = Field(default_factory=ServiceRules)
 
 
 class CounterConfig(_Config):
     id: str = Field(pattern=_ID, description="Also the username of its operator account")
     name: str = Field(min_length=1, description="As shown and spoken: Loket 3")
     services: list[str] = Field(min_length=1, description="Service ids, in calling order")
+    call_order: Literal["longest_wait", "configured"] = Field(
+        default="longest_wait",
+        description="longest_wait: the longest-waiting ticket of all its services; "
+        "configured: its first service with anyone waiting, in the order listed",
+    )
 
 
 class StaffConfig(_Config):
@@ -78,6 +190,9 @@ class SiteConfig(_Config):
     services: list[ServiceConfig] = Field(min_length=1)
     counters: list[CounterConfig] = Field(min_length=1)
     staff: list[StaffConfig] = Field(default_factory=list)
+    schedule: list[StopConfig] = Field(
+        default_factory=list, description="A mobile MPP's days and places"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> SiteConfig:
@@ -103,6 +218,9 @@ class SiteConfig(_Config):
             for sid in c.services:
                 if sid not in services:
                     raise ValueError(f"counter {c.id!r}: unknown service {sid!r}")
+        if self.site.mobile and not self.schedule:
+            raise ValueError("a mobile site needs a [[schedule]] of days and places")
+        unique("schedule date", [stop.date.isoformat() for stop in self.schedule])
         for st in self.staff:
             for cid in st.counters:
                 if cid not in counters:

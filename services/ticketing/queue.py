@@ -8,13 +8,15 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import orjson
 
 from services.ticketing import repository as repo
+from services.ticketing.domain import calling, quota, schedule
 from services.ticketing.domain import tickets as rules
 from services.ticketing.outbox import record_events
 from shared.database import Connection
@@ -28,6 +30,7 @@ from shared.events import (
     TicketCalled,
     TicketIssued,
 )
+from shared.sites import ServiceRules, SiteInfo, StopConfig
 
 NEAR_HEAD = 4
 """How many waiting tickets an event lists in `queue_head` (near_turn SMS needs ≤ 3 ahead)."""
@@ -39,6 +42,10 @@ class NotFound(LookupError):
 
 class NotTakingTickets(Exception):
     """The service exists but does not take tickets now (HTTP 409), with a kiosk-ready reason."""
+
+
+class LimitReached(Exception):
+    """A rule of the service standard says no (HTTP 409): too many recalls, grace over."""
 
 
 class IdempotencyKeyReused(Exception):
@@ -108,15 +115,27 @@ async def get_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
 
 
 async def queues(conn: Connection, site_id: str) -> list[dict[str, Any]]:
-    if await repo.site(conn, site_id) is None:
+    """Every service's line now: waiting, estimate, whether it takes tickets and why not,
+    and how much of today's quota is left per channel."""
+    site = await repo.site(conn, site_id)
+    if site is None:
         raise NotFound("site not found")
+    now = await repo.database_now(conn)
+    day = rules.local_day(now, site["timezone"])
     waiting = await repo.all_waiting_counts(conn, site_id)
+    overrides = await repo.day_overrides(conn, site_id, day)
+    issued = await repo.issued_today(conn, site_id, day)
     out = []
     for s in await repo.services(conn, site_id):
         n = waiting.get(s["id"], 0)
         recent = await repo.recent_service_times(conn, site_id, s["id"])
         avg = rules.smoothed_service_s(recent, float(s["avg_service_s"]))
         counters = await repo.open_counters(conn, site_id, s["id"])
+        service_rules = ServiceRules.model_validate(s["rules"])
+        override = overrides.get(s["id"])
+        open_now = opening_of(site, s, service_rules, now, override)
+        counts = issued_by_channel(issued.get(s["id"]))
+        quota_today = override["quota"] if override else None
         out.append(
             {
                 "service_id": s["id"],
@@ -127,6 +146,14 @@ async def queues(conn: Connection, site_id: str) -> list[dict[str, Any]]:
                 "open_counters": counters,
                 # what a citizen taking a ticket now would wait: everyone waiting is ahead
                 "estimated_wait_s": rules.estimate_wait_s(n, avg, counters),
+                "open": open_now.open,
+                "closed_reason": open_now.reason,
+                "place": open_now.place,
+                "issued_today": sum(counts.values()),
+                "quota_left": {
+                    channel: quota.quota_left(service_rules, counts, channel, quota_today)
+                    for channel in ("kiosk", "online")
+                },
             }
         )
     return out
@@ -209,6 +236,35 @@ async def _called(conn: Connection, row: Any) -> TicketCalled:
 # --- citizens --------------------------------------------------------------------------
 
 
+def site_calendar(site: Any) -> tuple[SiteInfo, list[StopConfig]]:
+    info = dict(site["info"] or {})
+    info.setdefault("id", site["id"])
+    info.setdefault("name", site["name"])
+    info.setdefault("timezone", site["timezone"])
+    info.setdefault("always_open", site["always_open"])
+    return SiteInfo.model_validate(info), [StopConfig.model_validate(s) for s in site["schedule"]]
+
+
+def opening_of(
+    site: Any, service: Any, service_rules: ServiceRules, now: datetime, override: Any
+) -> schedule.Opening:
+    info, stops = site_calendar(site)
+    return schedule.opening(
+        now.astimezone(ZoneInfo(info.timezone)),
+        info,
+        service["name"],
+        service_rules.hours,
+        stops,
+        closed_now=bool(override and override["closed"]),
+    )
+
+
+def issued_by_channel(counts: Any) -> dict[str, int]:
+    if counts is None:
+        return {}
+    return {c: counts[f"issued_{c}"] for c in ("kiosk", "online", "mobile")}
+
+
 def request_fingerprint(body: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
@@ -249,7 +305,22 @@ async def issue_ticket(
                 return await describe(conn, row, replayed=True)
         now = await repo.database_now(conn)
         day = rules.local_day(now, site["timezone"])
-        sequence = await repo.next_number(conn, site_id, service_id, day)
+        override = await repo.day_override(conn, site_id, service_id, day)
+        service_rules = ServiceRules.model_validate(service["rules"])
+        open_now = opening_of(site, service, service_rules, now, override)
+        if not open_now.open:
+            raise NotTakingTickets(open_now.reason)
+        counts = await repo.lock_service_day(conn, site_id, service_id, day)
+        refusal = quota.quota_refusal(
+            service["name"],
+            service_rules,
+            issued_by_channel(counts),
+            channel,
+            override["quota"] if override else None,
+        )
+        if refusal:
+            raise NotTakingTickets(refusal)
+        sequence = await repo.count_issued(conn, site_id, service_id, day, channel)
         await repo.insert_ticket(
             conn,
             id=ticket_id,
@@ -321,15 +392,61 @@ async def call_next(
             )
             after = await _reload(conn, current["id"])
             events.append(await _completed(conn, current, after, "served"))
-        called_id = await repo.take_next_waiting(
-            conn, site_id, list(counter["service_ids"]), counter_id
-        )
+        called_id = await _choose_and_call(conn, site_id, counter)
+        await repo.touch_counter(conn, site_id, counter_id)
         called = None
         if called_id is not None:
             called = await _reload(conn, called_id)
             events.append(await _called(conn, called))
         await record_events(conn, site_id, events)
         return None if called is None else await describe(conn, called)
+
+
+async def _choose_and_call(conn: Connection, site_id: str, counter: Any) -> UUID | None:
+    """Pick the counter's next ticket by the fairness rules and call it to the counter.
+
+    Optimistic: read the heads of the lines, choose (pure rules), then call the chosen
+    ticket only if it still waits; if a counter calling at the same moment took it, read
+    again. None only when nothing waits for the counter's services.
+    """
+    service_ids = list(counter["service_ids"])
+    service_rules = {
+        sid: ServiceRules.model_validate(r)
+        for sid, r in (await repo.service_rules(conn, site_id, service_ids)).items()
+    }
+    fairness = {
+        sid: calling.Fairness(r.priority_ratio, timedelta(minutes=r.max_regular_wait_minutes))
+        for sid, r in service_rules.items()
+    }
+    order = [sid for sid in service_ids if sid in fairness]
+    while True:
+        heads = await repo.line_heads(conn, site_id, order)
+        if not heads:
+            return None
+        candidates = [
+            calling.Candidate(str(h["id"]), h["service_id"], h["priority"], h["queued_at"])
+            for h in heads
+        ]
+        streaks = await repo.priority_streaks(conn, site_id, order)
+        chosen = calling.choose_next(
+            candidates,
+            order,
+            counter["call_order"],
+            streaks,
+            fairness,
+            await repo.database_now(conn),
+        )
+        if chosen is None:
+            return None
+        ticket_id = UUID(chosen.ticket_id)
+        if await repo.call_ticket(conn, ticket_id, counter["id"]):
+            await repo.set_priority_streak(
+                conn,
+                site_id,
+                chosen.service_id,
+                calling.next_streak(streaks.get(chosen.service_id, 0), chosen),
+            )
+            return ticket_id
 
 
 async def _ticket_for_actor(conn: Connection, actor: Actor, ticket_id: UUID) -> Any:
@@ -353,6 +470,16 @@ async def recall(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState
     async with conn.transaction():
         before = await _ticket_for_actor(conn, actor, ticket_id)
         rules.check_action("recall", before["status"])
+        service_rules = ServiceRules.model_validate(
+            (await repo.service_rules(conn, before["site_id"], [before["service_id"]]))[
+                before["service_id"]
+            ]
+        )
+        if before["call_count"] - 1 >= service_rules.max_recalls:
+            raise LimitReached(
+                f"nomor {before['number']} sudah dipanggil ulang {service_rules.max_recalls} kali;"
+                " tandai tidak hadir"
+            )
         await repo.update_ticket(conn, ticket_id, call_count=before["call_count"] + 1)
         after = await _reload(conn, ticket_id)
         await record_events(conn, after["site_id"], [await _called(conn, after)])
@@ -407,3 +534,56 @@ async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: 
         event = await _completed(conn, before, after, "transferred", transferred_to=service_id)
         await record_events(conn, after["site_id"], [event])
         return await describe(conn, after)
+
+
+async def return_no_show(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState:
+    """A citizen marked no-show comes back within the grace period: the ticket waits again,
+    placed `no_show_return_after` tickets from the front of its class (configurable)."""
+    async with conn.transaction():
+        before = await _ticket_for_actor(conn, actor, ticket_id)
+        if before["status"] != "no_show":
+            raise rules.WrongState("return", before["status"])
+        service_rules = ServiceRules.model_validate(
+            (await repo.service_rules(conn, before["site_id"], [before["service_id"]]))[
+                before["service_id"]
+            ]
+        )
+        now = await repo.database_now(conn)
+        grace = timedelta(minutes=service_rules.no_show_grace_minutes)
+        if before["completed_at"] is None or now - before["completed_at"] > grace:
+            raise LimitReached(
+                f"batas waktu kembali {service_rules.no_show_grace_minutes} menit sudah lewat;"
+                " silakan ambil nomor antrian baru"
+            )
+        line = await repo.waiting_line(
+            conn, before["site_id"], before["service_id"], before["priority"], ticket_id
+        )
+        queued_at = calling.returned_queued_at(
+            line, service_rules.no_show_return_after, before["queued_at"]
+        )
+        await repo.update_ticket(
+            conn,
+            ticket_id,
+            status="waiting",
+            outcome=None,
+            counter_id=None,
+            call_count=0,
+            called_at=None,
+            completed_at=None,
+            queued_at=queued_at,
+            returned_at=now,
+        )
+        after = await _reload(conn, ticket_id)
+        state = await describe(conn, after)
+        event = TicketIssued(
+            **_envelope(after),
+            priority=after["priority"],
+            channel=after["channel"],
+            waiting_ahead=state.waiting_ahead,
+            estimated_wait_s=state.estimated_wait_s,
+            contact=Contact(phone=after["phone"]) if after["phone"] else None,
+            waiting=await repo.waiting_counts(conn, after["site_id"], [after["service_id"]]),
+            reentry="returned",
+        )
+        await record_events(conn, after["site_id"], [event])
+        return state

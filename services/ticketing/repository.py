@@ -45,7 +45,7 @@ async def agencies(conn: Connection, site_id: str) -> list[Row]:
 
 async def services(conn: Connection, site_id: str) -> list[Row]:
     return await conn.fetch(
-        """SELECT id, name, prefix, agency_id, target_minutes, avg_service_s
+        """SELECT id, name, prefix, agency_id, target_minutes, avg_service_s, rules
              FROM ticketing.services WHERE site_id = $1 AND active ORDER BY position""",
         site_id,
     )
@@ -63,7 +63,7 @@ async def service(conn: Connection, site_id: str, service_id: str) -> Row | None
 
 async def counters(conn: Connection, site_id: str) -> list[Row]:
     return await conn.fetch(
-        """SELECT id, name, service_ids FROM ticketing.counters
+        """SELECT id, name, service_ids, call_order, last_active_at FROM ticketing.counters
             WHERE site_id = $1 AND active ORDER BY position""",
         site_id,
     )
@@ -80,13 +80,19 @@ async def lock_counter(conn: Connection, site_id: str, counter_id: str) -> Row |
 
 
 async def open_counters(conn: Connection, site_id: str, service_id: str) -> int:
-    n: int = await conn.fetchval(
-        """SELECT count(*) FROM ticketing.counters
+    """Counters serving the service that called in the last 30 minutes; before any has
+    (early morning), every counter configured for it."""
+    row = await conn.fetchrow(
+        """SELECT count(*) FILTER (
+                      WHERE last_active_at > clock_timestamp() - interval '30 minutes') AS busy,
+                  count(*) AS configured
+             FROM ticketing.counters
             WHERE site_id = $1 AND active AND $2 = ANY(service_ids)""",
         site_id,
         service_id,
     )
-    return n
+    assert row is not None
+    return int(row["busy"] or row["configured"])
 
 
 async def recent_service_times(conn: Connection, site_id: str, service_id: str) -> list[float]:
@@ -103,20 +109,6 @@ async def recent_service_times(conn: Connection, site_id: str, service_id: str) 
 
 
 # --- tickets ---------------------------------------------------------------------------
-
-
-async def next_number(conn: Connection, site_id: str, service_id: str, day: Any) -> int:
-    """The next daily number of a service on the site's local `day` (row-locked to commit)."""
-    n: int = await conn.fetchval(
-        """INSERT INTO ticketing.service_day_numbers AS d (site_id, service_id, day, last_number)
-           VALUES ($1, $2, $3, 1)
-           ON CONFLICT (site_id, service_id, day) DO UPDATE SET last_number = d.last_number + 1
-           RETURNING last_number""",
-        site_id,
-        service_id,
-        day,
-    )
-    return n
 
 
 async def insert_ticket(conn: Connection, **ticket: Any) -> None:
@@ -163,35 +155,6 @@ async def open_ticket_at_counter(conn: Connection, site_id: str, counter_id: str
         site_id,
         counter_id,
     )
-
-
-async def take_next_waiting(
-    conn: Connection, site_id: str, service_ids: list[str], counter_id: str
-) -> UUID | None:
-    """Call the head of the waiting line of `service_ids` to `counter_id`, in ONE statement.
-
-    Priority tickets first, then the longest waiting (queued_at) across the counter's
-    services. `FOR UPDATE SKIP LOCKED`: counters calling at the same moment each take a
-    different ticket, never the same one, and never wait on each other.
-    """
-    called: UUID | None = await conn.fetchval(
-        f"""WITH head AS (
-                SELECT id FROM ticketing.tickets t
-                 WHERE t.site_id = $1 AND t.status = 'waiting' AND t.service_id = ANY($2)
-                 ORDER BY {_CLASS.format(t="t")}, t.queued_at, t.id
-                 LIMIT 1
-                 FOR UPDATE SKIP LOCKED)
-            UPDATE ticketing.tickets t
-               SET status = 'called', counter_id = $3, call_count = 1, outcome = NULL,
-                   called_at = clock_timestamp(),
-                   first_called_at = coalesce(t.first_called_at, clock_timestamp())
-              FROM head WHERE t.id = head.id
-            RETURNING t.id""",
-        site_id,
-        service_ids,
-        counter_id,
-    )
-    return called
 
 
 async def update_ticket(conn: Connection, ticket_id: UUID, **changes: Any) -> None:
@@ -276,3 +239,218 @@ async def staff(conn: Connection, username: str) -> Row | None:
 async def database_now(conn: Connection) -> datetime:
     now: datetime = await conn.fetchval("SELECT clock_timestamp()")
     return now
+
+
+# --- service standards: quotas, fairness, overrides -------------------------------------
+
+
+async def lock_service_day(conn: Connection, site_id: str, service_id: str, day: Any) -> Row:
+    """Today's numbering row of a service, locked until commit (issuing is serialised per
+    service and day, which keeps the quota exact)."""
+    row = await conn.fetchrow(
+        """INSERT INTO ticketing.service_day_numbers AS d (site_id, service_id, day, last_number)
+           VALUES ($1, $2, $3, 0)
+           ON CONFLICT (site_id, service_id, day) DO UPDATE SET last_number = d.last_number
+           RETURNING *""",
+        site_id,
+        service_id,
+        day,
+    )
+    assert row is not None
+    return row
+
+
+async def count_issued(
+    conn: Connection, site_id: str, service_id: str, day: Any, channel: str
+) -> int:
+    """Take the next daily number and count the ticket against its channel's quota."""
+    if channel not in ("kiosk", "online", "mobile"):
+        raise ValueError(channel)
+    n: int = await conn.fetchval(
+        f"""UPDATE ticketing.service_day_numbers
+               SET last_number = last_number + 1, issued_{channel} = issued_{channel} + 1
+             WHERE site_id = $1 AND service_id = $2 AND day = $3
+            RETURNING last_number""",
+        site_id,
+        service_id,
+        day,
+    )
+    return n
+
+
+async def day_override(conn: Connection, site_id: str, service_id: str, day: Any) -> Row | None:
+    return await conn.fetchrow(
+        """SELECT * FROM ticketing.service_day_overrides
+            WHERE site_id = $1 AND service_id = $2 AND day = $3""",
+        site_id,
+        service_id,
+        day,
+    )
+
+
+async def day_overrides(conn: Connection, site_id: str, day: Any) -> dict[str, Row]:
+    rows = await conn.fetch(
+        "SELECT * FROM ticketing.service_day_overrides WHERE site_id = $1 AND day = $2",
+        site_id,
+        day,
+    )
+    return {r["service_id"]: r for r in rows}
+
+
+async def set_day_override(
+    conn: Connection,
+    site_id: str,
+    service_id: str,
+    day: Any,
+    actor: str,
+    *,
+    closed: bool | None = None,
+    quota: int | None = None,
+    clear_quota: bool = False,
+) -> Row:
+    row = await conn.fetchrow(
+        """INSERT INTO ticketing.service_day_overrides AS o
+               (site_id, service_id, day, closed, quota, updated_by)
+           VALUES ($1, $2, $3, coalesce($4, false), $5, $6)
+           ON CONFLICT (site_id, service_id, day) DO UPDATE SET
+               closed = coalesce($4, o.closed),
+               quota = CASE WHEN $7 THEN NULL ELSE coalesce($5, o.quota) END,
+               updated_by = $6, updated_at = now()
+           RETURNING *""",
+        site_id,
+        service_id,
+        day,
+        closed,
+        quota,
+        actor,
+        clear_quota,
+    )
+    assert row is not None
+    return row
+
+
+async def issued_today(conn: Connection, site_id: str, day: Any) -> dict[str, Row]:
+    rows = await conn.fetch(
+        "SELECT * FROM ticketing.service_day_numbers WHERE site_id = $1 AND day = $2",
+        site_id,
+        day,
+    )
+    return {r["service_id"]: r for r in rows}
+
+
+async def line_heads(conn: Connection, site_id: str, service_ids: list[str]) -> list[Row]:
+    """The first waiting ticket of each class (priority, regular) of each service."""
+    return await conn.fetch(
+        """SELECT h.* FROM unnest($2::text[]) AS s(id)
+             CROSS JOIN (VALUES ('priority'), ('regular')) AS k(priority)
+             CROSS JOIN LATERAL (
+                 SELECT t.id, t.service_id, t.priority, t.queued_at
+                   FROM ticketing.tickets t
+                  WHERE t.site_id = $1 AND t.service_id = s.id AND t.priority = k.priority
+                    AND t.status = 'waiting'
+                  ORDER BY t.queued_at, t.id
+                  LIMIT 1) h""",
+        site_id,
+        service_ids,
+    )
+
+
+async def call_ticket(conn: Connection, ticket_id: UUID, counter_id: str) -> bool:
+    """Call a waiting ticket to a counter, atomically: False if another counter took it first.
+
+    The `status = 'waiting'` condition is checked again after any concurrent call of the
+    same row commits (row lock), so two counters can never both call it.
+    """
+    called = await conn.fetchval(
+        """UPDATE ticketing.tickets
+              SET status = 'called', counter_id = $2, call_count = 1, outcome = NULL,
+                  called_at = clock_timestamp(),
+                  first_called_at = coalesce(first_called_at, clock_timestamp())
+            WHERE id = $1 AND status = 'waiting'
+           RETURNING id""",
+        ticket_id,
+        counter_id,
+    )
+    return called is not None
+
+
+async def priority_streaks(
+    conn: Connection, site_id: str, service_ids: list[str]
+) -> dict[str, int]:
+    rows = await conn.fetch(
+        """SELECT service_id, priority_streak FROM ticketing.service_call_streaks
+            WHERE site_id = $1 AND service_id = ANY($2)""",
+        site_id,
+        service_ids,
+    )
+    return {r["service_id"]: r["priority_streak"] for r in rows}
+
+
+async def set_priority_streak(conn: Connection, site_id: str, service_id: str, streak: int) -> None:
+    await conn.execute(
+        """INSERT INTO ticketing.service_call_streaks (site_id, service_id, priority_streak)
+           VALUES ($1, $2, $3)
+           ON CONFLICT (site_id, service_id) DO UPDATE SET priority_streak = $3""",
+        site_id,
+        service_id,
+        streak,
+    )
+
+
+async def service_rules(conn: Connection, site_id: str, service_ids: list[str]) -> dict[str, Any]:
+    rows = await conn.fetch(
+        "SELECT id, rules FROM ticketing.services WHERE site_id = $1 AND id = ANY($2)",
+        site_id,
+        service_ids,
+    )
+    return {r["id"]: r["rules"] for r in rows}
+
+
+async def touch_counter(conn: Connection, site_id: str, counter_id: str) -> None:
+    await conn.execute(
+        """UPDATE ticketing.counters SET last_active_at = clock_timestamp()
+            WHERE site_id = $1 AND id = $2""",
+        site_id,
+        counter_id,
+    )
+
+
+async def waiting_line(
+    conn: Connection, site_id: str, service_id: str, priority: str, exclude: UUID
+) -> list[datetime]:
+    """queued_at of one class's waiting tickets of a service, in call order."""
+    rows = await conn.fetch(
+        """SELECT queued_at FROM ticketing.tickets
+            WHERE site_id = $1 AND service_id = $2 AND priority = $3 AND status = 'waiting'
+              AND id <> $4
+            ORDER BY queued_at, id""",
+        site_id,
+        service_id,
+        priority,
+        exclude,
+    )
+    return [r["queued_at"] for r in rows]
+
+
+async def audit(
+    conn: Connection,
+    *,
+    site_id: str | None,
+    actor: str,
+    role: str,
+    action: str,
+    target: str,
+    before: Any,
+    after: Any,
+) -> None:
+    await conn.execute(
+        """INSERT INTO ticketing.audit_log (site_id, actor, role, action, target, before, after)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        site_id,
+        actor,
+        role,
+        action,
+        target,
+        before,
+        after,
+    )

@@ -54,13 +54,15 @@ async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) ->
             return False
         await conn.execute(
             """INSERT INTO ticketing.sites
-                   (id, name, timezone, address, always_open, config_version, config_digest)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)
+                   (id, name, timezone, address, always_open, config_version, config_digest,
+                    info, schedule)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                ON CONFLICT (id) DO UPDATE SET
                    name = EXCLUDED.name, timezone = EXCLUDED.timezone,
                    address = EXCLUDED.address, always_open = EXCLUDED.always_open,
                    config_version = EXCLUDED.config_version,
-                   config_digest = EXCLUDED.config_digest, loaded_at = now()""",
+                   config_digest = EXCLUDED.config_digest, info = EXCLUDED.info,
+                   schedule = EXCLUDED.schedule, loaded_at = now()""",
             site.id,
             site.name,
             site.timezone,
@@ -68,6 +70,8 @@ async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) ->
             site.always_open,
             config.config_version,
             loaded.digest,
+            site.model_dump(mode="json"),
+            [stop.model_dump(mode="json") for stop in config.schedule],
         )
         await conn.execute(
             "UPDATE ticketing.agencies SET active = false WHERE site_id = $1", site.id
@@ -83,15 +87,25 @@ async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) ->
         )
         await conn.executemany(
             """INSERT INTO ticketing.services (site_id, id, agency_id, name, prefix,
-                   target_minutes, avg_service_s, position, active)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true)
+                   target_minutes, avg_service_s, position, rules, active)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
                ON CONFLICT (site_id, id) DO UPDATE SET
                    agency_id = EXCLUDED.agency_id, name = EXCLUDED.name,
                    prefix = EXCLUDED.prefix, target_minutes = EXCLUDED.target_minutes,
                    avg_service_s = EXCLUDED.avg_service_s, position = EXCLUDED.position,
-                   active = true""",
+                   rules = EXCLUDED.rules, active = true""",
             [
-                (site.id, s.id, s.agency, s.name, s.prefix, s.target_minutes, s.avg_service_s, i)
+                (
+                    site.id,
+                    s.id,
+                    s.agency,
+                    s.name,
+                    s.prefix,
+                    s.target_minutes,
+                    s.avg_service_s,
+                    i,
+                    s.rules.model_dump(mode="json"),
+                )
                 for i, s in enumerate(config.services)
             ],
         )
@@ -99,12 +113,17 @@ async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) ->
             "UPDATE ticketing.counters SET active = false WHERE site_id = $1", site.id
         )
         await conn.executemany(
-            """INSERT INTO ticketing.counters (site_id, id, name, service_ids, position, active)
-               VALUES ($1, $2, $3, $4, $5, true)
+            """INSERT INTO ticketing.counters
+                   (site_id, id, name, service_ids, position, call_order, active)
+               VALUES ($1, $2, $3, $4, $5, $6, true)
                ON CONFLICT (site_id, id) DO UPDATE SET
                    name = EXCLUDED.name, service_ids = EXCLUDED.service_ids,
-                   position = EXCLUDED.position, active = true""",
-            [(site.id, c.id, c.name, c.services, i) for i, c in enumerate(config.counters)],
+                   position = EXCLUDED.position, call_order = EXCLUDED.call_order,
+                   active = true""",
+            [
+                (site.id, c.id, c.name, c.services, i, c.call_order)
+                for i, c in enumerate(config.counters)
+            ],
         )
         accounts = [(c.id, "operator", [c.id]) for c in config.counters] + [
             (s.username, s.role, s.counters) for s in config.staff

@@ -32,6 +32,10 @@ def install(app: FastAPI) -> None:
     async def wrong_state(_: Request, exc: WrongState) -> JSONResponse:
         return _json(409, str(exc))
 
+    @app.exception_handler(queue.LimitReached)
+    async def limit(_: Request, exc: queue.LimitReached) -> JSONResponse:
+        return _json(409, str(exc))
+
     @app.exception_handler(queue.NotTakingTickets)
     async def closed(_: Request, exc: queue.NotTakingTickets) -> JSONResponse:
         return _json(409, str(exc))

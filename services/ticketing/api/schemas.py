@@ -129,6 +129,13 @@ class ServiceQueue(BaseModel):
     waiting: int
     open_counters: int
     estimated_wait_s: int | None = Field(description="What a ticket taken now would wait")
+    open: bool = Field(description="Takes tickets now")
+    closed_reason: str | None = Field(description="Why not, for the kiosk (Indonesian)")
+    place: str | None = Field(description="Where a mobile MPP stands today")
+    issued_today: int
+    quota_left: dict[str, int | None] = Field(
+        description="Tickets each channel (kiosk, online) may still take today; null: no cap"
+    )
 
 
 Queues = dict[str, ServiceQueue]

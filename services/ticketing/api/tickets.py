@@ -84,3 +84,10 @@ async def no_show(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
 async def transfer(ticket_id: UUID, body: TransferRequest, conn: Db, actor: Operator) -> Ticket:
     """Send the ticket to another service; it keeps its number and its place by issue time."""
     return Ticket.of(await queue.transfer(conn, actor, ticket_id, body.service_id))
+
+
+@router.post("/api/tickets/{ticket_id}/return", response_model=Ticket, responses=_ERRORS)
+async def return_no_show(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
+    """A no-show came back within the grace period: it waits again near the front.
+    409 when the ticket is not a no-show or the grace period is over."""
+    return Ticket.of(await queue.return_no_show(conn, actor, ticket_id))

@@ -11,7 +11,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 Status = Literal["waiting", "called", "served", "no_show", "cancelled"]
-Action = Literal["call", "recall", "complete", "no_show", "transfer", "cancel"]
+Action = Literal["call", "recall", "complete", "no_show", "transfer", "cancel", "return"]
 
 OPEN_STATUSES: frozenset[str] = frozenset({"waiting", "called"})
 
@@ -23,6 +23,7 @@ _ALLOWED_FROM: dict[Action, frozenset[str]] = {
     "no_show": frozenset({"called"}),
     "transfer": frozenset({"waiting", "called"}),
     "cancel": frozenset({"waiting"}),
+    "return": frozenset({"no_show"}),
 }
 
 _WHY: dict[Action, str] = {
@@ -32,6 +33,7 @@ _WHY: dict[Action, str] = {
     "no_show": "only a called ticket can be marked no-show",
     "transfer": "only a waiting or called ticket can be transferred",
     "cancel": "only a waiting ticket can be cancelled",
+    "return": "only a no-show ticket can come back",
 }
 
 

@@ -16,6 +16,9 @@ const MPP = (() => {
       "common.lessMinute": "< 1 menit",
       "common.unknownWait": "—",
       "common.siteNotFound": "Lokasi MPP tidak ditemukan.",
+      "field.phone": "Nomor HP",
+      "field.service_id": "Layanan",
+      "field.priority": "Prioritas",
       // kiosk
       "kiosk.title": "Ambil Nomor Antrian",
       "kiosk.chooseAgency": "Pilih instansi",
@@ -105,6 +108,9 @@ const MPP = (() => {
       "common.lessMinute": "< 1 min",
       "common.unknownWait": "—",
       "common.siteNotFound": "This MPP was not found.",
+      "field.phone": "Mobile number",
+      "field.service_id": "Service",
+      "field.priority": "Priority",
       "kiosk.title": "Take a Queue Number",
       "kiosk.chooseAgency": "Choose an agency",
       "kiosk.chooseService": "Choose a service",
@@ -273,7 +279,8 @@ const MPP = (() => {
     if (Array.isArray(detail)) {
       return detail
         .map((d) => {
-          const field = Array.isArray(d.loc) ? d.loc[d.loc.length - 1] : "";
+          const name = Array.isArray(d.loc) ? String(d.loc[d.loc.length - 1]) : "";
+          const field = STRINGS[lang]["field." + name] || name;
           const msg = String(d.msg || "").replace(/^Value error, /, "");
           return field ? field + ": " + msg : msg;
         })

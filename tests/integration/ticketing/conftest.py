@@ -19,7 +19,7 @@ import pytest
 from services.ticketing.app import MIGRATIONS, SCHEMA, create_app
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
-from shared.database import apply_migrations
+from shared.database import apply_migrations, connect
 from shared.sites import SITES_DIR
 from tests.conftest import _with_database
 
@@ -57,7 +57,7 @@ async def ticketing_template(postgres_server_url: str, sites_dir: Path) -> str:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    conn = await asyncpg.connect(_with_database(postgres_server_url, name))
+    conn = await connect(_with_database(postgres_server_url, name))
     try:
         await apply_migrations(conn, SCHEMA, MIGRATIONS)
         await load_all_sites(conn, settings_for("", "", sites_dir))

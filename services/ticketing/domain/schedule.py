@@ -1,0 +1,90 @@
+"""Is a service taking tickets at this moment? Opening hours per weekday (with breaks),
+closed dates, a mobile MPP's days and places, and a supervisor's "closed now" — all in
+the site's own time zone. Pure: the caller passes the clock and the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from shared.sites import WEEKDAYS, Hours, SiteInfo, StopConfig, parse_range
+
+_DAY_NAMES = {
+    "mon": "Senin",
+    "tue": "Selasa",
+    "wed": "Rabu",
+    "thu": "Kamis",
+    "fri": "Jumat",
+    "sat": "Sabtu",
+    "sun": "Minggu",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    open: bool
+    reason: str | None = None
+    """Why not, in words a kiosk can show (Bahasa Indonesia)."""
+    place: str | None = None
+    """Where a mobile MPP stands today."""
+    closes_at: time | None = None
+    """End of the current opening range (for the quota forecast)."""
+
+
+def _hhmm(t: time) -> str:
+    return f"{t.hour:02d}.{t.minute:02d}"  # Indonesian style: 08.00
+
+
+def _ranges(ranges: list[str]) -> list[tuple[time, time]]:
+    return sorted(parse_range(r) for r in ranges)
+
+
+def _within(now: time, ranges: list[tuple[time, time]], service_name: str) -> Opening:
+    for start, end in ranges:
+        if start <= now < end:
+            return Opening(True, closes_at=end)
+    later = [start for start, _ in ranges if start > now]
+    if not ranges:
+        return Opening(False, f"Layanan {service_name} tutup hari ini")
+    if later and now < ranges[0][0]:
+        return Opening(False, f"Layanan {service_name} buka pukul {_hhmm(later[0])}")
+    if later:
+        return Opening(
+            False, f"Layanan {service_name} sedang istirahat, buka kembali pukul {_hhmm(later[0])}"
+        )
+    return Opening(False, f"Layanan {service_name} sudah tutup hari ini, buka kembali besok")
+
+
+def opening(
+    local_now: datetime,
+    site: SiteInfo,
+    service_name: str,
+    service_hours: Hours | None,
+    schedule: list[StopConfig],
+    closed_now: bool = False,
+) -> Opening:
+    """Whether `service_name` takes tickets at `local_now` (already in the site's zone)."""
+    if closed_now:
+        return Opening(False, f"Layanan {service_name} sedang ditutup sementara oleh petugas")
+    if site.always_open:
+        return Opening(True)
+    today: date = local_now.date()
+    if today in site.closed_dates:
+        return Opening(False, "MPP tutup hari ini (hari libur)")
+    if site.mobile:
+        stop = next((s for s in schedule if s.date == today), None)
+        if stop is None:
+            upcoming = sorted((s for s in schedule if s.date > today), key=lambda s: s.date)
+            hint = (
+                f"; jadwal berikutnya {upcoming[0].date:%d-%m-%Y} di {upcoming[0].place}"
+                if upcoming
+                else ""
+            )
+            return Opening(False, f"MPP Keliling tidak beroperasi hari ini{hint}")
+        result = _within(local_now.time(), _ranges(stop.hours), service_name)
+        return Opening(result.open, result.reason, stop.place, result.closes_at)
+    hours = service_hours if service_hours is not None else site.hours
+    weekday = WEEKDAYS[today.weekday()]
+    if weekday not in hours:
+        return Opening(False, f"Layanan {service_name} tutup pada hari {_DAY_NAMES[weekday]}")
+    return _within(local_now.time(), _ranges(hours[weekday]), service_name)
