@@ -37,7 +37,9 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> ServiceSettings:
         if self.environment != "development":
-            weak = [name for name, v in self.secrets_to_check().items() if v in ("", DEFAULT_SECRET)]
+            weak = [
+                name for name, v in self.secrets_to_check().items() if v in ("", DEFAULT_SECRET)
+            ]
             if weak:
                 raise ValueError(
                     f"{', '.join(weak).upper()} must be set to a real secret when "
