@@ -7,6 +7,7 @@ time zone, counter names). Pure parsing and validation, no I/O beyond reading fi
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import re
 import tomllib
@@ -100,9 +101,10 @@ class AgencyConfig(_Config):
 
 
 class StopConfig(_Config):
-    """Where a mobile MPP stands on one day, and its hours there."""
+    """Where a mobile MPP stands: on one date, or every week on one weekday (a date wins)."""
 
-    date: date
+    date: _dt.date | None = Field(default=None, description="One day at this place")
+    weekday: Weekday | None = Field(default=None, description="Every week on this day")
     place: str = Field(min_length=1, description="e.g. Kantor Camat Merapi Barat")
     hours: list[str] = Field(default_factory=lambda: ["08:00-14:00"])
 
@@ -112,6 +114,21 @@ class StopConfig(_Config):
         for r in value:
             parse_range(r)
         return value
+
+    @model_validator(mode="after")
+    def _when(self) -> StopConfig:
+        if (self.date is None) == (self.weekday is None):
+            raise ValueError(f"schedule stop {self.place!r}: give exactly one of date, weekday")
+        return self
+
+
+def stop_on(schedule: list[StopConfig], day: date) -> StopConfig | None:
+    """Where a mobile MPP stands on `day`: a dated stop, else the weekly one, else nowhere."""
+    dated = next((s for s in schedule if s.date == day), None)
+    if dated is not None:
+        return dated
+    weekday = WEEKDAYS[day.weekday()]
+    return next((s for s in schedule if s.weekday == weekday), None)
 
 
 class ServiceRules(_Config):
@@ -220,7 +237,8 @@ class SiteConfig(_Config):
                     raise ValueError(f"counter {c.id!r}: unknown service {sid!r}")
         if self.site.mobile and not self.schedule:
             raise ValueError("a mobile site needs a [[schedule]] of days and places")
-        unique("schedule date", [stop.date.isoformat() for stop in self.schedule])
+        unique("schedule date", [s.date.isoformat() for s in self.schedule if s.date])
+        unique("schedule weekday", [s.weekday for s in self.schedule if s.weekday])
         for st in self.staff:
             for cid in st.counters:
                 if cid not in counters:

@@ -5,9 +5,9 @@ the site's own time zone. Pure: the caller passes the clock and the configuratio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from shared.sites import WEEKDAYS, Hours, SiteInfo, StopConfig, parse_range
+from shared.sites import WEEKDAYS, Hours, SiteInfo, StopConfig, parse_range, stop_on
 
 _DAY_NAMES = {
     "mon": "Senin",
@@ -72,11 +72,18 @@ def opening(
     if today in site.closed_dates:
         return Opening(False, "MPP tutup hari ini (hari libur)")
     if site.mobile:
-        stop = next((s for s in schedule if s.date == today), None)
+        stop = stop_on(schedule, today)
         if stop is None:
-            upcoming = sorted((s for s in schedule if s.date > today), key=lambda s: s.date)
+            upcoming = next(
+                (
+                    (later, s)
+                    for later in (today + timedelta(days=n) for n in range(1, 60))
+                    if (s := stop_on(schedule, later)) is not None
+                ),
+                None,
+            )
             hint = (
-                f"; jadwal berikutnya {upcoming[0].date:%d-%m-%Y} di {upcoming[0].place}"
+                f"; jadwal berikutnya {upcoming[0]:%d-%m-%Y} di {upcoming[1].place}"
                 if upcoming
                 else ""
             )

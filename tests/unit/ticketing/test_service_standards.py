@@ -199,3 +199,44 @@ def test_calling_every_ticket_once_fifo_within_class_no_starvation(
             streak = streak + 1 if c.priority == "priority" else 0
             if regular_waiting:
                 assert streak <= ratio
+
+
+def test_demo_sites_load_with_their_zones_and_a_mobile_weekly_round() -> None:
+    from shared.sites import load_sites, stop_on
+
+    sites = load_sites()
+    assert {"balangan", "lahat", "tabanan"} <= set(sites)
+    assert sites["balangan"].config.site.timezone == "Asia/Makassar"
+    assert sites["lahat"].config.site.timezone == "Asia/Jakarta"
+    assert sites["tabanan"].config.site.timezone == "Asia/Makassar"
+    lahat = sites["lahat"].config
+    assert lahat.site.mobile
+    assert {a.id for a in lahat.agencies} >= {
+        "disdukcapil",
+        "dpmptsp",
+        "dinkes",
+        "dinsos",
+        "perpustakaan",
+        "bank-sumsel-babel",
+    }
+    wednesday = stop_on(lahat.schedule, date(2026, 11, 25))
+    assert wednesday is not None and "Kikim Timur" in wednesday.place
+    assert stop_on(lahat.schedule, date(2026, 11, 29)) is None  # Sunday: the bus rests
+    special = stop_on(lahat.schedule, date(2026, 12, 5))  # a dated stop on a Saturday
+    assert special is not None and "Alun-alun" in special.place
+    open_wed = schedule.opening(
+        datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta")),
+        lahat.site,
+        "KTP-el",
+        None,
+        lahat.schedule,
+    )
+    assert open_wed.open and open_wed.place == wednesday.place
+    sunday = schedule.opening(
+        datetime(2026, 11, 29, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta")),
+        lahat.site,
+        "KTP-el",
+        None,
+        lahat.schedule,
+    )
+    assert not sunday.open and "jadwal berikutnya 30-11-2026" in (sunday.reason or "")
