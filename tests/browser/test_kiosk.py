@@ -85,3 +85,66 @@ async def test_kiosk_issues_one_ticket_with_qr_and_forgets_the_phone(
     assert await waiting(system, "ktp-el") == 2
 
     assert page_errors == []
+
+
+async def test_kiosk_shows_bad_phone_closed_services_and_409_detail(
+    system: System, browser, shot: Shot, page_errors: PageErrors
+) -> None:
+    page = await browser.new_page()
+
+    # the demo site is always open, so "closed" is played by the network layer: the queues
+    # answer leaves out `kia`, and issuing `kartu-keluarga` answers 409 as a closed service does
+    async def queues_without_kia(route) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        body.pop("kia", None)
+        await route.fulfill(response=response, json=body)
+
+    async def closed_409(route) -> None:
+        if route.request.method == "POST" and "kartu-keluarga" in (route.request.post_data or ""):
+            await route.fulfill(
+                status=409,
+                json={"detail": "layanan tutup; buka kembali pukul 08.00"},
+            )
+        else:
+            await route.fallback()
+
+    await page.route(f"**/api/sites/{SITE}/queues", queues_without_kia)
+    await page.route(f"**/api/sites/{SITE}/tickets", closed_409)
+    await page.goto(f"{system.ticketing}/kiosk/{SITE}")
+    await page.click(".tile[data-agency='disdukcapil']")
+    await page.wait_for_selector(".tile[data-service='kia'].closed .badge-closed")
+    assert await page.inner_text(".tile[data-service='kia'] .badge-closed") == "Tutup"
+    assert await page.is_disabled(".tile[data-service='kia']")
+
+    # 422: a number that is not Indonesian is refused, with the reason, and nothing issued
+    await page.click(".tile[data-service='ktp-el']")
+    for digit in "12345678":
+        await page.click(f"#keypad button[data-key='{digit}']")
+    await page.click("#take")
+    await page.wait_for_selector("#issue-error:not([hidden])")
+    assert "Nomor HP" in await page.inner_text("#issue-error")
+    assert "diawali 0" in await page.inner_text("#issue-error")
+    await shot(page, "1-bad-phone")
+    assert await waiting(system, "ktp-el") == 0
+    await page.click("#keypad button[data-key='clear']")
+    await page.click("#take")  # without a phone it goes through
+    await page.wait_for_selector("#view-ticket:not([hidden])")
+
+    # 409: the citizen sees why, and the service shows as closed
+    await page.click("#done")
+    await page.click(".tile[data-agency='disdukcapil']")
+    await page.click(".tile[data-service='kartu-keluarga']")
+    await page.click("#take")
+    await page.wait_for_selector("#issue-error:text('buka kembali pukul 08.00')")
+    assert await page.is_disabled("#take")
+    await shot(page, "2-closed-409")
+    await page.click("#back-services")
+    await page.wait_for_selector(".tile[data-service='kartu-keluarga'].closed")
+    await shot(page, "3-services-closed")
+
+    # English
+    await page.click("#lang")
+    await page.wait_for_selector(".tile[data-service='kia'] .badge-closed:text('Closed')")
+    assert await page.inner_text("#back-services") == "Back"
+    assert all("409" in e or "422" in e for e in page_errors), page_errors
