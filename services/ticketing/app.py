@@ -14,7 +14,16 @@ from pathlib import Path
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from services.ticketing.api import auth, counters, errors, health, pages, sites, tickets
+from services.ticketing.api import (
+    auth,
+    counters,
+    errors,
+    health,
+    pages,
+    sites,
+    supervision,
+    tickets,
+)
 from services.ticketing.relay import OutboxRelay, PendingEvent, Publish
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
@@ -132,6 +141,6 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
     app.state.broker = broker
     app.state.relay = relay
     errors.install(app)
-    for module in (health, sites, tickets, counters, auth, pages):
+    for module in (health, sites, tickets, counters, auth, supervision, pages):
         app.include_router(module.router)
     return app

@@ -28,7 +28,9 @@ _hasher = PasswordHasher()
 async def _demo_hashes_current(conn: Connection, site_id: str, password: str) -> bool:
     """True when the site's accounts already hash `password` (one argon2 verify)."""
     sample = await conn.fetchval(
-        "SELECT password_hash FROM ticketing.staff WHERE site_id = $1 LIMIT 1", site_id
+        """SELECT password_hash FROM ticketing.staff WHERE site_id = $1 AND source = 'config'
+           LIMIT 1""",
+        site_id,
     )
     if sample is None:
         return False
@@ -131,7 +133,8 @@ async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) ->
         existing = {
             r["username"]
             for r in await conn.fetch(
-                "SELECT username FROM ticketing.staff WHERE site_id = $1", site.id
+                "SELECT username FROM ticketing.staff WHERE site_id = $1 AND source = 'config'",
+                site.id,
             )
         }
         to_hash = [u for u, _, _ in accounts if not (passwords_current and u in existing)]
@@ -144,15 +147,19 @@ async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) ->
                 strict=True,
             )
         )
-        await conn.execute("UPDATE ticketing.staff SET active = false WHERE site_id = $1", site.id)
+        await conn.execute(
+            "UPDATE ticketing.staff SET active = false WHERE site_id = $1 AND source = 'config'",
+            site.id,
+        )
         await conn.executemany(
             """INSERT INTO ticketing.staff (username, site_id, role, counter_ids, password_hash,
-                   active)
-               VALUES ($1, $2, $3, $4, coalesce($5, ''), true)
+                   active, source)
+               VALUES ($1, $2, $3, $4, coalesce($5, ''), true, 'config')
                ON CONFLICT (username) DO UPDATE SET
                    site_id = EXCLUDED.site_id, role = EXCLUDED.role,
                    counter_ids = EXCLUDED.counter_ids,
-                   password_hash = coalesce($5, ticketing.staff.password_hash), active = true""",
+                   password_hash = coalesce($5, ticketing.staff.password_hash), active = true,
+                   source = 'config'""",
             [(u, site.id, role, counters, hashes.get(u)) for u, role, counters in accounts],
         )
     log.info(

@@ -34,9 +34,10 @@ def settings(request: Request) -> TicketingSettings:
     return value
 
 
-def actor(
+async def actor(
     token: Annotated[str | None, Depends(_bearer)],
     config: Annotated[TicketingSettings, Depends(settings)],
+    conn: Annotated[Connection, Depends(connection)],
 ) -> Actor:
     unauthorized = HTTPException(
         status.HTTP_401_UNAUTHORIZED,
@@ -46,9 +47,15 @@ def actor(
     if not token:
         raise unauthorized
     try:
-        return verify_token(token, config.token_secret)
+        who = verify_token(token, config.token_secret)
     except jwt.InvalidTokenError:
         raise unauthorized from None
+    # a deactivated account's tokens stop working at once, not when they expire
+    if not await conn.fetchval(
+        "SELECT active FROM ticketing.staff WHERE username = $1", who.username
+    ):
+        raise unauthorized
+    return who
 
 
 Db = Annotated[Connection, Depends(connection)]

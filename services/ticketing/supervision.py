@@ -1,0 +1,308 @@
+"""What a site's supervisor and an admin do: see every counter, open or close a service
+for today, change today's quota, reassign a counter's services, manage staff accounts and
+reload site files. Every action is one transaction that also writes the audit log (who,
+what, when, before and after)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from argon2 import PasswordHasher
+
+from services.ticketing import repository as repo
+from services.ticketing.domain import tickets as rules
+from services.ticketing.queue import Actor, InvalidRequest, NotAllowed, NotFound
+from services.ticketing.settings import TicketingSettings
+from services.ticketing.site_loader import load_all_sites
+from shared.database import Connection
+
+_hasher = PasswordHasher()
+
+
+def require_supervisor(actor: Actor, site_id: str) -> None:
+    if actor.role == "admin":
+        return
+    if actor.role != "supervisor" or actor.site_id != site_id:
+        raise NotAllowed(f"{actor.username} is not a supervisor of {site_id}")
+
+
+def require_admin(actor: Actor) -> None:
+    if actor.role != "admin":
+        raise NotAllowed(f"{actor.username} is not an admin")
+
+
+async def _audit(
+    conn: Connection,
+    actor: Actor,
+    site_id: str | None,
+    action: str,
+    target: str,
+    before: Any,
+    after: Any,
+) -> None:
+    await repo.audit(
+        conn,
+        site_id=site_id,
+        actor=actor.username,
+        role=actor.role,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+    )
+
+
+async def counter_states(conn: Connection, actor: Actor, site_id: str) -> list[dict[str, Any]]:
+    require_supervisor(actor, site_id)
+    if await repo.site(conn, site_id) is None:
+        raise NotFound("site not found")
+    rows = await conn.fetch(
+        """SELECT c.id, c.name, c.service_ids, c.call_order, c.last_active_at,
+                  t.id AS ticket_id, t.number, t.service_id, t.called_at, t.call_count
+             FROM ticketing.counters c
+             LEFT JOIN ticketing.tickets t
+               ON t.site_id = c.site_id AND t.counter_id = c.id AND t.status = 'called'
+            WHERE c.site_id = $1 AND c.active
+            ORDER BY c.position""",
+        site_id,
+    )
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "service_ids": list(r["service_ids"]),
+            "call_order": r["call_order"],
+            "last_active_at": r["last_active_at"],
+            "current": None
+            if r["ticket_id"] is None
+            else {
+                "ticket_id": r["ticket_id"],
+                "number": r["number"],
+                "service_id": r["service_id"],
+                "called_at": r["called_at"],
+                "call_count": r["call_count"],
+            },
+        }
+        for r in rows
+    ]
+
+
+async def _service_today(conn: Connection, site_id: str, service_id: str) -> tuple[Any, Any]:
+    site = await repo.site(conn, site_id)
+    if site is None:
+        raise NotFound("site not found")
+    service = await repo.service(conn, site_id, service_id)
+    if service is None or not service["active"]:
+        raise NotFound(f"service {service_id!r} not found at this site")
+    day = rules.local_day(await repo.database_now(conn), site["timezone"])
+    return service, day
+
+
+def _override_json(row: Any) -> dict[str, Any] | None:
+    return None if row is None else {"closed": row["closed"], "quota": row["quota"]}
+
+
+async def set_service_open(
+    conn: Connection, actor: Actor, site_id: str, service_id: str, open_now: bool
+) -> dict[str, Any]:
+    """Close a service for the rest of today (or open it again): kiosks answer 409."""
+    require_supervisor(actor, site_id)
+    async with conn.transaction():
+        _, day = await _service_today(conn, site_id, service_id)
+        before = await repo.day_override(conn, site_id, service_id, day)
+        after = await repo.set_day_override(
+            conn, site_id, service_id, day, actor.username, closed=not open_now
+        )
+        await _audit(
+            conn,
+            actor,
+            site_id,
+            "service.open" if open_now else "service.close",
+            service_id,
+            _override_json(before),
+            _override_json(after),
+        )
+        return {"service_id": service_id, "day": day, **(_override_json(after) or {})}
+
+
+async def set_quota_today(
+    conn: Connection, actor: Actor, site_id: str, service_id: str, quota: int | None
+) -> dict[str, Any]:
+    """Change today's daily quota of a service (None: back to the standard's quota)."""
+    require_supervisor(actor, site_id)
+    if quota is not None and quota < 0:
+        raise InvalidRequest("quota", "a quota cannot be negative")
+    async with conn.transaction():
+        _, day = await _service_today(conn, site_id, service_id)
+        before = await repo.day_override(conn, site_id, service_id, day)
+        after = await repo.set_day_override(
+            conn, site_id, service_id, day, actor.username, quota=quota, clear_quota=quota is None
+        )
+        await _audit(
+            conn,
+            actor,
+            site_id,
+            "service.quota_today",
+            service_id,
+            _override_json(before),
+            _override_json(after),
+        )
+        return {"service_id": service_id, "day": day, **(_override_json(after) or {})}
+
+
+async def reassign_counter(
+    conn: Connection,
+    actor: Actor,
+    site_id: str,
+    counter_id: str,
+    service_ids: list[str],
+    call_order: str | None,
+) -> dict[str, Any]:
+    """Change what a counter serves (until the site file changes and is reloaded)."""
+    require_supervisor(actor, site_id)
+    async with conn.transaction():
+        counter = await repo.lock_counter(conn, site_id, counter_id)
+        if counter is None:
+            raise NotFound("counter not found at this site")
+        known = {s["id"] for s in await repo.services(conn, site_id)}
+        unknown = [s for s in service_ids if s not in known]
+        if unknown:
+            raise InvalidRequest("service_ids", f"unknown services: {', '.join(unknown)}")
+        if len(set(service_ids)) != len(service_ids):
+            raise InvalidRequest("service_ids", "a service is listed twice")
+        before = {"service_ids": list(counter["service_ids"]), "call_order": counter["call_order"]}
+        after = {"service_ids": service_ids, "call_order": call_order or counter["call_order"]}
+        await conn.execute(
+            """UPDATE ticketing.counters SET service_ids = $3, call_order = $4
+                WHERE site_id = $1 AND id = $2""",
+            site_id,
+            counter_id,
+            after["service_ids"],
+            after["call_order"],
+        )
+        await _audit(conn, actor, site_id, "counter.reassign", counter_id, before, after)
+        return {"id": counter_id, **after}
+
+
+async def audit_log(
+    conn: Connection, actor: Actor, site_id: str, limit: int
+) -> list[dict[str, Any]]:
+    require_supervisor(actor, site_id)
+    rows = await conn.fetch(
+        """SELECT id, at, actor, role, action, target, before, after FROM ticketing.audit_log
+            WHERE site_id = $1 ORDER BY id DESC LIMIT $2""",
+        site_id,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+# --- admin ----------------------------------------------------------------------------
+
+
+def _staff_json(row: Any) -> dict[str, Any]:
+    return {
+        "username": row["username"],
+        "site_id": row["site_id"],
+        "role": row["role"],
+        "counter_ids": list(row["counter_ids"]),
+        "active": row["active"],
+        "source": row["source"],
+    }
+
+
+async def list_staff(conn: Connection, actor: Actor, site_id: str | None) -> list[dict[str, Any]]:
+    require_admin(actor)
+    rows = await conn.fetch(
+        """SELECT * FROM ticketing.staff WHERE $1::text IS NULL OR site_id = $1
+            ORDER BY site_id, username""",
+        site_id,
+    )
+    return [_staff_json(r) for r in rows]
+
+
+async def create_staff(
+    conn: Connection,
+    actor: Actor,
+    username: str,
+    site_id: str,
+    role: str,
+    counter_ids: list[str],
+    password: str,
+) -> dict[str, Any]:
+    """Add an account (or replace an admin-made one). Accounts from site files stay theirs."""
+    require_admin(actor)
+    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    async with conn.transaction():
+        if await repo.site(conn, site_id) is None:
+            raise InvalidRequest("site_id", "unknown site")
+        counters = {c["id"] for c in await repo.counters(conn, site_id)}
+        unknown = [c for c in counter_ids if c not in counters]
+        if unknown:
+            raise InvalidRequest("counter_ids", f"unknown counters: {', '.join(unknown)}")
+        existing = await conn.fetchrow(
+            "SELECT * FROM ticketing.staff WHERE username = $1", username
+        )
+        if existing is not None and existing["source"] == "config":
+            raise InvalidRequest("username", "this account comes from the site file; edit it there")
+        row = await conn.fetchrow(
+            """INSERT INTO ticketing.staff
+                   (username, site_id, role, counter_ids, password_hash, active, source)
+               VALUES ($1, $2, $3, $4, $5, true, 'admin')
+               ON CONFLICT (username) DO UPDATE SET site_id = $2, role = $3, counter_ids = $4,
+                   password_hash = $5, active = true
+               RETURNING *""",
+            username,
+            site_id,
+            role,
+            counter_ids,
+            password_hash,
+        )
+        after = _staff_json(row)
+        await _audit(
+            conn,
+            actor,
+            site_id,
+            "staff.create",
+            username,
+            None if existing is None else _staff_json(existing),
+            after,
+        )
+        return after
+
+
+async def deactivate_staff(conn: Connection, actor: Actor, username: str) -> dict[str, Any]:
+    require_admin(actor)
+    async with conn.transaction():
+        existing = await conn.fetchrow(
+            "SELECT * FROM ticketing.staff WHERE username = $1 FOR UPDATE", username
+        )
+        if existing is None:
+            raise NotFound("no such account")
+        if username == actor.username:
+            raise InvalidRequest("username", "an admin cannot deactivate their own account")
+        row = await conn.fetchrow(
+            "UPDATE ticketing.staff SET active = false WHERE username = $1 RETURNING *", username
+        )
+        after = _staff_json(row)
+        await _audit(
+            conn,
+            actor,
+            existing["site_id"],
+            "staff.deactivate",
+            username,
+            _staff_json(existing),
+            after,
+        )
+        return after
+
+
+async def reload_sites(conn: Connection, actor: Actor, settings: TicketingSettings) -> list[str]:
+    """Load changed or new site files now (adding an MPP is a file plus this call)."""
+    require_admin(actor)
+    written = await load_all_sites(conn, settings)
+    await _audit(
+        conn, actor, None, "sites.reload", ",".join(written) or "-", None, {"loaded": written}
+    )
+    return written
