@@ -90,11 +90,11 @@ def ticketing_settings(
 @pytest.fixture
 async def api(ticketing_settings: TicketingSettings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(ticketing_settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
-        ) as client:
-            yield client
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        yield client
 
 
 async def auth(api: httpx.AsyncClient, username: str) -> dict[str, str]:
