@@ -84,6 +84,16 @@ async def test_kiosk_issues_one_ticket_with_qr_and_forgets_the_phone(
     await page.wait_for_timeout(500)
     assert await waiting(system, "ktp-el") == 2
 
+    # the ticket screen returns to the start by itself after about 20 s
+    await page.clock.install()
+    await page.click("#done")
+    await page.click(".tile[data-agency='disdukcapil']")
+    await page.click(".tile[data-service='kia']")
+    await page.click("#take")
+    await page.wait_for_selector("#view-ticket:not([hidden])")
+    await page.clock.run_for(21_000)
+    await page.wait_for_selector("#view-agencies:not([hidden])")
+
     assert page_errors == []
 
 

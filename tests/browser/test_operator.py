@@ -101,6 +101,7 @@ async def test_operator_calls_recalls_completes_and_says_when_nobody_waits(
     # English toggle, then log out back to the login form
     await page.click("#lang")
     assert re.search(r"Call Next", await page.inner_text("#act-next"))
+    assert await page.inner_text("#counter-name") == "Loket 1"
     await shot(page, "5-english")
     await page.click("#lang")
     await page.click("#logout")

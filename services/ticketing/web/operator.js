@@ -396,7 +396,8 @@
         refreshQueues();
         message("");
       }
-      if (state.view === "login" || !state.counter) $("#counter-name").textContent = t("op.title");
+      $("#counter-name").textContent = state.counter ? state.counter.name : t("op.title");
+      if (state.counter) document.title = `${state.counter.name} — ${t("op.title")}`;
     });
     $("#login-form").addEventListener("submit", login);
     $("#logout").addEventListener("click", logout);
