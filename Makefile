@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast lint bench up down clean
+.PHONY: install run test test-fast lint bench simulate up down clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -34,6 +34,9 @@ lint: install
 
 bench: install ## throughput and latency figures (see bench/README.md)
 	$(BIN)/python -m bench.run
+
+simulate: install ## replay a busy day against a counter plan
+	$(BIN)/python -m services.ticketing.simulator $(ARGS)
 
 up: ## the same system in docker compose (needs a Docker engine and MPP_DEMO_PASSWORD)
 	docker compose up --build

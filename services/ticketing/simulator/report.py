@@ -1,0 +1,308 @@
+"""Figures of a simulated day, as a dict (for JSON) and as Markdown tables (for people)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from datetime import datetime, time
+from typing import Any
+
+from services.ticketing.domain.forecast import format_hhmm
+from services.ticketing.simulator.engine import Result, Ticket
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks (q in 0..1)."""
+    s = sorted(values)
+    if not s:
+        return math.nan
+    k = (len(s) - 1) * q
+    lo, hi = math.floor(k), math.ceil(k)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def error_stats(pairs: Sequence[tuple[float, float]]) -> dict[str, Any]:
+    """Estimate vs actual (seconds): count, MAE, median and p90 absolute error, bias (mean of
+    estimate − actual: negative means citizens were told too little), all in minutes."""
+    if not pairs:
+        return {
+            "n": 0,
+            "mae_min": None,
+            "median_ae_min": None,
+            "p90_ae_min": None,
+            "bias_min": None,
+        }
+    signed = [(e - a) / 60 for e, a in pairs]
+    absolute = [abs(x) for x in signed]
+    return {
+        "n": len(pairs),
+        "mae_min": round(statistics.fmean(absolute), 2),
+        "median_ae_min": round(statistics.median(absolute), 2),
+        "p90_ae_min": round(percentile(absolute, 0.9), 2),
+        "bias_min": round(statistics.fmean(signed), 2),
+    }
+
+
+def _pairs(tickets: Sequence[Ticket], alt: bool = False) -> list[tuple[float, float]]:
+    out = []
+    for t in tickets:
+        estimate = t.alt_estimate_s if alt else t.estimate_s
+        if estimate is not None and t.wait_s is not None:
+            out.append((float(estimate), t.wait_s))
+    return out
+
+
+def _hhmm(moment: datetime | time | None) -> str | None:
+    if moment is None:
+        return None
+    return format_hhmm(moment.time() if isinstance(moment, datetime) else moment)
+
+
+def _wait_stats(waits: Sequence[float]) -> dict[str, Any]:
+    if not waits:
+        return {"mean_min": None, "median_min": None, "p90_min": None, "max_min": None}
+    minutes = [w / 60 for w in waits]
+    return {
+        "mean_min": round(statistics.fmean(minutes), 1),
+        "median_min": round(statistics.median(minutes), 1),
+        "p90_min": round(percentile(minutes, 0.9), 1),
+        "max_min": round(max(minutes), 1),
+    }
+
+
+def summarise(result: Result) -> dict[str, Any]:
+    day = result.day
+    services: list[dict[str, Any]] = []
+    for s in day.site.services:
+        arrivals = [c for c in day.citizens if c.service_id == s.id]
+        if not arrivals and not any(s.id in c.services for c in day.counters):
+            continue
+        tickets = [t for t in result.tickets if t.service_id == s.id]
+        served = [t for t in tickets if t.outcome == "served"]
+        called = [t for t in tickets if t.wait_s is not None]
+        within = [
+            t
+            for t in served
+            if t.completed_at is not None
+            and (t.completed_at - t.issued).total_seconds() <= s.target_minutes * 60
+        ]
+        refused = [r for r in result.refusals if r.citizen.service_id == s.id]
+        services.append(
+            {
+                "service_id": s.id,
+                "name": s.name,
+                "arrivals": len(arrivals),
+                "issued": len(tickets),
+                "served": len(served),
+                "no_show": sum(1 for t in tickets if t.outcome == "no_show"),
+                "refused_quota": sum(1 for r in refused if r.reason == "quota"),
+                "refused_closed": sum(1 for r in refused if r.reason == "closed"),
+                "left_waiting": sum(1 for t in result.waiting_at_end if t.service_id == s.id),
+                "quota_out": {
+                    part: _hhmm(at) for (sid, part), at in result.quota_out.items() if sid == s.id
+                },
+                "wait": _wait_stats([t.wait_s for t in called if t.wait_s is not None]),
+                "target_minutes": s.target_minutes,
+                "within_target": round(len(within) / len(served), 3) if served else None,
+                "counters": sum(1 for c in day.counters if s.id in c.services),
+                "estimate_error": error_stats(_pairs(called)),
+                "alt_estimate_error": error_stats(_pairs(called, alt=True)),
+            }
+        )
+    counters = []
+    for c in result.counters:
+        counters.append(
+            {
+                "counter_id": c.config.id,
+                "services": list(c.config.services),
+                "called": sum(1 for t in result.tickets if t.counter_id == c.config.id),
+                "busy_h": round(c.busy_s / 3600, 2),
+                "utilisation": None if c.utilisation is None else round(c.utilisation, 3),
+                "last_done": _hhmm(c.last_done),
+            }
+        )
+    called_all = [t for t in result.tickets if t.wait_s is not None]
+    forecasts: list[dict[str, Any]] = []
+    scored: list[float] = []
+    for f in result.forecasts:
+        error = None
+        if f.forecast is not None and f.actual is not None:
+            error = round(
+                (
+                    datetime.combine(day.date, f.forecast) - datetime.combine(day.date, f.actual)
+                ).total_seconds()
+                / 60,
+                1,
+            )
+        if error is not None:
+            scored.append(abs(error))
+        forecasts.append(
+            {
+                "service_id": f.service_id,
+                "part": f.part,
+                "made_at": _hhmm(f.made_at),
+                "forecast": _hhmm(f.forecast),
+                "actual": _hhmm(f.actual),
+                "error_min": error,
+                "agrees": (f.forecast is None) == (f.actual is None),
+            }
+        )
+    return {
+        "site": day.site.site.id,
+        "site_name": day.site.site.name,
+        "date": day.date.isoformat(),
+        "params": {
+            "scale": day.params.scale,
+            "priority_share": day.params.priority_share,
+            "online_share": day.params.online_share,
+            "no_show_share": day.params.no_show_share,
+            "no_show_cost_s": day.params.no_show_cost_s,
+            "service_cv": day.params.service_cv,
+            "overtime_minutes": day.params.overtime_minutes,
+        },
+        "totals": {
+            "arrivals": len(day.citizens),
+            "issued": len(result.tickets),
+            "served": sum(1 for t in result.tickets if t.outcome == "served"),
+            "no_show": sum(1 for t in result.tickets if t.outcome == "no_show"),
+            "refused_quota": sum(1 for r in result.refusals if r.reason == "quota"),
+            "refused_closed": sum(1 for r in result.refusals if r.reason == "closed"),
+            "left_waiting": len(result.waiting_at_end),
+            "wait": _wait_stats([t.wait_s for t in called_all if t.wait_s is not None]),
+        },
+        "estimate_error": error_stats(_pairs(called_all)),
+        "alt_estimate_error": error_stats(_pairs(called_all, alt=True)),
+        "services": services,
+        "counters": counters,
+        "quota_forecasts": forecasts,
+        "quota_forecast_mae_min": round(statistics.fmean(scored), 1) if scored else None,
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "–"
+    return str(value)
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    t = summary["totals"]
+    out = [
+        f"# {summary['site_name']} — simulated day {summary['date']}",
+        "",
+        f"{t['arrivals']} citizens came, {t['issued']} got a ticket, {t['served']} were served, "
+        f"{t['no_show']} did not answer the call, {t['refused_quota']} were refused for the "
+        f"quota, {t['refused_closed']} came after closing, {t['left_waiting']} still waited "
+        f"when the counters stopped. Waits (minutes): mean {_cell(t['wait']['mean_min'])}, "
+        f"median {_cell(t['wait']['median_min'])}, p90 {_cell(t['wait']['p90_min'])}, "
+        f"max {_cell(t['wait']['max_min'])}.",
+        "",
+        "## Services",
+        "",
+    ]
+    out += _table(
+        [
+            "service",
+            "counters",
+            "arrivals",
+            "served",
+            "no-show",
+            "refused (quota)",
+            "quota out",
+            "left",
+            "wait mean",
+            "median",
+            "p90",
+            "max",
+            "within target",
+        ],
+        [
+            [
+                s["service_id"],
+                s["counters"],
+                s["arrivals"],
+                s["served"],
+                s["no_show"],
+                s["refused_quota"],
+                s["quota_out"] or None,
+                s["left_waiting"],
+                s["wait"]["mean_min"],
+                s["wait"]["median_min"],
+                s["wait"]["p90_min"],
+                s["wait"]["max_min"],
+                None
+                if s["within_target"] is None
+                else f"{s['within_target']:.0%} of {s['target_minutes']} min",
+            ]
+            for s in summary["services"]
+        ],
+    )
+    out += ["", "## Estimated wait vs actual wait (minutes; bias = told − actual)", ""]
+    rows = []
+    for label, key in (
+        ("live (ahead × avg / counters)", "estimate_error"),
+        ("alternative (busy counters)", "alt_estimate_error"),
+    ):
+        e = summary[key]
+        rows.append(
+            ["all", label, e["n"], e["mae_min"], e["median_ae_min"], e["p90_ae_min"], e["bias_min"]]
+        )
+    for s in summary["services"]:
+        for label, key in (("live", "estimate_error"), ("alternative", "alt_estimate_error")):
+            e = s[key]
+            if e["n"]:
+                rows.append(
+                    [
+                        s["service_id"],
+                        label,
+                        e["n"],
+                        e["mae_min"],
+                        e["median_ae_min"],
+                        e["p90_ae_min"],
+                        e["bias_min"],
+                    ]
+                )
+    out += _table(["service", "estimator", "tickets", "MAE", "median AE", "p90 AE", "bias"], rows)
+    out += ["", "## Counters", ""]
+    out += _table(
+        ["counter", "services", "called", "busy h", "utilisation", "last done"],
+        [
+            [
+                c["counter_id"],
+                ", ".join(c["services"]),
+                c["called"],
+                c["busy_h"],
+                None if c["utilisation"] is None else f"{c['utilisation']:.0%}",
+                c["last_done"],
+            ]
+            for c in summary["counters"]
+        ],
+    )
+    if summary["quota_forecasts"]:
+        out += ["", "## When the quota runs out: forecast vs actual", ""]
+        out += _table(
+            ["service", "part", "forecast at", "forecast", "actual", "error (min)"],
+            [
+                [
+                    f["service_id"],
+                    f["part"],
+                    f["made_at"],
+                    f["forecast"] or "lasts the day",
+                    f["actual"] or "lasted the day",
+                    f["error_min"],
+                ]
+                for f in summary["quota_forecasts"]
+            ],
+        )
+    return "\n".join(out) + "\n"
