@@ -1,0 +1,203 @@
+"""kill -9 of each service under load, a relay dying between publish and mark-as-published,
+and a consumer-group rebalance: nothing lost, nothing doubled, boards equal the database."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.chaos.cluster import (
+    LONG,
+    SITE,
+    Load,
+    board,
+    database_view,
+    read_topic,
+    reconcile,
+    say,
+    site_counters,
+    wait_quiet,
+)
+from tests.chaos.conftest import MakeCluster
+from tests.e2e.sse import BoardListener
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900 if LONG else 300)]
+
+
+def board_core(b: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a board JSON two displays that read the same topics must agree on."""
+    return {
+        "now_serving": [
+            (s["counter_id"], s["ticket_number"], s["event_id"]) for s in b["now_serving"]
+        ],
+        "recent_calls": [c["event_id"] for c in b["recent_calls"]],
+        "waiting": b["waiting"],
+        "last_sequence": b["last_sequence"],
+    }
+
+
+async def test_kill_9_ticketing_while_20_kiosks_issue_and_10_counters_call(
+    make_cluster: MakeCluster,
+) -> None:
+    cluster = await make_cluster()
+    counters = (await site_counters(cluster.url("ticketing")))[:10]
+    load = Load([cluster.url("ticketing")], counters, kiosks=20, callers=10, issue_every_s=1.0)
+    stop = asyncio.Event()
+    running = asyncio.create_task(load.run(stop))
+    kills = 6 if LONG else 2
+    for _ in range(kills):
+        await asyncio.sleep(random.uniform(2.0, 5.0))
+        before = len(load.issued)
+        cluster.kill("ticketing")
+        say(f"kill -9 ticketing after {before} tickets")
+        await cluster.restart("ticketing")
+    await asyncio.sleep(2.0)
+    stop.set()
+    await running
+    say(f"load: {len(load.issued)} tickets (201), {len(load.calls)} calls, {dict(load.statuses)}")
+
+    await wait_quiet(cluster, [cluster.url("display")])
+    async with httpx.AsyncClient(timeout=10) as client:
+        for ticket_id, ticket in load.issued.items():
+            got = await client.get(f"{cluster.url('ticketing')}/api/tickets/{ticket_id}")
+            assert got.status_code == 200, (ticket_id, got.text)
+            assert got.json()["number"] == ticket["number"]
+            if ticket["phone"]:
+                sms = (
+                    await client.get(
+                        f"{cluster.url('notifier')}/api/messages", params={"ticket_id": ticket_id}
+                    )
+                ).json()["messages"]
+                issued = [m for m in sms if m["kind"] == "issued"]
+                assert len(issued) == 1 and issued[0]["status"] == "sent", (ticket_id, sms)
+    result = await reconcile(cluster, load, [cluster.url("display")])
+    say(result.table(f"kill -9 ticketing x{kills}"))
+    assert len(load.issued) > 20 and len(load.calls) > 10
+    assert result.problems == []
+    assert result.figures["tickets lost"] == result.figures["double calls"] == 0
+
+
+async def test_relay_killed_between_publish_and_mark_published_duplicates_are_dropped(
+    make_cluster: MakeCluster,
+) -> None:
+    cluster = await make_cluster(RELAY_BATCH="50")
+    display = cluster.url("display")
+    counters = (await site_counters(cluster.url("ticketing")))[:6]
+    async with BoardListener(f"{display}/api/sites/{SITE}/board/stream") as stream:
+        duplicates = 0
+        rounds = 0
+        while duplicates == 0 and rounds < 6:
+            rounds += 1
+            # a burst: 30 kiosks at full speed; kill -9 while the relay is publishing it
+            load = Load(
+                [cluster.url("ticketing")], counters, kiosks=30, callers=6, issue_every_s=0.01
+            )
+            stop = asyncio.Event()
+            running = asyncio.create_task(load.run(stop))
+            await asyncio.sleep(random.uniform(1.0, 2.5))
+            cluster.kill("ticketing")
+            stop.set()
+            await running
+            await cluster.restart("ticketing")
+            await wait_quiet(cluster, [display])
+            records = [
+                r
+                for t in ("ticket-issued", "ticket-called", "service-completed")
+                for r in await read_topic(cluster.bootstrap, t)
+            ]
+            ids = Counter(r.event()["event_id"] for r in records)
+            duplicates = sum(n - 1 for n in ids.values())
+            say(f"round {rounds}: {len(records)} records, {len(ids)} distinct, {duplicates} dup")
+        assert duplicates > 0, "the kill never landed between publish and mark-as-published"
+
+        # the notifier and the display each dropped every duplicate by event_id
+        async with httpx.AsyncClient(timeout=10) as client:
+            stats = (await client.get(f"{cluster.url('notifier')}/api/stats")).json()
+            health = (await client.get(f"{display}/health")).json()
+        say(f"notifier consumer {stats['consumer']}, display events {health['events']}")
+        outbox = (await database_view(cluster.database_url))["outbox"]
+        say(f"outbox: {len(outbox)} events, {sum(e['published'] for e in outbox)} published")
+        missing = [e for e in outbox if e["event_id"] not in ids]
+        if missing:
+            say(f"missing from topic read: {[dict(e) for e in missing]}")
+            for t in ("ticket-issued", "ticket-called", "service-completed"):
+                recs = await read_topic(cluster.bootstrap, t)
+                say(
+                    f"{t}: {len(recs)} records, offsets {[(r.partition, r.offset) for r in recs][-3:]}, first {[(r.partition, r.offset) for r in recs][:3]}"
+                )
+        assert stats["consumer"]["duplicates"] >= duplicates
+        assert health["events"]["duplicates"] >= duplicates
+        assert stats["consumer"]["handled"] == len(ids)
+        assert health["events"]["applied"] == len(ids)
+        # the lobby stream announced every event once
+        streamed = Counter(e.id for e in stream.events if e.event != "snapshot")
+        assert set(streamed) == set(ids), "the board stream missed events"
+        assert max(streamed.values()) == 1, "the board stream repeated an event"
+
+    # a display that never saw a crash (started now, replaying the topics) shows the same board
+    second = await cluster.start("display-2")
+    await wait_quiet(cluster, [display, second])
+    assert board_core(await board(display)) == board_core(await board(second))
+    result = await reconcile(cluster, None, [display, second])
+    say(result.table(f"relay killed mid-publish ({rounds} round(s))"))
+    assert result.figures["topic duplicates"] == duplicates
+    assert result.problems == []
+
+
+async def test_kill_9_notifier_and_display_at_random_points(make_cluster: MakeCluster) -> None:
+    cluster = await make_cluster(SMS_LEASE_S="3")
+    witness = await cluster.start("display-2")  # never crashes
+    counters = (await site_counters(cluster.url("ticketing")))[:8]
+    load = Load([cluster.url("ticketing")], counters, kiosks=10, callers=8, issue_every_s=0.7)
+    stop = asyncio.Event()
+    running = asyncio.create_task(load.run(stop))
+    kills = 8 if LONG else 3
+    for _ in range(kills):
+        await asyncio.sleep(random.uniform(1.0, 4.0))
+        victim = random.choice(["notifier", "display"])
+        cluster.kill(victim)
+        say(f"kill -9 {victim} ({len(cluster.gateway.received)} SMS so far)")
+        await asyncio.sleep(random.uniform(0.0, 1.5))
+        await cluster.restart(victim)
+    await asyncio.sleep(2.0)
+    stop.set()
+    await running
+    display = cluster.url("display")
+    await wait_quiet(cluster, [display, witness])
+    assert board_core(await board(display)) == board_core(await board(witness))
+    result = await reconcile(cluster, load, [display, witness])
+    say(f"kills: {dict(cluster.kills)}")
+    say(result.table("kill -9 notifier / display"))
+    assert load.phones() > 5
+    assert result.figures["duplicate SMS"] == 0 and result.figures["SMS lost"] == 0
+    assert result.problems == []
+
+
+async def test_consumer_group_rebalance_while_events_flow(make_cluster: MakeCluster) -> None:
+    cluster = await make_cluster(SMS_LEASE_S="3")
+    counters = (await site_counters(cluster.url("ticketing")))[:8]
+    load = Load([cluster.url("ticketing")], counters, kiosks=10, callers=8, issue_every_s=0.7)
+    stop = asyncio.Event()
+    running = asyncio.create_task(load.run(stop))
+    cycles = 4 if LONG else 2
+    for i in range(cycles):
+        await asyncio.sleep(2.0)
+        await cluster.start("notifier-2")
+        say(f"cycle {i + 1}: notifier-2 joined the group")
+        await asyncio.sleep(random.uniform(2.0, 4.0))
+        cluster.kill("notifier-2", signal.SIGTERM)
+        say(f"cycle {i + 1}: notifier-2 left (SIGTERM)")
+    await asyncio.sleep(2.0)
+    stop.set()
+    await running
+    await wait_quiet(cluster, [cluster.url("display")])
+    result = await reconcile(cluster, load, [cluster.url("display")])
+    say(result.table(f"rebalance x{cycles}"))
+    assert result.figures["duplicate SMS"] == 0 and result.figures["SMS lost"] == 0
+    assert result.problems == []
