@@ -136,6 +136,40 @@ EVENT_TYPES: dict[str, type[_Event]] = {
 AnyEvent = TicketIssued | TicketCalled | ServiceCompleted
 
 
+class PhoneVerificationRequested(BaseModel):
+    """A citizen booking online asked for a one-time code to prove the phone is theirs.
+
+    Not a ticket event (no ticket yet): its own topic, read by the notifier only. The code
+    travels in the event because the notifier must text it; it is valid for minutes and
+    ticketing keeps only its hash.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: Literal["phone-verification-requested"] = topics.PHONE_VERIFICATION_REQUESTED
+    event_id: UUID = Field(description="Unique id; the notifier sends one SMS per event_id")
+    schema_version: Literal[1] = Field(default=SCHEMA_VERSION)
+    occurred_at: datetime = Field(description="When the request committed (UTC)")
+    site_id: str = Field(min_length=1, description="The MPP; also the Kafka key")
+    site_name: str
+    verification_id: UUID = Field(description="The verification this code confirms")
+    phone: str = Field(description="E.164 number to text the code to")
+    code: str = Field(pattern=r"^\d{6}$", description="The one-time code")
+    expires_at: datetime = Field(description="The code is refused after this (UTC)")
+    sequence: int | None = Field(default=None, description="Per-site commit order")
+
+    @field_serializer("occurred_at", "expires_at")
+    def _utc_rfc3339(self, value: datetime) -> str:
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    @property
+    def topic(self) -> str:
+        return self.event_type
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+
 class UnprocessableMessage(ValueError):
     """A message that no retry can fix; it belongs in the dead-letter topic."""
 
@@ -145,6 +179,20 @@ class UnprocessableMessage(ValueError):
 
 
 MAX_EVENT_BYTES = 64 * 1024
+
+
+def parse_verification(raw: bytes) -> PhoneVerificationRequested:
+    """Parse a phone-verification-requested message, or raise UnprocessableMessage."""
+    if len(raw) > MAX_EVENT_BYTES:
+        raise UnprocessableMessage(f"message too large: {len(raw)} bytes > {MAX_EVENT_BYTES}")
+    try:
+        return PhoneVerificationRequested.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "value"
+        raise UnprocessableMessage(
+            f"invalid phone-verification-requested: {where}: {first['msg']}"
+        ) from None
 
 
 def parse_event(raw: bytes, topic: str | None = None) -> AnyEvent:

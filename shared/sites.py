@@ -63,6 +63,25 @@ class _Config(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class OnlineRules(_Config):
+    """Online booking (daring) without calo: who may book, how often."""
+
+    verify_phone: bool = Field(
+        default=True, description="Online tickets need a phone proven by a one-time SMS code"
+    )
+    one_active_per_phone: bool = Field(
+        default=True, description="At most one active online ticket per phone per service per day"
+    )
+    per_phone_per_hour: int = Field(default=5, ge=1, description="Codes or bookings per phone")
+    per_ip_per_hour: int = Field(default=30, ge=1, description="Online requests per client address")
+    kiosk_per_ip_per_minute: int | None = Field(
+        default=None,
+        ge=1,
+        description="Kiosk issuing limit per client address; off by default: a kiosk at "
+        "opening time must never be refused",
+    )
+
+
 class SiteInfo(_Config):
     id: str = Field(pattern=_ID, description="Stable id, used in URLs and as the Kafka key")
     name: str = Field(min_length=1, description="e.g. MPP Kabupaten Balangan")
@@ -79,6 +98,7 @@ class SiteInfo(_Config):
         default=False,
         description="A mobile MPP (MPP keliling): open only on the days its schedule lists",
     )
+    online: OnlineRules = Field(default_factory=OnlineRules)
 
     @field_validator("hours")
     @classmethod
@@ -154,6 +174,15 @@ class ServiceRules(_Config):
     )
     no_show_return_after: int = Field(
         default=2, ge=0, description="A returning no-show is placed after this many waiting"
+    )
+    appointment_slot_minutes: int = Field(
+        default=30, ge=5, le=240, description="Length of one appointment slot"
+    )
+    appointment_slot_capacity: int = Field(
+        default=0, ge=0, description="Appointments per slot; 0: this service takes none"
+    )
+    appointment_days_ahead: int = Field(
+        default=14, ge=1, le=90, description="How far ahead a citizen may book"
     )
 
     @field_validator("hours")

@@ -7,6 +7,10 @@ TICKET_CALLED: Final = "ticket-called"
 SERVICE_COMPLETED: Final = "service-completed"
 
 EVENT_TOPICS: Final = (TICKET_ISSUED, TICKET_CALLED, SERVICE_COMPLETED)
+"""The ticket events of CONTRACT.md: what boards and the notifier follow."""
+
+PHONE_VERIFICATION_REQUESTED: Final = "phone-verification-requested"
+"""Extension: a citizen booking online asked for a one-time code by SMS (notifier only)."""
 
 DLQ_SUFFIX: Final = ".dlq"
 DLQ_REASON_HEADER: Final = "x-dlq-reason"
@@ -17,4 +21,5 @@ def dlq_topic(topic: str) -> str:
     return f"{topic}{DLQ_SUFFIX}"
 
 
-ALL_TOPICS: Final = EVENT_TOPICS + tuple(dlq_topic(t) for t in EVENT_TOPICS)
+_OWN_TOPICS: Final = (*EVENT_TOPICS, PHONE_VERIFICATION_REQUESTED)
+ALL_TOPICS: Final = _OWN_TOPICS + tuple(dlq_topic(t) for t in _OWN_TOPICS)

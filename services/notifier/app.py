@@ -18,6 +18,7 @@ from services.notifier.providers import new_provider
 from services.notifier.repository import SCHEMA
 from services.notifier.sender import Sender
 from services.notifier.settings import NotifierSettings
+from services.notifier.verification import subscribe_verifications
 from shared.database import apply_migrations, create_pool, wait_for_database
 from shared.kafka import ensure_topics, new_broker, start_broker
 
@@ -76,6 +77,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.state.consumer = ConsumerState()
     app.state.broker = new_broker(settings, "notifier")
     subscribe(app.state.broker, settings, app.state.consumer)
+    subscribe_verifications(app.state.broker, settings, app.state.consumer)
     app.include_router(health.router)
     app.include_router(messages.router)
     return app

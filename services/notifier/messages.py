@@ -130,3 +130,13 @@ def survey_text(*, site_name: str, service_name: str, link: str) -> str:
         site=short_site_name(site_name),
         link=link,
     )
+
+
+def verification_text(*, site_name: str, code: str, valid_minutes: int) -> str:
+    """The one-time code of an online booking. Never forwarded: touts (calo) ask for it."""
+    text = (
+        f"{short_site_name(site_name)}: Kode verifikasi antrian daring Anda {code}. "
+        f"Berlaku {valid_minutes} menit. JANGAN berikan kode ini kepada siapa pun, "
+        "termasuk petugas."
+    )
+    return text if len(text) <= SMS_SEGMENT else text[:SMS_SEGMENT]

@@ -16,12 +16,16 @@ from faststream.kafka import KafkaBroker
 
 from services.ticketing.api import (
     auth,
+    booking,
+    complaints,
     counters,
     errors,
     health,
     pages,
+    reports,
     sites,
     supervision,
+    survey,
     tickets,
 )
 from services.ticketing.relay import OutboxRelay, PendingEvent, Publish
@@ -48,6 +52,10 @@ def kafka_publish(broker: KafkaBroker) -> Publish:
         ),
         topics.SERVICE_COMPLETED: broker.publisher(
             topics.SERVICE_COMPLETED, description="A ticket left its service's queue"
+        ),
+        topics.PHONE_VERIFICATION_REQUESTED: broker.publisher(
+            topics.PHONE_VERIFICATION_REQUESTED,
+            description="A citizen booking online asked for a one-time SMS code",
         ),
     }
 
@@ -141,6 +149,18 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
     app.state.broker = broker
     app.state.relay = relay
     errors.install(app)
-    for module in (health, sites, tickets, counters, auth, supervision, pages):
+    for module in (
+        health,
+        sites,
+        tickets,
+        counters,
+        auth,
+        supervision,
+        booking,
+        pages,
+        reports,
+        survey,
+        complaints,
+    ):
         app.include_router(module.router)
     return app

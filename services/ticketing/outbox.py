@@ -9,15 +9,20 @@ The relay (`relay.py`) publishes them; it is woken by NOTIFY on commit.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from shared.database import Connection
-from shared.events import AnyEvent
+from shared.events import AnyEvent, PhoneVerificationRequested
 
 NOTIFY_CHANNEL = "ticketing_outbox"
 
 
-async def record_events(conn: Connection, site_id: str, events: list[AnyEvent]) -> list[AnyEvent]:
+OutboxEvent = TypeVar("OutboxEvent", bound=AnyEvent | PhoneVerificationRequested)
+
+
+async def record_events(
+    conn: Connection, site_id: str, events: list[OutboxEvent]
+) -> list[OutboxEvent]:
     """Stamp `sequence` and `occurred_at` on `events` and insert them into the outbox.
 
     Must run inside a transaction (asserted). Take this as the LAST step of the
@@ -39,8 +44,8 @@ async def record_events(conn: Connection, site_id: str, events: list[AnyEvent]) 
     assert row is not None
     first: int = row["last_seq"] - len(events) + 1
     now: datetime = row["now"]
-    stamped: list[AnyEvent] = [
-        e.model_copy(update={"sequence": first + i, "occurred_at": now})
+    stamped: list[OutboxEvent] = [
+        cast(OutboxEvent, e.model_copy(update={"sequence": first + i, "occurred_at": now}))
         for i, e in enumerate(events)
     ]
     records: list[tuple[Any, ...]] = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -269,6 +270,10 @@ def request_fingerprint(body: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+BeforeIssue = Callable[[Any], Awaitable[None]]
+"""Extra checks of a channel, run inside the issuing transaction with the site row."""
+
+
 async def issue_ticket(
     conn: Connection,
     site_id: str,
@@ -277,6 +282,7 @@ async def issue_ticket(
     channel: Channel,
     phone: str | None,
     idempotency_key: str | None = None,
+    before_issue: BeforeIssue | None = None,
 ) -> TicketState:
     """A citizen takes a ticket. With an Idempotency-Key, a retry returns the first ticket."""
     async with conn.transaction():
@@ -320,34 +326,64 @@ async def issue_ticket(
         )
         if refusal:
             raise NotTakingTickets(refusal)
-        sequence = await repo.count_issued(conn, site_id, service_id, day, channel)
-        await repo.insert_ticket(
-            conn,
-            id=ticket_id,
-            site_id=site_id,
-            service_id=service_id,
-            number=rules.ticket_number(service["prefix"], sequence),
-            day=day,
-            priority=priority,
-            channel=channel,
-            phone=phone,
-            status="waiting",
-            issued_at=now,
-            queued_at=now,
+        if before_issue is not None:
+            await before_issue(site)
+        return await enter_queue(
+            conn, site_id, service_id, priority, channel, phone, ticket_id=ticket_id
         )
-        row = await _reload(conn, ticket_id)
-        state = await describe(conn, row)
-        event = TicketIssued(
-            **_envelope(row),
-            priority=priority,
-            channel=channel,
-            waiting_ahead=state.waiting_ahead,
-            estimated_wait_s=state.estimated_wait_s,
-            contact=Contact(phone=phone) if phone else None,
-            waiting=await repo.waiting_counts(conn, site_id, [service_id]),
-        )
-        await record_events(conn, site_id, [event])
-        return state
+
+
+async def enter_queue(
+    conn: Connection,
+    site_id: str,
+    service_id: str,
+    priority: Priority,
+    channel: Channel,
+    phone: str | None,
+    *,
+    ticket_id: UUID | None = None,
+    queued_at: datetime | None = None,
+    appointment_id: UUID | None = None,
+) -> TicketState:
+    """Number a new ticket, put it in the line and record its ticket-issued event. The
+    caller has checked hours and quota and holds the transaction."""
+    site = await repo.site(conn, site_id)
+    service = await repo.service(conn, site_id, service_id)
+    assert site is not None
+    assert service is not None
+    ticket_id = ticket_id or uuid.uuid4()
+    now = await repo.database_now(conn)
+    day = rules.local_day(now, site["timezone"])
+    await repo.lock_service_day(conn, site_id, service_id, day)
+    sequence = await repo.count_issued(conn, site_id, service_id, day, channel)
+    await repo.insert_ticket(
+        conn,
+        id=ticket_id,
+        site_id=site_id,
+        service_id=service_id,
+        number=rules.ticket_number(service["prefix"], sequence),
+        day=day,
+        priority=priority,
+        channel=channel,
+        phone=phone,
+        status="waiting",
+        issued_at=now,
+        queued_at=queued_at or now,
+        appointment_id=appointment_id,
+    )
+    row = await _reload(conn, ticket_id)
+    state = await describe(conn, row)
+    event = TicketIssued(
+        **_envelope(row),
+        priority=priority,
+        channel=channel,
+        waiting_ahead=state.waiting_ahead,
+        estimated_wait_s=state.estimated_wait_s,
+        contact=Contact(phone=phone) if phone else None,
+        waiting=await repo.waiting_counts(conn, site_id, [service_id]),
+    )
+    await record_events(conn, site_id, [event])
+    return state
 
 
 async def cancel_ticket(conn: Connection, ticket_id: UUID) -> TicketState:

@@ -3,6 +3,7 @@ kiosk ticket → SMS → counter login → call → board (SSE) → SMS → comp
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -105,3 +106,25 @@ async def test_ticket_from_kiosk_to_board_to_sms_to_completion(
         s["kind"] for s in sms_gateway.received if number in s["text"] or ticket["id"] in s["text"]
     ]
     assert sorted(kinds) == ["called", "issued", "survey"], kinds
+
+
+async def test_online_booking_code_reaches_the_phone_by_sms(
+    system: System, sms_gateway: SmsGateway
+) -> None:
+    """Ticketing's outbox → topic phone-verification-requested → notifier → SMS gateway."""
+    async with httpx.AsyncClient(base_url=system.ticketing, timeout=10) as api:
+        started = await api.post(
+            "/api/sites/tabanan/phone-verifications", json={"phone": "0813-5555-1212"}
+        )
+        assert started.status_code == 202, started.text
+        sms = await sms_gateway.wait_for("verification", "Kode verifikasi")
+        assert sms["to"] == "+6281355551212"
+        found = re.search(r"\b(\d{6})\b", sms["text"])
+        assert found, sms["text"]
+        code = found.group(1)
+        confirmed = await api.post(
+            f"/api/phone-verifications/{started.json()['verification_id']}/confirm",
+            json={"code": code},
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        assert confirmed.json()["verification_token"]

@@ -8,7 +8,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.ticketing import queue
+from services.ticketing import booking, queue
 from services.ticketing.api.deps import DatabaseUnavailable
 from services.ticketing.domain.tickets import WrongState
 
@@ -31,6 +31,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WrongState)
     async def wrong_state(_: Request, exc: WrongState) -> JSONResponse:
         return _json(409, str(exc))
+
+    @app.exception_handler(booking.TooManyRequests)
+    async def too_many(_: Request, exc: booking.TooManyRequests) -> JSONResponse:
+        return _json(429, str(exc), **{"Retry-After": str(exc.retry_after_s)})
 
     @app.exception_handler(queue.LimitReached)
     async def limit(_: Request, exc: queue.LimitReached) -> JSONResponse:

@@ -26,6 +26,12 @@ class IssueTicketRequest(BaseModel):
         max_length=32,
         description="Optional Indonesian phone number for SMS (08…, 62…, +62…)",
     )
+    verification_token: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="Extension: proof of the phone from /api/phone-verifications/{id}/confirm; "
+        "required for channel online where the site verifies phones",
+    )
 
     @field_validator("phone")
     @classmethod

@@ -3,13 +3,14 @@ mark no-show and transfer them. Errors map in `api/errors.py` (404, 403, 409, 42
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 
-from services.ticketing import queue
-from services.ticketing.api.deps import Db, Operator
+from services.ticketing import booking, queue
+from services.ticketing import repository as repo
+from services.ticketing.api.deps import Db, Operator, Settings
 from services.ticketing.api.schemas import IssueTicketRequest, Ticket, TransferRequest
 
 router = APIRouter(tags=["tickets"])
@@ -27,20 +28,48 @@ _ERRORS: dict[int | str, dict[str, str]] = {
     response_model=Ticket,
     responses={
         404: {"description": "Unknown site or service"},
-        409: {"description": "The service does not take tickets now"},
+        409: {"description": "The service does not take tickets now (the reason is for the kiosk)"},
         422: {"description": "Invalid body (which field, why)"},
+        429: {"description": "Online: too many requests from this phone or address"},
     },
 )
 async def issue_ticket(
     site_id: str,
     body: IssueTicketRequest,
     conn: Db,
+    request: Request,
     response: Response,
+    settings: Settings,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> Ticket:
-    """A citizen takes a ticket. A retry with the same `Idempotency-Key` returns the first one."""
+    """A citizen takes a ticket. A retry with the same `Idempotency-Key` returns the first one.
+
+    Online tickets (channel `online`) follow the site's anti-calo rules: a phone proven by a
+    one-time SMS code, one active ticket per phone per service per day, and rate limits per
+    phone and per client address (429 with Retry-After). Kiosk limits are off by default."""
+    site = await repo.site(conn, site_id)
+    if site is None:
+        raise queue.NotFound("site not found")
+    client_ip = request.client.host if request.client else None
+    before_issue = None
+    if body.channel == "online":
+        await booking.online_limits(conn, site, body.phone, client_ip)
+        proven = booking.proven_phone(body.verification_token, site_id, settings.token_secret)
+
+        async def before_issue(site_row: Any) -> None:
+            await booking.check_online_ticket(conn, site_row, body.service_id, body.phone, proven)
+
+    elif body.channel == "kiosk":
+        await booking.kiosk_limits(conn, site, client_ip)
     state = await queue.issue_ticket(
-        conn, site_id, body.service_id, body.priority, body.channel, body.phone, idempotency_key
+        conn,
+        site_id,
+        body.service_id,
+        body.priority,
+        body.channel,
+        body.phone,
+        idempotency_key,
+        before_issue,
     )
     if state.replayed:
         response.headers["Idempotent-Replayed"] = "true"

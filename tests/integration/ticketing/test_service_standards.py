@@ -28,6 +28,7 @@ id = "atur"
 name = "MPP Aturan"
 timezone = "Asia/Jayapura"
 hours = {ALL_DAY}
+online = {{ verify_phone = false }}
 
 [[agencies]]
 id = "disdukcapil"

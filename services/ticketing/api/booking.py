@@ -1,0 +1,193 @@
+"""Online booking: prove a phone with a one-time SMS code, see free appointment slots, book
+one, and check in at the kiosk with the booking code (or its QR)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.ticketing import booking, queue
+from services.ticketing import repository as repo
+from services.ticketing.api.deps import Db, Settings
+from services.ticketing.api.schemas import IssueTicketRequest, Ticket
+from shared.phone import mask_phone
+
+router = APIRouter(tags=["online booking"])
+
+
+class CodeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(max_length=32, description="Indonesian phone number to text the code to")
+
+    _phone = field_validator("phone")(IssueTicketRequest._phone.__func__)  # type: ignore[attr-defined]
+
+
+class CodeSent(BaseModel):
+    verification_id: UUID
+    expires_at: datetime
+    phone: str = Field(description="Masked: where the code went")
+
+
+class CodeConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^\s*\d{6}\s*$", description="The 6 digits from the SMS")
+
+
+class PhoneProof(BaseModel):
+    verification_token: str = Field(description="Send with an online ticket or booking")
+    expires_in: int
+
+
+class SlotOut(BaseModel):
+    start: datetime
+    end: datetime
+    time: str = Field(description="Local start, e.g. 09.30")  # noqa: RUF100
+    free: int
+    capacity: int
+
+
+class BookingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service_id: str = Field(min_length=1, max_length=64)
+    date: dt.date
+    time: dt.time = Field(description="Local start of the slot, e.g. 09:30")
+    phone: str = Field(max_length=32)
+    verification_token: str = Field(max_length=1024)
+
+    _phone = field_validator("phone")(IssueTicketRequest._phone.__func__)  # type: ignore[attr-defined]
+
+
+class Appointment(BaseModel):
+    id: UUID
+    code: str = Field(description="Typed at the kiosk or scanned from the QR")
+    site_id: str
+    service_id: str
+    date: dt.date
+    slot_start: datetime
+    slot_end: datetime
+    status: str
+    ticket_id: UUID | None
+    phone: str = Field(description="Masked")
+
+    @classmethod
+    def of(cls, row: Any) -> Appointment:
+        return cls(
+            id=row["id"],
+            code=row["code"],
+            site_id=row["site_id"],
+            service_id=row["service_id"],
+            date=row["day"],
+            slot_start=row["slot_start"],
+            slot_end=row["slot_end"],
+            status=row["status"],
+            ticket_id=row["ticket_id"],
+            phone=mask_phone(row["phone"]),
+        )
+
+
+@router.post(
+    "/api/sites/{site_id}/phone-verifications",
+    status_code=202,
+    response_model=CodeSent,
+    responses={404: {"description": "Unknown site"}, 429: {"description": "Too many codes"}},
+)
+async def request_code(site_id: str, body: CodeRequest, conn: Db, request: Request) -> CodeSent:
+    """Text a one-time code (valid 5 minutes) to the phone."""
+    client_ip = request.client.host if request.client else None
+    started = await booking.request_code(conn, site_id, body.phone, client_ip)
+    return CodeSent(
+        verification_id=started.verification_id,
+        expires_at=started.expires_at,
+        phone=mask_phone(body.phone),
+    )
+
+
+@router.post(
+    "/api/phone-verifications/{verification_id}/confirm",
+    response_model=PhoneProof,
+    responses={
+        422: {"description": "Wrong or expired code"},
+        429: {"description": "Too many tries"},
+    },
+)
+async def confirm_code(
+    verification_id: UUID, body: CodeConfirm, conn: Db, settings: Settings
+) -> PhoneProof:
+    """Check the code; the answer proves the phone for 30 minutes."""
+    _, proof = await booking.confirm_code(conn, verification_id, body.code, settings.token_secret)
+    return PhoneProof(verification_token=proof, expires_in=booking.PROOF_TTL_S)
+
+
+@router.get("/api/sites/{site_id}/services/{service_id}/slots", response_model=list[SlotOut])
+async def slots(site_id: str, service_id: str, date: date, conn: Db) -> list[SlotOut]:
+    """Appointment slots of one day with how many places are free."""
+    site = await repo.site(conn, site_id)
+    zone = ZoneInfo(site["timezone"]) if site else None
+    return [
+        SlotOut(
+            start=s.start,
+            end=s.end,
+            time=f"{s.start.astimezone(zone):%H.%M}",
+            free=s.free,
+            capacity=s.capacity,
+        )
+        for s in await booking.free_slots(conn, site_id, service_id, date)
+    ]
+
+
+@router.post(
+    "/api/sites/{site_id}/appointments",
+    status_code=201,
+    response_model=Appointment,
+    responses={
+        409: {"description": "Full, or the phone already has one"},
+        429: {"description": "Too many"},
+    },
+)
+async def book(
+    site_id: str, body: BookingRequest, conn: Db, request: Request, settings: Settings
+) -> Appointment:
+    """Book a slot on a day ahead for a proven phone."""
+    site = await repo.site(conn, site_id)
+    if site is None:
+        raise queue.NotFound("site not found")
+    client_ip = request.client.host if request.client else None
+    await booking.online_limits(conn, site, body.phone, client_ip)
+    if booking.proven_phone(body.verification_token, site_id, settings.token_secret) != body.phone:
+        raise queue.InvalidRequest(
+            "verification_token", "nomor HP belum diverifikasi dengan kode SMS"
+        )
+    start = datetime.combine(body.date, body.time, ZoneInfo(site["timezone"]))
+    return Appointment.of(
+        await booking.book(conn, site_id, body.service_id, body.date, start, body.phone)
+    )
+
+
+@router.get("/api/appointments/{code}", response_model=Appointment)
+async def get_appointment(code: str, conn: Db) -> Appointment:
+    return Appointment.of(await booking.appointment(conn, code))
+
+
+@router.delete("/api/appointments/{code}", response_model=Appointment)
+async def cancel_appointment(code: str, conn: Db) -> Appointment:
+    return Appointment.of(await booking.cancel_appointment(conn, code))
+
+
+@router.post(
+    "/api/sites/{site_id}/appointments/{code}/check-in",
+    status_code=201,
+    response_model=Ticket,
+    responses={409: {"description": "Outside the slot window, or already checked in"}},
+)
+async def check_in(site_id: str, code: str, conn: Db) -> Ticket:
+    """At the kiosk: the appointment becomes a ticket placed at its slot's time."""
+    return Ticket.of(await booking.check_in(conn, site_id, code))

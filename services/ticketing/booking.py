@@ -1,0 +1,412 @@
+"""Online booking (daring) without calo: a phone proven by a one-time SMS code, per-phone
+and per-address rate limits, at most one active online ticket per phone per service per
+day, and appointments for a slot on a future day that enter the queue on check-in."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import jwt
+
+from services.ticketing import queue
+from services.ticketing import repository as repo
+from services.ticketing.domain import booking as slots_rules
+from services.ticketing.domain import tickets as rules
+from services.ticketing.outbox import record_events
+from services.ticketing.queue import InvalidRequest, NotFound, NotTakingTickets, TicketState
+from shared.database import Connection
+from shared.events import PhoneVerificationRequested
+from shared.sites import ServiceRules
+
+CODE_TTL = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+PROOF_TTL_S = 30 * 60
+_PROOF_AUDIENCE = "phone-verified"
+
+
+class TooManyRequests(Exception):
+    """A rate limit was hit (HTTP 429 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+# --- rate limits --------------------------------------------------------------------------
+
+
+async def limit(conn: Connection, key: str, allowed: int, window_s: int, what: str) -> None:
+    """Count one hit of `key` in its fixed window; raise TooManyRequests past `allowed`.
+
+    Runs in its own statement (autocommit), before the request's transaction: a refused or
+    failed request still counts, which is the point against scripted touts."""
+    now = time.time()
+    window_start = datetime.fromtimestamp(now - now % window_s).astimezone()
+    hits: int = await conn.fetchval(
+        """INSERT INTO ticketing.rate_limits AS r (key, window_start, hits) VALUES ($1, $2, 1)
+           ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + 1
+           RETURNING hits""",
+        key,
+        window_start,
+    )
+    if hits > allowed:
+        retry = int(window_s - now % window_s) + 1
+        raise TooManyRequests(f"terlalu banyak permintaan {what}; coba lagi nanti", retry)
+
+
+async def online_limits(
+    conn: Connection, site: Any, phone: str | None, client_ip: str | None, what: str = "ticket"
+) -> None:
+    """Per client address (all online requests) and per phone (codes, and bookings, counted
+    apart: each SMS costs money and is what a tout's script would hammer)."""
+    info, _ = queue.site_calendar(site)
+    if client_ip:
+        await limit(conn, f"ip:{client_ip}", info.online.per_ip_per_hour, 3600, "dari alamat ini")
+    if phone:
+        await limit(
+            conn,
+            f"phone-{what}:{site['id']}:{phone}",
+            info.online.per_phone_per_hour,
+            3600,
+            "untuk nomor ini",
+        )
+
+
+async def kiosk_limits(conn: Connection, site: Any, client_ip: str | None) -> None:
+    info, _ = queue.site_calendar(site)
+    if client_ip and info.online.kiosk_per_ip_per_minute:
+        await limit(conn, f"kiosk:{client_ip}", info.online.kiosk_per_ip_per_minute, 60, "kiosk")
+
+
+# --- phone verification -----------------------------------------------------------------
+
+
+def _code_hash(verification_id: UUID, code: str) -> str:
+    return hashlib.sha256(f"{verification_id}:{code}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class VerificationStarted:
+    verification_id: UUID
+    expires_at: datetime
+
+
+async def request_code(
+    conn: Connection, site_id: str, phone: str, client_ip: str | None
+) -> VerificationStarted:
+    """Text a one-time code to `phone` (through the outbox and the notifier)."""
+    site = await repo.site(conn, site_id)
+    if site is None:
+        raise NotFound("site not found")
+    await online_limits(conn, site, phone, client_ip, what="code")
+    verification_id = uuid.uuid4()
+    code = f"{secrets.randbelow(10**6):06d}"
+    async with conn.transaction():
+        now = await repo.database_now(conn)
+        expires_at = now + CODE_TTL
+        await conn.execute(
+            """INSERT INTO ticketing.phone_verifications (id, site_id, phone, code_hash, expires_at)
+               VALUES ($1, $2, $3, $4, $5)""",
+            verification_id,
+            site_id,
+            phone,
+            _code_hash(verification_id, code),
+            expires_at,
+        )
+        event = PhoneVerificationRequested(
+            event_id=uuid.uuid4(),
+            occurred_at=now,
+            site_id=site_id,
+            site_name=site["name"],
+            verification_id=verification_id,
+            phone=phone,
+            code=code,
+            expires_at=expires_at,
+        )
+        await record_events(conn, site_id, [event])
+    return VerificationStarted(verification_id, expires_at)
+
+
+def phone_proof(site_id: str, phone: str, secret: str, ttl_s: int = PROOF_TTL_S) -> str:
+    now = int(time.time())
+    claims = {"sub": phone, "site": site_id, "aud": _PROOF_AUDIENCE, "iat": now, "exp": now + ttl_s}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def proven_phone(proof: str | None, site_id: str, secret: str) -> str | None:
+    """The phone a verification token proves for `site_id`, or None if absent/invalid."""
+    if not proof:
+        return None
+    try:
+        claims = jwt.decode(proof, secret, algorithms=["HS256"], audience=_PROOF_AUDIENCE)
+    except jwt.InvalidTokenError:
+        return None
+    if claims.get("site") != site_id:
+        return None
+    return str(claims["sub"])
+
+
+async def confirm_code(
+    conn: Connection, verification_id: UUID, code: str, secret: str
+) -> tuple[str, str]:
+    """Check the code; the (site_id, proof token) that online booking accepts for 30 min."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT * FROM ticketing.phone_verifications WHERE id = $1 FOR UPDATE", verification_id
+        )
+        if row is None:
+            raise NotFound("verification not found")
+        now = await repo.database_now(conn)
+        if row["attempts"] >= MAX_ATTEMPTS:
+            raise TooManyRequests("terlalu banyak percobaan; minta kode baru", 60)
+        if now > row["expires_at"]:
+            raise InvalidRequest("code", "kode sudah kedaluwarsa; minta kode baru")
+        good = hmac.compare_digest(row["code_hash"], _code_hash(verification_id, code.strip()))
+        if not good:
+            await conn.execute(
+                "UPDATE ticketing.phone_verifications SET attempts = attempts + 1 WHERE id = $1",
+                verification_id,
+            )
+            # keep the failed attempt even though the request fails
+            return_error = InvalidRequest("code", "kode salah")
+        else:
+            await conn.execute(
+                """UPDATE ticketing.phone_verifications
+                      SET confirmed_at = clock_timestamp(), attempts = attempts + 1
+                    WHERE id = $1""",
+                verification_id,
+            )
+            return_error = None
+    if return_error is not None:
+        raise return_error
+    return row["site_id"], phone_proof(row["site_id"], row["phone"], secret)
+
+
+# --- online tickets ------------------------------------------------------------------------
+
+
+async def check_online_ticket(
+    conn: Connection, site: Any, service_id: str, phone: str | None, proven: str | None
+) -> None:
+    """The anti-calo rules of an online ticket, before it is issued (inside its transaction)."""
+    info, _ = queue.site_calendar(site)
+    if info.online.verify_phone:
+        if phone is None:
+            raise InvalidRequest("phone", "nomor HP wajib untuk antrian daring")
+        if proven != phone:
+            raise InvalidRequest(
+                "verification_token", "nomor HP belum diverifikasi dengan kode SMS"
+            )
+    if info.online.one_active_per_phone and phone is not None:
+        day = rules.local_day(await repo.database_now(conn), site["timezone"])
+        # serialise bookings of one phone so two at once cannot both pass the check
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock($1)", zlib.crc32(f"phone:{site['id']}:{phone}".encode())
+        )
+        active = await conn.fetchval(
+            """SELECT number FROM ticketing.tickets
+                WHERE site_id = $1 AND service_id = $2 AND day = $3 AND phone = $4
+                  AND status IN ('waiting', 'called') LIMIT 1""",
+            site["id"],
+            service_id,
+            day,
+            phone,
+        )
+        if active is not None:
+            raise NotTakingTickets(
+                f"Nomor HP ini sudah memiliki antrian aktif {active} untuk layanan ini hari ini"
+            )
+
+
+# --- appointments ---------------------------------------------------------------------------
+
+
+def _appointment_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed at a kiosk
+    return "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+async def _service_and_rules(
+    conn: Connection, site_id: str, service_id: str
+) -> tuple[Any, Any, ServiceRules]:
+    site = await repo.site(conn, site_id)
+    if site is None:
+        raise NotFound("site not found")
+    service = await repo.service(conn, site_id, service_id)
+    if service is None or not service["active"]:
+        raise NotFound(f"service {service_id!r} not found at this site")
+    return site, service, ServiceRules.model_validate(service["rules"])
+
+
+async def free_slots(
+    conn: Connection, site_id: str, service_id: str, day: date
+) -> list[slots_rules.Slot]:
+    site, _, service_rules = await _service_and_rules(conn, site_id, service_id)
+    if service_rules.appointment_slot_capacity == 0:
+        return []
+    info, stops = queue.site_calendar(site)
+    zone = ZoneInfo(info.timezone)
+    rows = await conn.fetch(
+        """SELECT slot_start, count(*) AS n FROM ticketing.appointments
+            WHERE site_id = $1 AND service_id = $2 AND day = $3 AND status <> 'cancelled'
+            GROUP BY slot_start""",
+        site_id,
+        service_id,
+        day,
+    )
+    booked = {r["slot_start"].astimezone(zone): r["n"] for r in rows}
+    return slots_rules.slots(
+        day,
+        zone,
+        slots_rules.day_ranges(day, info, service_rules.hours, stops),
+        service_rules.appointment_slot_minutes,
+        service_rules.appointment_slot_capacity,
+        booked,
+    )
+
+
+async def book(
+    conn: Connection,
+    site_id: str,
+    service_id: str,
+    day: date,
+    slot_start: datetime,
+    phone: str,
+) -> Any:
+    """Book a slot for a proven phone; one booking per phone per service per day."""
+    async with conn.transaction():
+        site, service, service_rules = await _service_and_rules(conn, site_id, service_id)
+        if service_rules.appointment_slot_capacity == 0:
+            raise NotTakingTickets(f"Layanan {service['name']} tidak menerima janji temu")
+        now = await repo.database_now(conn)
+        today = rules.local_day(now, site["timezone"])
+        if not today <= day <= today + timedelta(days=service_rules.appointment_days_ahead):
+            raise InvalidRequest(
+                "date",
+                f"pilih tanggal hari ini sampai {service_rules.appointment_days_ahead} hari lagi",
+            )
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            zlib.crc32(f"slots:{site_id}:{service_id}:{day}".encode()),
+        )
+        match = next(
+            (s for s in await free_slots(conn, site_id, service_id, day) if s.start == slot_start),
+            None,
+        )
+        if match is None:
+            raise InvalidRequest("slot", "tidak ada slot pada jam itu")
+        if match.start <= now:
+            raise InvalidRequest("slot", "slot ini sudah lewat")
+        if match.free == 0:
+            raise NotTakingTickets("Slot ini sudah penuh; pilih jam lain")
+        taken = await conn.fetchval(
+            """SELECT code FROM ticketing.appointments
+                WHERE site_id = $1 AND service_id = $2 AND day = $3 AND phone = $4
+                  AND status = 'booked'""",
+            site_id,
+            service_id,
+            day,
+            phone,
+        )
+        if taken is not None:
+            raise NotTakingTickets(
+                "Nomor HP ini sudah punya janji temu untuk layanan ini pada hari itu"
+            )
+        if service_rules.online_quota is not None:
+            booked_day = await conn.fetchval(
+                """SELECT count(*) FROM ticketing.appointments
+                    WHERE site_id = $1 AND service_id = $2 AND day = $3
+                      AND status <> 'cancelled'""",
+                site_id,
+                service_id,
+                day,
+            )
+            if booked_day >= service_rules.online_quota:
+                raise NotTakingTickets(f"Kuota daring {service['name']} pada hari itu sudah habis")
+        row = await conn.fetchrow(
+            """INSERT INTO ticketing.appointments
+                   (id, code, site_id, service_id, phone, day, slot_start, slot_end)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *""",
+            uuid.uuid4(),
+            _appointment_code(),
+            site_id,
+            service_id,
+            phone,
+            day,
+            match.start,
+            match.end,
+        )
+        return row
+
+
+async def appointment(conn: Connection, code: str) -> Any:
+    row = await conn.fetchrow("SELECT * FROM ticketing.appointments WHERE code = $1", code.upper())
+    if row is None:
+        raise NotFound("appointment not found")
+    return row
+
+
+async def cancel_appointment(conn: Connection, code: str) -> Any:
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT * FROM ticketing.appointments WHERE code = $1 FOR UPDATE", code.upper()
+        )
+        if row is None:
+            raise NotFound("appointment not found")
+        if row["status"] != "booked":
+            raise rules.WrongState("cancel", row["status"])
+        return await conn.fetchrow(
+            "UPDATE ticketing.appointments SET status = 'cancelled' WHERE id = $1 RETURNING *",
+            row["id"],
+        )
+
+
+async def check_in(conn: Connection, site_id: str, code: str) -> TicketState:
+    """At the kiosk, within the slot window: the appointment becomes a ticket, placed in the
+    queue at its slot's start (ahead of walk-ins who came after that time)."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT * FROM ticketing.appointments WHERE code = $1 AND site_id = $2 FOR UPDATE",
+            code.upper(),
+            site_id,
+        )
+        if row is None:
+            raise NotFound("appointment not found at this site")
+        if row["status"] != "booked":
+            raise NotTakingTickets(
+                "Janji temu ini sudah check-in"
+                if row["status"] == "checked_in"
+                else "Janji temu ini dibatalkan"
+            )
+        now = await repo.database_now(conn)
+        refusal = slots_rules.check_in_refusal(
+            row["slot_start"].astimezone(now.tzinfo), row["slot_end"].astimezone(now.tzinfo), now
+        )
+        if refusal:
+            raise NotTakingTickets(refusal)
+        state = await queue.enter_queue(
+            conn,
+            site_id,
+            row["service_id"],
+            priority="regular",
+            channel="online",
+            phone=row["phone"],
+            queued_at=row["slot_start"],
+            appointment_id=row["id"],
+        )
+        await conn.execute(
+            "UPDATE ticketing.appointments SET status = 'checked_in', ticket_id = $2 WHERE id = $1",
+            row["id"],
+            state.row["id"],
+        )
+        return state
