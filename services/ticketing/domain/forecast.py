@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import time
 
 RECENT_WINDOW_S = 3600
@@ -77,6 +77,7 @@ def quota_exhaustion(
     closes_at: time,
     opened_at: time | None = None,
     breaks: Sequence[tuple[time, time]] = (),
+    profile: Mapping[time, float] | None = None,
 ) -> time | None:
     """The local time today's `quota` (a service's daily quota, or one channel's part of it)
     will be used up, or None if at the present pace it lasts until `closes_at`.
@@ -93,6 +94,8 @@ def quota_exhaustion(
     left = quota - issued
     if left <= 0:
         return now
+    if profile is not None:
+        return _exhaustion_by_profile(left, issued, now, closes_at, breaks, profile)
     rate = arrival_rate_per_hour(arrivals, now, opened_at, breaks)
     if rate <= 0:
         return None
@@ -111,6 +114,40 @@ def quota_exhaustion(
     if t >= close:
         return None
     return _time(t)
+
+
+def _exhaustion_by_profile(
+    left: int,
+    issued: int,
+    now: time,
+    closes_at: time,
+    breaks: Sequence[tuple[time, time]],
+    profile: Mapping[time, float],
+) -> time | None:
+    def weight_per_s(t: float) -> float:
+        if any(_seconds(a) <= t < _seconds(b) for a, b in breaks):
+            return 0.0
+        slot = int(t // 1800) * 1800
+        return profile.get(_time(slot), 0.0) / 3600
+
+    step = 60.0
+    t_now, close = _seconds(now), _seconds(closes_at)
+    # from midnight: who came before opening got a ticket when it opened
+    seen = sum(weight_per_s(t) * step for t in _steps(0.0, t_now, step))
+    if seen <= 0 or issued <= 0:
+        return None
+    level = issued / seen  # tickets per unit of profile weight today
+    expected = 0.0
+    for t in _steps(t_now, close, step):
+        expected += level * weight_per_s(t) * step
+        if expected >= left - 1e-9:  # float sums of a per-minute pace
+            return _time(t + step)
+    return None
+
+
+def _steps(start: float, end: float, step: float) -> list[float]:
+    n = max(0, math.ceil((end - start) / step))
+    return [start + i * step for i in range(n)]
 
 
 def estimate_wait_busy_counters_s(

@@ -17,7 +17,7 @@ from typing import Literal
 
 from services.ticketing.domain import calling, forecast, quota
 from services.ticketing.domain import tickets as rules
-from services.ticketing.simulator.scenario import Citizen, Day
+from services.ticketing.simulator.scenario import ARRIVAL_CURVE, Citizen, Day
 from shared.sites import CounterConfig, ServiceConfig
 
 RECENT_SERVICES = 20
@@ -74,6 +74,9 @@ class QuotaForecast:
     """'all' (kiosk and online share the quota), 'kiosk' or 'online'."""
     made_at: time
     forecast: time | None
+    """From the arrival rate alone (the last hour blended with the day so far)."""
+    profiled: time | None
+    """Following the shape of a typical day (the simulator's arrival curve)."""
     actual: time | None
 
 
@@ -383,18 +386,27 @@ class Simulation:
                 assert left is not None
                 arrivals = self.issue_times.get((service.id, part), [])
                 breaks = [(a[1].time(), b[0].time()) for a, b in pairwise(ranges)]
-                predicted = forecast.quota_exhaustion(
-                    quota=len(arrivals) + left,
-                    issued=len(arrivals),
-                    arrivals=arrivals,
-                    now=now.time(),
-                    closes_at=ranges[-1][1].time(),
-                    opened_at=ranges[0][0].time(),
-                    breaks=breaks,
+                if now < ranges[0][0]:
+                    continue  # not open yet: nothing to go on
+
+                predicted, profiled = (
+                    forecast.quota_exhaustion(
+                        len(arrivals) + left,
+                        len(arrivals),
+                        arrivals,
+                        now.time(),
+                        closes_at=ranges[-1][1].time(),
+                        opened_at=ranges[0][0].time(),
+                        breaks=breaks,
+                        profile=profile,
+                    )
+                    for profile in (None, ARRIVAL_CURVE)
                 )
                 if (service.id, part) in self.quota_out:
                     continue  # already used up: nothing left to forecast
-                self.forecasts.append(QuotaForecast(service.id, part, now.time(), predicted, None))
+                self.forecasts.append(
+                    QuotaForecast(service.id, part, now.time(), predicted, profiled, None)
+                )
 
     def _settle_forecasts(self) -> None:
         for f in self.forecasts:

@@ -124,28 +124,33 @@ def summarise(result: Result) -> dict[str, Any]:
         )
     called_all = [t for t in result.tickets if t.wait_s is not None]
     forecasts: list[dict[str, Any]] = []
-    scored: list[float] = []
+    scored: dict[str, list[float]] = {"rate": [], "profile": []}
+
+    def minutes_off(predicted: time | None, actual: time | None) -> float | None:
+        if predicted is None or actual is None:
+            return None
+        delta = datetime.combine(day.date, predicted) - datetime.combine(day.date, actual)
+        return round(delta.total_seconds() / 60, 1)
+
     for f in result.forecasts:
-        error = None
-        if f.forecast is not None and f.actual is not None:
-            error = round(
-                (
-                    datetime.combine(day.date, f.forecast) - datetime.combine(day.date, f.actual)
-                ).total_seconds()
-                / 60,
-                1,
-            )
+        error = minutes_off(f.forecast, f.actual)
+        error_profiled = minutes_off(f.profiled, f.actual)
         if error is not None:
-            scored.append(abs(error))
+            scored["rate"].append(abs(error))
+        if error_profiled is not None:
+            scored["profile"].append(abs(error_profiled))
         forecasts.append(
             {
                 "service_id": f.service_id,
                 "part": f.part,
                 "made_at": _hhmm(f.made_at),
-                "forecast": _hhmm(f.forecast),
                 "actual": _hhmm(f.actual),
+                "forecast": _hhmm(f.forecast),
                 "error_min": error,
                 "agrees": (f.forecast is None) == (f.actual is None),
+                "profiled": _hhmm(f.profiled),
+                "profiled_error_min": error_profiled,
+                "profiled_agrees": (f.profiled is None) == (f.actual is None),
             }
         )
     return {
@@ -176,7 +181,9 @@ def summarise(result: Result) -> dict[str, Any]:
         "services": services,
         "counters": counters,
         "quota_forecasts": forecasts,
-        "quota_forecast_mae_min": round(statistics.fmean(scored), 1) if scored else None,
+        "quota_forecast_mae_min": {
+            k: round(statistics.fmean(v), 1) if v else None for k, v in scored.items()
+        },
     }
 
 
@@ -292,17 +299,25 @@ def markdown(summary: dict[str, Any]) -> str:
     if summary["quota_forecasts"]:
         out += ["", "## When the quota runs out: forecast vs actual", ""]
         out += _table(
-            ["service", "part", "forecast at", "forecast", "actual", "error (min)"],
+            ["service", "part", "forecast at", "actual", "by rate", "error", "by profile", "error"],
             [
                 [
                     f["service_id"],
                     f["part"],
                     f["made_at"],
-                    f["forecast"] or "lasts the day",
                     f["actual"] or "lasted the day",
+                    f["forecast"] or "lasts the day",
                     f["error_min"],
+                    f["profiled"] or "lasts the day",
+                    f["profiled_error_min"],
                 ]
                 for f in summary["quota_forecasts"]
             ],
         )
+        mae = summary["quota_forecast_mae_min"]
+        out += [
+            "",
+            f"Mean absolute error (minutes): by rate {_cell(mae['rate'])}, "
+            f"by profile {_cell(mae['profile'])}. Errors: forecast − actual.",
+        ]
     return "\n".join(out) + "\n"
