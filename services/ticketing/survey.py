@@ -1,0 +1,257 @@
+"""The citizen satisfaction survey (SKM, PermenPANRB 14/2017) and its index (IKM).
+
+After a served ticket the citizen gets an SMS with a link to `/survey/{ticket_id}`. A
+signed link carries `sig=<expiry>.<mac>`, an HMAC-SHA256 (TOKEN_SECRET) over the ticket id
+and the expiry; `survey_link` makes one. The notifier sends the link unsigned today, so an
+unsigned link is also accepted for a served ticket within `UNSIGNED_DAYS` of its
+completion: the ticket id is a random UUID only the citizen received.
+
+One response per ticket, only for a ticket whose status is served.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from services.ticketing import repository as repo
+from services.ticketing.domain import ikm as ikm_rules
+from services.ticketing.queue import InvalidRequest, NotFound
+from shared.database import Connection
+
+UNSIGNED_DAYS = 7
+"""How long after completion an unsigned survey link (what the notifier sends) works."""
+
+DEFAULT_TTL_S = 14 * 24 * 3600
+"""How long a signed link lasts unless told otherwise."""
+
+
+class SurveyRefused(Exception):
+    """The link is forged, expired or too old (HTTP 403)."""
+
+
+class SurveyNotOpen(Exception):
+    """The ticket was not served, or was already answered (HTTP 409)."""
+
+
+# --- signed links ----------------------------------------------------------------------
+
+
+def _mac(ticket_id: UUID | str, expires: int, secret: str) -> str:
+    message = f"survey:{UUID(str(ticket_id))}:{expires}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def sign(ticket_id: UUID | str, secret: str, ttl_s: int, now: float | None = None) -> str:
+    """The `sig` value for a link valid `ttl_s` seconds: '<expiry unix s>.<mac>'."""
+    expires = int((time.time() if now is None else now) + ttl_s)
+    return f"{expires}.{_mac(ticket_id, expires, secret)}"
+
+
+def survey_link(
+    ticket_id: UUID | str,
+    base_url: str,
+    secret: str,
+    ttl: int | timedelta = DEFAULT_TTL_S,
+    now: float | None = None,
+) -> str:
+    """`{base_url}/survey/{ticket_id}?sig=…`, valid for `ttl` (seconds or a timedelta)."""
+    ttl_s = int(ttl.total_seconds()) if isinstance(ttl, timedelta) else int(ttl)
+    return f"{base_url.rstrip('/')}/survey/{ticket_id}?sig={sign(ticket_id, secret, ttl_s, now)}"
+
+
+def check_signature(ticket_id: UUID | str, sig: str, secret: str, now: float | None = None) -> None:
+    """Raise SurveyRefused unless `sig` was made with `secret` for this ticket and is unexpired."""
+    expires_text, _, mac = sig.partition(".")
+    if not expires_text.isdigit() or not mac:
+        raise SurveyRefused("the survey link is not valid")
+    expires = int(expires_text)
+    if not hmac.compare_digest(mac, _mac(ticket_id, expires, secret)):
+        raise SurveyRefused("the survey link is not valid")
+    if (time.time() if now is None else now) > expires:
+        raise SurveyRefused("the survey link has expired")
+
+
+# --- responses -------------------------------------------------------------------------
+
+
+async def _ticket(conn: Connection, ticket_id: UUID) -> Any:
+    row = await conn.fetchrow(
+        """SELECT t.id, t.number, t.site_id, t.service_id, t.counter_id, t.day, t.status,
+                  t.completed_at, s.name AS service_name, s.agency_id,
+                  a.name AS agency_name, si.name AS site_name,
+                  r.submitted_at AS answered_at
+             FROM ticketing.tickets t
+             JOIN ticketing.services s ON s.site_id = t.site_id AND s.id = t.service_id
+             JOIN ticketing.agencies a ON a.site_id = s.site_id AND a.id = s.agency_id
+             JOIN ticketing.sites si ON si.id = t.site_id
+             LEFT JOIN ticketing.survey_responses r ON r.ticket_id = t.id
+            WHERE t.id = $1""",
+        ticket_id,
+    )
+    if row is None:
+        raise NotFound("ticket not found")
+    return row
+
+
+def _admit(row: Any, sig: str | None, secret: str, now: datetime) -> bool:
+    """May this link answer the survey of this ticket? Returns whether it was signed."""
+    if sig:
+        check_signature(row["id"], sig, secret, now.timestamp())
+    if row["status"] != "served" or row["completed_at"] is None:
+        raise SurveyNotOpen("the survey opens once the ticket has been served")
+    if not sig and now - row["completed_at"] > timedelta(days=UNSIGNED_DAYS):
+        raise SurveyRefused(
+            f"this survey link has expired ({UNSIGNED_DAYS} days after the service)"
+        )
+    return bool(sig)
+
+
+def _context(row: Any) -> dict[str, Any]:
+    return {
+        "ticket_id": row["id"],
+        "number": row["number"],
+        "site_id": row["site_id"],
+        "site_name": row["site_name"],
+        "service_name": row["service_name"],
+        "agency_name": row["agency_name"],
+        "completed_at": row["completed_at"],
+        "answered": row["answered_at"] is not None,
+        "elements": [
+            {"element": i, "name": name} for i, (_, name) in enumerate(ikm_rules.ELEMENTS, 1)
+        ],
+        "answers": [{"value": v, "label": label} for v, label in ikm_rules.ANSWERS.items()],
+    }
+
+
+async def survey_form(
+    conn: Connection, ticket_id: UUID, sig: str | None, secret: str
+) -> dict[str, Any]:
+    """What the survey page shows; raises when the link may not answer."""
+    row = await _ticket(conn, ticket_id)
+    _admit(row, sig, secret, await repo.database_now(conn))
+    return _context(row)
+
+
+async def submit(
+    conn: Connection,
+    ticket_id: UUID,
+    answers: Sequence[int],
+    comment: str,
+    sig: str | None,
+    secret: str,
+) -> dict[str, Any]:
+    """Store the one response of a served ticket (SurveyNotOpen on a second one)."""
+    try:
+        ikm_rules.check_answers(answers)
+    except ikm_rules.InvalidAnswers as exc:
+        raise InvalidRequest("answers", str(exc)) from None
+    async with conn.transaction():
+        row = await _ticket(conn, ticket_id)
+        signed = _admit(row, sig, secret, await repo.database_now(conn))
+        if row["answered_at"] is not None:
+            raise SurveyNotOpen("this ticket's survey has already been answered")
+        try:
+            saved = await conn.fetchrow(
+                """INSERT INTO ticketing.survey_responses
+                       (ticket_id, site_id, service_id, agency_id, counter_id, day,
+                        u1, u2, u3, u4, u5, u6, u7, u8, u9, comment, signed)
+                   VALUES ($1, $2, $3, $4, $5, $6,
+                           $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                   RETURNING submitted_at""",
+                row["id"],
+                row["site_id"],
+                row["service_id"],
+                row["agency_id"],
+                row["counter_id"],
+                row["day"],
+                *answers,
+                comment.strip(),
+                signed,
+            )
+        except asyncpg.UniqueViolationError:
+            raise SurveyNotOpen("this ticket's survey has already been answered") from None
+    assert saved is not None
+    return {"ticket_id": row["id"], "submitted_at": saved["submitted_at"], "answers": answers}
+
+
+# --- the index -------------------------------------------------------------------------
+
+IKM_GROUPS_SQL = """
+SELECT agency_id, service_id, GROUPING(agency_id) AS g_agency, GROUPING(service_id) AS g_service,
+       count(*) AS n, sum(u1) AS s1, sum(u2) AS s2, sum(u3) AS s3, sum(u4) AS s4, sum(u5) AS s5,
+       sum(u6) AS s6, sum(u7) AS s7, sum(u8) AS s8, sum(u9) AS s9
+  FROM ticketing.survey_responses
+ WHERE site_id = $1 AND day BETWEEN $2 AND $3
+ GROUP BY GROUPING SETS ((), (agency_id), (service_id))
+"""
+
+
+def ikm_of_row(row: Any) -> ikm_rules.Ikm:
+    """The IKM from a row of count `n` and per-element sums `s1`…`s9` (exact fractions)."""
+    n = row["n"] or 0
+    if n == 0:
+        return ikm_rules.from_means(0, [None] * len(ikm_rules.ELEMENTS))
+    means = [Fraction(row[f"s{i}"], n) for i in range(1, len(ikm_rules.ELEMENTS) + 1)]
+    return ikm_rules.from_means(n, list(means))
+
+
+async def site_ikm(conn: Connection, site_id: str, first: date, last: date) -> dict[str, Any]:
+    """The public IKM of a site for a period: the site, each agency, each service.
+    Aggregates only: no comment, no ticket, nothing about a person."""
+    site = await repo.site(conn, site_id)
+    if site is None:
+        raise NotFound("site not found")
+    if last < first:
+        raise InvalidRequest("to", "the period ends before it starts")
+    if (last - first).days > 731:
+        raise InvalidRequest("to", "an IKM period covers at most two years")
+    rows = await conn.fetch(IKM_GROUPS_SQL, site_id, first, last)
+    agencies = {r["id"]: r["name"] for r in await repo.agencies(conn, site_id)}
+    services = {r["id"]: r for r in await repo.services(conn, site_id)}
+    total: dict[str, Any] = ikm_of_row({"n": 0}).as_json()
+    by_agency: list[dict[str, Any]] = []
+    by_service: list[dict[str, Any]] = []
+    for r in rows:
+        value = ikm_of_row(r).as_json()
+        if r["g_agency"] and r["g_service"]:
+            total = value
+        elif not r["g_agency"]:
+            by_agency.append(
+                {"agency_id": r["agency_id"], "agency_name": agencies.get(r["agency_id"]), **value}
+            )
+        else:
+            svc = services.get(r["service_id"])
+            by_service.append(
+                {
+                    "service_id": r["service_id"],
+                    "service_name": svc["name"] if svc else r["service_id"],
+                    "agency_id": svc["agency_id"] if svc else None,
+                    **value,
+                }
+            )
+    by_agency.sort(key=lambda a: str(a["agency_name"] or a["agency_id"]))
+    by_service.sort(key=lambda s: str(s["service_name"]))
+    return {
+        "site": {"id": site_id, "name": site["name"], "timezone": site["timezone"]},
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "scale": {"min": 25, "max": 100},
+        "categories": [
+            {"category": cat, "quality": quality, "from": float(lower)}
+            for lower, cat, quality in ikm_rules.CATEGORIES
+        ],
+        **total,
+        "by_agency": by_agency,
+        "by_service": by_service,
+    }
