@@ -1,0 +1,336 @@
+"""Complaints and suggestions (pengaduan, saran) of citizens, answered by the site's staff.
+
+A citizen files one from the page `/pengaduan/{site}` — anonymously, or linked to their
+ticket, with a phone number for a reply if they wish. Filing is rate-limited per client
+address (`PER_HOUR`), counted in the database so every replica shares the limit; the
+address is kept only as a keyed hash. The site's supervisor (or an admin) reads and answers
+them: received → in_process → resolved, each step with its time and an entry in the audit
+log. Phone numbers are stored normalised and shown masked everywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from services.ticketing import repository as repo
+from services.ticketing.queue import Actor, InvalidRequest, NotFound
+from services.ticketing.reports import safe_cell
+from services.ticketing.supervision import require_supervisor
+from shared.database import Connection
+from shared.phone import mask_phone
+
+PER_HOUR = 5
+"""Complaints one client address may file per hour (a family at one phone, not a flood)."""
+WINDOW = timedelta(hours=1)
+
+STATUSES = ("received", "in_process", "resolved")
+STATUS_ID = {"received": "Diterima", "in_process": "Diproses", "resolved": "Selesai"}
+KIND_LAPOR = {"complaint": "Pengaduan", "suggestion": "Aspirasi"}
+LAPOR_COLUMNS = [
+    "tanggal",
+    "judul",
+    "isi laporan",
+    "kategori",
+    "instansi tujuan",
+    "lokasi",
+    "status",
+    "tanggapan",
+    "nomor",
+    "kontak",
+]
+
+
+class RateLimited(Exception):
+    """Too many complaints from this address this hour (HTTP 429 with Retry-After)."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(
+            f"at most {PER_HOUR} complaints per hour from one address; "
+            f"try again in {max(1, retry_after_s // 60)} minutes"
+        )
+        self.retry_after_s = retry_after_s
+
+
+class ComplaintClosed(Exception):
+    """The complaint is already resolved (HTTP 409)."""
+
+
+def client_key(address: str, secret: str) -> str:
+    """A keyed hash of the client's address: enough to count, not enough to recover it."""
+    return hmac.new(secret.encode(), f"complaint:{address}".encode(), hashlib.sha256).hexdigest()[
+        :32
+    ]
+
+
+def _public(row: Any) -> dict[str, Any]:
+    """A complaint as staff see it: the phone masked."""
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "site_id": row["site_id"],
+        "kind": row["kind"],
+        "text": row["text"],
+        "ticket_id": row["ticket_id"],
+        "ticket_number": row["ticket_number"],
+        "service_id": row["service_id"],
+        "service_name": row["service_name"],
+        "agency_id": row["agency_id"],
+        "agency_name": row["agency_name"],
+        "contact_phone": mask_phone(row["contact_phone"]) if row["contact_phone"] else None,
+        "status": row["status"],
+        "received_at": row["received_at"],
+        "in_process_at": row["in_process_at"],
+        "resolved_at": row["resolved_at"],
+        "resolution_s": None
+        if row["resolved_at"] is None
+        else round((row["resolved_at"] - row["received_at"]).total_seconds()),
+    }
+
+
+SELECT = """
+SELECT c.*, t.number AS ticket_number, s.name AS service_name, a.name AS agency_name
+  FROM ticketing.complaints c
+  LEFT JOIN ticketing.tickets t ON t.id = c.ticket_id
+  LEFT JOIN ticketing.services s ON s.site_id = c.site_id AND s.id = c.service_id
+  LEFT JOIN ticketing.agencies a ON a.site_id = c.site_id AND a.id = c.agency_id
+"""
+
+
+async def file_complaint(
+    conn: Connection,
+    site_id: str,
+    kind: str,
+    text: str,
+    ticket_id: UUID | None,
+    phone: str | None,
+    agency_id: str | None,
+    client_address: str,
+    secret: str,
+) -> dict[str, Any]:
+    """File a complaint or suggestion (phone already normalised). Raises RateLimited."""
+    key = client_key(client_address, secret)
+    async with conn.transaction():
+        if await repo.site(conn, site_id) is None:
+            raise NotFound("site not found")
+        service_id = None
+        if ticket_id is not None:
+            ticket = await repo.ticket(conn, ticket_id)
+            if ticket is None or ticket["site_id"] != site_id:
+                raise InvalidRequest("ticket_id", "no such ticket at this site")
+            service_id = ticket["service_id"]
+            service = await repo.service(conn, site_id, service_id)
+            agency_id = service["agency_id"] if service else agency_id
+        elif agency_id is not None and not await conn.fetchval(
+            "SELECT true FROM ticketing.agencies WHERE site_id = $1 AND id = $2",
+            site_id,
+            agency_id,
+        ):
+            raise InvalidRequest("agency_id", "no such agency at this site")
+        # one client at a time, so two requests at once cannot both pass the limit
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
+        recent = await conn.fetchrow(
+            """SELECT count(*) AS n, min(received_at) AS oldest, now() AS now
+                 FROM ticketing.complaints
+                WHERE client_key = $1 AND received_at > now() - $2::interval""",
+            key,
+            WINDOW,
+        )
+        assert recent is not None
+        if recent["n"] >= PER_HOUR:
+            wait = recent["oldest"] + WINDOW - recent["now"]
+            raise RateLimited(max(1, int(wait.total_seconds()) + 1))
+        seq = await conn.fetchval(
+            """INSERT INTO ticketing.complaint_numbers AS n (site_id, last_number) VALUES ($1, 1)
+               ON CONFLICT (site_id) DO UPDATE SET last_number = n.last_number + 1
+               RETURNING last_number""",
+            site_id,
+        )
+        complaint_id = uuid.uuid4()
+        await conn.execute(
+            """INSERT INTO ticketing.complaints
+                   (id, site_id, number, kind, text, ticket_id, service_id, agency_id,
+                    contact_phone, client_key)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+            complaint_id,
+            site_id,
+            f"ADU-{seq:06d}",
+            kind,
+            text.strip(),
+            ticket_id,
+            service_id,
+            agency_id,
+            phone,
+            key,
+        )
+        row = await conn.fetchrow(SELECT + " WHERE c.id = $1", complaint_id)
+    assert row is not None
+    # the citizen learns the number and status, never anything stored about others
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "received_at": row["received_at"],
+    }
+
+
+async def list_complaints(
+    conn: Connection,
+    actor: Actor,
+    site_id: str,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    require_supervisor(actor, site_id)
+    if await repo.site(conn, site_id) is None:
+        raise NotFound("site not found")
+    rows = await conn.fetch(
+        SELECT
+        + """ WHERE c.site_id = $1 AND ($2::text IS NULL OR c.status = $2)
+              ORDER BY c.received_at DESC, c.number DESC LIMIT $3 OFFSET $4""",
+        site_id,
+        status,
+        limit,
+        offset,
+    )
+    return [_public(r) for r in rows]
+
+
+async def _answers(conn: Connection, complaint_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT at, actor, status, text FROM ticketing.complaint_answers
+            WHERE complaint_id = $1 ORDER BY at, id""",
+        complaint_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def get_complaint(conn: Connection, actor: Actor, complaint_id: UUID) -> dict[str, Any]:
+    row = await conn.fetchrow(SELECT + " WHERE c.id = $1", complaint_id)
+    if row is None:
+        raise NotFound("complaint not found")
+    require_supervisor(actor, row["site_id"])
+    return {**_public(row), "answers": await _answers(conn, complaint_id)}
+
+
+async def answer(
+    conn: Connection, actor: Actor, complaint_id: UUID, text: str, status: str
+) -> dict[str, Any]:
+    """Answer a complaint and move it to in_process or resolved (a resolved one is closed)."""
+    if status not in ("in_process", "resolved"):
+        raise InvalidRequest("status", "status must be in_process or resolved")
+    async with conn.transaction():
+        before = await conn.fetchrow(
+            "SELECT * FROM ticketing.complaints WHERE id = $1 FOR UPDATE", complaint_id
+        )
+        if before is None:
+            raise NotFound("complaint not found")
+        require_supervisor(actor, before["site_id"])
+        if before["status"] == "resolved":
+            raise ComplaintClosed("this complaint is already resolved")
+        await conn.execute(
+            """UPDATE ticketing.complaints
+                  SET status = $2,
+                      in_process_at = CASE WHEN $2 = 'in_process'
+                                           THEN coalesce(in_process_at, clock_timestamp())
+                                           ELSE in_process_at END,
+                      resolved_at = CASE WHEN $2 = 'resolved' THEN clock_timestamp() END
+                WHERE id = $1""",
+            complaint_id,
+            status,
+        )
+        await conn.execute(
+            """INSERT INTO ticketing.complaint_answers (complaint_id, actor, status, text)
+               VALUES ($1, $2, $3, $4)""",
+            complaint_id,
+            actor.username,
+            status,
+            text.strip(),
+        )
+        await repo.audit(
+            conn,
+            site_id=before["site_id"],
+            actor=actor.username,
+            role=actor.role,
+            action="complaint.answer",
+            target=before["number"],
+            before={"status": before["status"]},
+            after={"status": status, "answer": text.strip()},
+        )
+        row = await conn.fetchrow(SELECT + " WHERE c.id = $1", complaint_id)
+    return {**_public(row), "answers": await _answers(conn, complaint_id)}
+
+
+def _local(masked: str) -> str:
+    """'+62812*****890' → '0812*****890': how a clerk writes it, and a leading '+' would
+    make a spreadsheet read the cell as a formula."""
+    return "0" + masked[3:] if masked.startswith("+62") else masked
+
+
+def _title(kind: str, service: str | None, text: str) -> str:
+    head = " ".join(text.split())
+    head = head if len(head) <= 60 else head[:57].rstrip() + "..."
+    what = "Pengaduan" if kind == "complaint" else "Saran"
+    return f"{what} layanan {service}: {head}" if service else f"{what}: {head}"
+
+
+async def lapor_csv(
+    conn: Connection, actor: Actor, site_id: str, first: date | None, last: date | None
+) -> bytes:
+    """The site's complaints in the columns SP4N-LAPOR! asks for, to carry there by hand."""
+    require_supervisor(actor, site_id)
+    site = await repo.site(conn, site_id)
+    if site is None:
+        raise NotFound("site not found")
+    zone = ZoneInfo(site["timezone"])
+    start = datetime.combine(first, time(), zone) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(), zone) if last else None
+    rows = await conn.fetch(
+        SELECT
+        + """ WHERE c.site_id = $1
+                AND ($2::timestamptz IS NULL OR c.received_at >= $2)
+                AND ($3::timestamptz IS NULL OR c.received_at < $3)
+              ORDER BY c.received_at, c.number""",
+        site_id,
+        start,
+        end,
+    )
+    answers: dict[UUID, list[str]] = {}
+    for a in await conn.fetch(
+        """SELECT a.complaint_id, a.text FROM ticketing.complaint_answers a
+             JOIN ticketing.complaints c ON c.id = a.complaint_id
+            WHERE c.site_id = $1 ORDER BY a.at, a.id""",
+        site_id,
+    ):
+        answers.setdefault(a["complaint_id"], []).append(a["text"])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(LAPOR_COLUMNS)
+    for r in rows:
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    r["received_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    _title(r["kind"], r["service_name"], r["text"]),
+                    r["text"],
+                    KIND_LAPOR[r["kind"]],
+                    r["agency_name"] or site["name"],
+                    site["name"],
+                    STATUS_ID[r["status"]],
+                    " | ".join(answers.get(r["id"], [])),
+                    r["number"],
+                    _local(mask_phone(r["contact_phone"])) if r["contact_phone"] else "",
+                )
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")
