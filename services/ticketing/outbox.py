@@ -17,6 +17,19 @@ from shared.events import AnyEvent, PhoneVerificationRequested
 NOTIFY_CHANNEL = "ticketing_outbox"
 
 
+async def lock_site_sequence(conn: Connection, site_id: str) -> None:
+    """Take the site's sequence row lock now (it is held until commit).
+
+    Whatever the transaction reads AFTER this sees every state change of the site that
+    comes before it in sequence order, and none that comes after: the place to compute
+    figures an event carries about the queue (waiting counts, the head of the line)."""
+    await conn.execute(
+        """INSERT INTO ticketing.site_event_sequences AS s (site_id, last_seq) VALUES ($1, 0)
+           ON CONFLICT (site_id) DO UPDATE SET last_seq = s.last_seq""",
+        site_id,
+    )
+
+
 OutboxEvent = TypeVar("OutboxEvent", bound=AnyEvent | PhoneVerificationRequested)
 
 

@@ -19,10 +19,9 @@ import orjson
 from services.ticketing import repository as repo
 from services.ticketing.domain import calling, quota, schedule
 from services.ticketing.domain import tickets as rules
-from services.ticketing.outbox import record_events
+from services.ticketing.outbox import lock_site_sequence, record_events
 from shared.database import Connection
 from shared.events import (
-    AnyEvent,
     Channel,
     Contact,
     Priority,
@@ -234,6 +233,32 @@ async def _called(conn: Connection, row: Any) -> TicketCalled:
     )
 
 
+async def _record(conn: Connection, site_id: str, events: list[Any]) -> None:
+    """Record the events of a state change, as the transaction's last step.
+
+    The figures an event carries about the queue (waiting counts, the head of the line, a new
+    ticket's place) are computed again AFTER taking the site's sequence lock: computed before
+    it, a concurrent change of the same service that commits first would be missing from
+    them, and the board (which keeps the figures of the highest sequence) would stay wrong."""
+    if not events:
+        return
+    await lock_site_sequence(conn, site_id)
+    fresh: list[Any] = []
+    for event in events:
+        touched = [event.service_id]
+        if isinstance(event, ServiceCompleted) and event.transferred_to_service_id:
+            touched.append(event.transferred_to_service_id)
+        update: dict[str, Any] = {"waiting": await repo.waiting_counts(conn, site_id, touched)}
+        if isinstance(event, TicketCalled | ServiceCompleted):
+            update["queue_head"] = await _queue_heads(conn, site_id, touched)
+        if isinstance(event, TicketIssued):
+            state = await describe(conn, await _reload(conn, event.ticket_id))
+            update["waiting_ahead"] = state.waiting_ahead
+            update["estimated_wait_s"] = state.estimated_wait_s
+        fresh.append(event.model_copy(update=update))
+    await record_events(conn, site_id, fresh)
+
+
 # --- citizens --------------------------------------------------------------------------
 
 
@@ -382,7 +407,7 @@ async def enter_queue(
         contact=Contact(phone=phone) if phone else None,
         waiting=await repo.waiting_counts(conn, site_id, [service_id]),
     )
-    await record_events(conn, site_id, [event])
+    await _record(conn, site_id, [event])
     return state
 
 
@@ -397,9 +422,7 @@ async def cancel_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
             conn, ticket_id, status="cancelled", outcome="cancelled", completed_at=repo.NOW
         )
         after = await _reload(conn, ticket_id)
-        await record_events(
-            conn, before["site_id"], [await _completed(conn, before, after, "cancelled")]
-        )
+        await _record(conn, before["site_id"], [await _completed(conn, before, after, "cancelled")])
         return await describe(conn, after)
 
 
@@ -420,21 +443,20 @@ async def call_next(
             raise NotFound("counter not found at this site")
         if not actor.may_use_counter(site_id, counter_id):
             raise NotAllowed(f"{actor.username} may not act for {counter_id}")
-        events: list[AnyEvent] = []
         current = await repo.open_ticket_at_counter(conn, site_id, counter_id)
         if current is not None:
             await repo.update_ticket(
                 conn, current["id"], status="served", outcome="served", completed_at=repo.NOW
             )
             after = await _reload(conn, current["id"])
-            events.append(await _completed(conn, current, after, "served"))
+            # recorded before the call, so it carries the queue as its own change left it
+            await _record(conn, site_id, [await _completed(conn, current, after, "served")])
         called_id = await _choose_and_call(conn, site_id, counter)
         await repo.touch_counter(conn, site_id, counter_id)
         called = None
         if called_id is not None:
             called = await _reload(conn, called_id)
-            events.append(await _called(conn, called))
-        await record_events(conn, site_id, events)
+            await _record(conn, site_id, [await _called(conn, called)])
         return None if called is None else await describe(conn, called)
 
 
@@ -518,7 +540,7 @@ async def recall(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState
             )
         await repo.update_ticket(conn, ticket_id, call_count=before["call_count"] + 1)
         after = await _reload(conn, ticket_id)
-        await record_events(conn, after["site_id"], [await _called(conn, after)])
+        await _record(conn, after["site_id"], [await _called(conn, after)])
         return await describe(conn, after)
 
 
@@ -540,9 +562,7 @@ async def _finish(
             conn, ticket_id, status=outcome, outcome=outcome, completed_at=repo.NOW
         )
         after = await _reload(conn, ticket_id)
-        await record_events(
-            conn, after["site_id"], [await _completed(conn, before, after, outcome)]
-        )
+        await _record(conn, after["site_id"], [await _completed(conn, before, after, outcome)])
         return await describe(conn, after)
 
 
@@ -568,7 +588,7 @@ async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: 
         )
         after = await _reload(conn, ticket_id)
         event = await _completed(conn, before, after, "transferred", transferred_to=service_id)
-        await record_events(conn, after["site_id"], [event])
+        await _record(conn, after["site_id"], [event])
         return await describe(conn, after)
 
 
@@ -621,5 +641,5 @@ async def return_no_show(conn: Connection, actor: Actor, ticket_id: UUID) -> Tic
             waiting=await repo.waiting_counts(conn, after["site_id"], [after["service_id"]]),
             reentry="returned",
         )
-        await record_events(conn, after["site_id"], [event])
+        await _record(conn, after["site_id"], [event])
         return state

@@ -1,5 +1,9 @@
-"""Bugs the chaos suite found in ticketing (not ours to fix): each a strict xfail that
-turns into a failure the day the bug is fixed, so the marker gets removed then."""
+"""Bugs the chaos suite found in ticketing, kept as regression tests once fixed.
+
+- An event's `waiting` counts were computed before the per-site sequence lock, so under
+  concurrency the event with the higher sequence could carry a stale count (fixed: the
+  queue figures are computed after `lock_site_sequence`, and call-next records the
+  completion of the counter's open ticket before it calls the next one)."""
 
 from __future__ import annotations
 
@@ -19,16 +23,6 @@ from tests.chaos.conftest import MakeCluster
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ticketing bug: queue.py computes an event's `waiting` counts (repo.waiting_counts) "
-        "BEFORE record_events takes the per-site sequence row lock, under READ COMMITTED; a "
-        "concurrent issue and call-next of the same service each count without the other's "
-        "uncommitted change, and the one that commits with the higher sequence carries a stale "
-        "count, so the board's `waiting` (last event wins by sequence) stays wrong"
-    ),
-)
 async def test_event_waiting_counts_agree_with_sequence_order_under_concurrency(
     make_cluster: MakeCluster,
 ) -> None:
