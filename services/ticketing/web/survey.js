@@ -29,18 +29,19 @@
     $("#num").textContent = form.number;
     $("#complain-link").href = `/pengaduan/${encodeURIComponent(form.site_id)}?ticket=${encodeURIComponent(ticketId)}`;
     $("#elements").replaceChildren(...form.elements.map((e) => {
-      const scale = el("fieldset", { class: "scale" },
-        el("legend", { class: "q", text: e.name }),
+      const title = el("div", { class: "q", id: "q" + e.element, text: `${e.element}. ${e.name}` });
+      const scale = el("div", { class: "scale", role: "radiogroup", "aria-labelledby": "q" + e.element },
         ...form.answers.map((a) => {
           const input = el("input", { type: "radio", name: "u" + e.element, value: String(a.value), required: true });
           const label = el("label", {}, input, el("span", { class: "v", text: String(a.value) }), el("span", { text: a.label }));
           input.addEventListener("change", () => {
             label.parentElement.querySelectorAll("label").forEach((l) => l.classList.toggle("on", l === label));
             label.closest("li").classList.remove("missing");
+            if (!document.querySelector(".elements li.missing")) $("#form-error").hidden = true;
           });
           return label;
         }));
-      return el("li", { dataset: { element: e.element } }, scale);
+      return el("li", { dataset: { element: e.element } }, title, scale);
     }));
     $("#survey").hidden = false;
   }
