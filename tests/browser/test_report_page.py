@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -44,24 +44,55 @@ async def seed_history(database_url: str, days: int = 21) -> None:
             for _ in range(rng.randint(60, 120)):
                 svc = rng.choice([s for s in services if s["id"] in counters])
                 hour = rng.choices(range(8, 16), weights=[3, 6, 6, 5, 2, 4, 3, 1])[0]
-                issued = datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=ZONE)
+                issued = datetime(
+                    day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=ZONE
+                )
                 wait = timedelta(seconds=rng.expovariate(1 / (300 + 120 * (11 - abs(hour - 10)))))
                 called = issued + wait
                 done = called + timedelta(seconds=rng.uniform(120, 900))
                 status = rng.choices(["served", "no_show", "cancelled"], weights=[88, 8, 4])[0]
-                rows.append((
-                    uuid.uuid4(), SITE, svc["id"], "Z-001", day, "regular",
-                    rng.choice(["kiosk", "kiosk", "kiosk", "online", "mobile"]), status, status,
-                    None if status == "cancelled" else rng.choice(counters[svc["id"]]),
-                    0 if status == "cancelled" else 1, issued.astimezone(UTC),
-                    issued.astimezone(UTC), None if status == "cancelled" else called,
-                    done, None if status == "cancelled" else called,
-                ))
+                rows.append(
+                    (
+                        uuid.uuid4(),
+                        SITE,
+                        svc["id"],
+                        "Z-001",
+                        day,
+                        "regular",
+                        rng.choice(["kiosk", "kiosk", "kiosk", "online", "mobile"]),
+                        status,
+                        status,
+                        None if status == "cancelled" else rng.choice(counters[svc["id"]]),
+                        0 if status == "cancelled" else 1,
+                        issued.astimezone(UTC),
+                        issued.astimezone(UTC),
+                        None if status == "cancelled" else called,
+                        done,
+                        None if status == "cancelled" else called,
+                    )
+                )
         await conn.copy_records_to_table(
-            "tickets", schema_name="ticketing", records=rows,
-            columns=["id", "site_id", "service_id", "number", "day", "priority", "channel",
-                     "status", "outcome", "counter_id", "call_count", "issued_at", "queued_at",
-                     "called_at", "completed_at", "first_called_at"],
+            "tickets",
+            schema_name="ticketing",
+            records=rows,
+            columns=[
+                "id",
+                "site_id",
+                "service_id",
+                "number",
+                "day",
+                "priority",
+                "channel",
+                "status",
+                "outcome",
+                "counter_id",
+                "call_count",
+                "issued_at",
+                "queued_at",
+                "called_at",
+                "completed_at",
+                "first_called_at",
+            ],
         )
     finally:
         await conn.close()
@@ -78,7 +109,9 @@ async def served_ticket(api: httpx.AsyncClient, system: System) -> str:
     auth = {"Authorization": f"Bearer {token}"}
     called = await api.post(f"/api/sites/{SITE}/counters/{COUNTER}/call-next", headers=auth)
     assert called.json()["id"] == ticket["id"]
-    assert (await api.post(f"/api/tickets/{ticket['id']}/complete", headers=auth)).status_code == 200
+    assert (
+        await api.post(f"/api/tickets/{ticket['id']}/complete", headers=auth)
+    ).status_code == 200
     ticket_id: str = ticket["id"]
     return ticket_id
 

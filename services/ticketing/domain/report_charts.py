@@ -172,7 +172,7 @@ def wait_trend(
                 fill=MUTED,
             )
         )
-    for index, colour, name in ((2, ACCENT, "P90"), (1, BRAND, "Rata-rata")):
+    for index, colour in ((2, ACCENT), (1, BRAND)):
         pts = [(x_of(v[0]), y_of(v[index])) for v in values if v[index] is not None]  # type: ignore[arg-type]
         if len(pts) == 1:
             x, y = pts[0]
@@ -187,7 +187,6 @@ def wait_trend(
             body.extend(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in pts
             )
-        _ = name
     legend_y = height - 14
     body.append(f'<rect x="{left}" y="{legend_y - 10}" width="14" height="4" fill="{BRAND}"/>')
     body.append(_text(left + 20, legend_y, "Rata-rata", fill=INK))
