@@ -89,6 +89,12 @@ class TicketIssued(_Event):
     waiting_ahead: int = Field(ge=0, description="Tickets to be called before this one")
     estimated_wait_s: int | None = Field(description="Estimated seconds until called")
     contact: Contact | None = Field(description="Where to send SMS, or null")
+    quota_runs_out_at: str | None = Field(
+        default=None,
+        pattern=r"^\d{2}\.\d{2}$",
+        description="Extension: local time today's quota of this channel is forecast to run "
+        "out (10.40), for the issued SMS; null when there is no quota or it will last",
+    )
     reentry: Literal["returned"] | None = Field(
         default=None,
         description="Extension: set when an existing ticket enters the queue again "

@@ -78,11 +78,15 @@ def issued_text(
     waiting_ahead: int,
     estimated_wait_s: int | None,
     link: str,
+    quota_runs_out_at: str | None = None,
 ) -> str:
     if waiting_ahead == 0:
         ahead = "Tidak ada antrian di depan Anda"
     else:
         ahead = f"{waiting_ahead} orang di depan Anda{wait_phrase(estimated_wait_s)}"
+    if quota_runs_out_at:
+        # so citizens know before they travel: a friend still at home reads it too
+        ahead += f". Kuota diperkirakan habis pukul {quota_runs_out_at}"
     return _fit(
         "{site}: Antrian {number} ({service}). {ahead}. Cek: {link}",
         ("service", "site"),

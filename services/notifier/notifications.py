@@ -53,6 +53,7 @@ async def on_ticket_issued(conn: Connection, event: TicketIssued, base_url: str)
         waiting_ahead=event.waiting_ahead,
         estimated_wait_s=event.estimated_wait_s,
         link=messages.tracking_url(base_url, event.ticket_id),
+        quota_runs_out_at=event.quota_runs_out_at,
     )
     queued = int(
         await repository.queue_message(

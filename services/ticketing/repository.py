@@ -454,3 +454,37 @@ async def audit(
         before,
         after,
     )
+
+
+async def counter_load(conn: Connection, site_id: str, service_id: str) -> list[float | None]:
+    """For each open counter serving the service (called in the last 30 minutes, else every
+    counter configured for it): seconds its current citizen has been served, None if free."""
+    rows = await conn.fetch(
+        """WITH serving AS (
+               SELECT c.id, c.last_active_at > clock_timestamp() - interval '30 minutes' AS recent
+                 FROM ticketing.counters c
+                WHERE c.site_id = $1 AND c.active AND $2 = ANY(c.service_ids)),
+           open AS (
+               SELECT id FROM serving
+                WHERE recent OR NOT EXISTS (SELECT 1 FROM serving WHERE recent))
+           SELECT o.id,
+                  (SELECT extract(epoch FROM clock_timestamp() - t.called_at)::float8
+                     FROM ticketing.tickets t
+                    WHERE t.site_id = $1 AND t.counter_id = o.id AND t.status = 'called'
+                    ORDER BY t.called_at DESC LIMIT 1) AS busy_s
+             FROM open o""",
+        site_id,
+        service_id,
+    )
+    return [r["busy_s"] for r in rows]
+
+
+async def issue_times(conn: Connection, site_id: str, service_id: str, day: Any) -> list[Row]:
+    """Today's tickets of a service: when issued (UTC) and by which channel."""
+    return await conn.fetch(
+        """SELECT issued_at, channel FROM ticketing.tickets
+            WHERE site_id = $1 AND service_id = $2 AND day = $3 AND appointment_id IS NULL""",
+        site_id,
+        service_id,
+        day,
+    )

@@ -142,6 +142,10 @@ class ServiceQueue(BaseModel):
     quota_left: dict[str, int | None] = Field(
         description="Tickets each channel (kiosk, online) may still take today; null: no cap"
     )
+    quota_runs_out_at: str | None = Field(
+        description="Local time today's kiosk quota is forecast to run out (10.40); null: "
+        "no quota, or it lasts until closing at the present pace"
+    )
 
 
 Queues = dict[str, ServiceQueue]

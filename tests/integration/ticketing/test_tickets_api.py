@@ -39,7 +39,8 @@ async def test_tickets_are_numbered_per_service_per_day(api: httpx.AsyncClient) 
     assert re.fullmatch(r"[A-Z]+-\d{3,}", a1["number"])
     fetched = (await api.get(f"/api/tickets/{a2['id']}")).json()
     assert fetched["number"] == "A-002" and fetched["waiting_ahead"] == 1
-    assert fetched["estimated_wait_s"] is not None and fetched["estimated_wait_s"] > 0
+    # twenty idle counters serve KTP-el at uji: one ahead still means called at once
+    assert fetched["estimated_wait_s"] == 0
 
 
 async def test_issue_errors_name_the_problem_and_write_nothing(api: httpx.AsyncClient) -> None:

@@ -122,3 +122,32 @@ def test_issued_always_keeps_number_and_link(service: str, ahead: int, wait: int
     )
     assert "A-012" in text
     assert text.endswith(link)
+
+
+def test_issued_sms_says_when_the_quota_is_forecast_to_run_out() -> None:
+    text = messages.issued_text(
+        site_name="MPP Kabupaten Tabanan",
+        ticket_number="A-012",
+        service_name="KTP-el",
+        waiting_ahead=12,
+        estimated_wait_s=2400,
+        link="http://mpp.example/t/x",
+        quota_runs_out_at="10.40",
+    )
+    assert "Kuota diperkirakan habis pukul 10.40" in text
+    plain = messages.issued_text(
+        site_name="MPP Kabupaten Tabanan",
+        ticket_number="A-012",
+        service_name="KTP-el",
+        waiting_ahead=12,
+        estimated_wait_s=2400,
+        link="http://mpp.example/t/x",
+    )
+    assert "Kuota" not in plain
+
+
+def test_verification_code_sms_warns_against_sharing_it() -> None:
+    text = messages.verification_text(
+        site_name="MPP Kabupaten Tabanan", code="042917", valid_minutes=5
+    )
+    assert "042917" in text and "JANGAN" in text and len(text) <= messages.SMS_SEGMENT
