@@ -107,3 +107,34 @@ async def test_operator_calls_recalls_completes_and_says_when_nobody_waits(
     await page.click("#logout")
     await page.wait_for_selector("#view-login:not([hidden])")
     assert page_errors == [] or all("401" in e for e in page_errors), page_errors
+
+
+async def login_at(page, system: System, username: str = COUNTER) -> None:
+    await page.goto(f"{system.ticketing}/operator")
+    await page.wait_for_selector("#view-login:not([hidden])")
+    await page.fill("#username", username)
+    await page.fill("#password", system.env["MPP_DEMO_PASSWORD"])
+    await page.click("#login-btn")
+    await page.wait_for_selector("#view-desk:not([hidden])")
+
+
+async def test_another_pc_at_the_same_desk_finds_the_citizen_already_called(
+    system: System, browser, shot: Shot, page_errors: PageErrors
+) -> None:
+    number = await take_ticket_at_kiosk(browser, system)
+    first = await browser.new_page()
+    await login_at(first, system)
+    await first.click("#act-next")
+    await first.wait_for_selector(f"#cur-number:text('{number}')")
+    await first.close()
+
+    # a new tab has its own sessionStorage: nothing remembered, as on another PC
+    other = await browser.new_page()
+    await login_at(other, system)
+    await other.wait_for_selector(f"#cur-number:text('{number}')")
+    assert "Dipanggil 1×" in await other.inner_text("#cur-calls")
+    assert not await other.is_disabled("#act-complete")
+    await shot(other, "other-pc")
+    await other.click("#act-complete")
+    await other.wait_for_selector(f"#message:text('{number} selesai dilayani.')")
+    assert page_errors == [], page_errors

@@ -1,6 +1,7 @@
 /* The operator console: log in as a counter, call, recall, complete, mark no-show and
- * transfer tickets. The token and the ticket at the desk live in sessionStorage, so a
- * reload keeps the desk as it was and closing the tab logs out. */
+ * transfer tickets. The token lives in sessionStorage (closing the tab logs out); the ticket
+ * at the desk is asked of the server (…/counters/{id}/current) on entering, so a reload or
+ * another PC at the same desk finds the citizen already called. */
 "use strict";
 
 (() => {
@@ -146,18 +147,35 @@
     fillTransferList();
     message("");
     state.current = null;
-    const ticketId = load(KEY_TICKET);
-    if (ticketId) {
-      try {
-        const ticket = await api("GET", "/api/tickets/" + encodeURIComponent(ticketId));
-        if (ticket.status === "called" && ticket.counter_id === counterId) state.current = ticket;
-      } catch (_) {
-        /* gone or unreachable: the desk starts empty */
-      }
-    }
-    setCurrent(state.current);
+    const ticket = await openTicket(counterId);
+    if (!state.session) return; // the token had expired: back at the login form
+    setCurrent(ticket);
     show("desk");
     startPolling();
+  }
+
+  /** The ticket open at the counter: asked of the server, so a reload or another PC at the
+   * same desk carries on with the citizen already called. If the server cannot say, the
+   * ticket this tab remembers (if it is still called here). */
+  async function openTicket(counterId) {
+    const site = encodeURIComponent(state.site.id);
+    try {
+      return await api("GET", `/api/sites/${site}/counters/${encodeURIComponent(counterId)}/current`, auth());
+    } catch (e) {
+      if (e.status === 401) {
+        showLogin(t("op.expired"));
+        return null;
+      }
+    }
+    const ticketId = load(KEY_TICKET);
+    if (!ticketId) return null;
+    try {
+      const ticket = await api("GET", "/api/tickets/" + encodeURIComponent(ticketId));
+      if (ticket.status === "called" && ticket.counter_id === counterId) return ticket;
+    } catch (_) {
+      /* gone or unreachable: the desk starts empty */
+    }
+    return null;
   }
 
   // --- the ticket at the desk -----------------------------------------------------------
