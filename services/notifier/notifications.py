@@ -114,7 +114,7 @@ async def _own_ticket(
             call_count=event.call_count,
         )
         kind = "called"
-    elif event.outcome == "served":
+    elif event.outcome == "served" and event.transferred_to_service_id is None:
         await repository.mark_served(conn, event.ticket_id, event.occurred_at)
         text = messages.survey_text(
             site_name=event.site_name,
@@ -123,8 +123,9 @@ async def _own_ticket(
         )
         kind = "survey"
     else:
-        # Transferred: it waits again, in the target service; near_turn may still come
-        # there if it has not gone yet (it goes at most once per ticket).
+        # Transferred, or one step of a multi-service visit served: it waits again, in the
+        # next service; the survey waits for the end of the visit, and near_turn may still
+        # come there if it has not gone yet (it goes at most once per ticket).
         await repository.mark_called(conn, event.ticket_id, called=False)
         return 0
     return int(

@@ -358,8 +358,13 @@ async def issue_ticket(
     phone: str | None,
     idempotency_key: str | None = None,
     before_issue: BeforeIssue | None = None,
+    journey: list[str] | None = None,
 ) -> TicketState:
-    """A citizen takes a ticket. With an Idempotency-Key, a retry returns the first ticket."""
+    """A citizen takes a ticket. With an Idempotency-Key, a retry returns the first ticket.
+
+    `journey`: the services to visit after this one, in order (one visit across agencies:
+    KK at Disdukcapil, then KTP-el, then the bank), each checked for hours and quota now."""
+    journey = journey or []
     async with conn.transaction():
         site = await repo.site(conn, site_id)
         if site is None:
@@ -372,7 +377,13 @@ async def issue_ticket(
         ticket_id = uuid.uuid4()
         if idempotency_key:
             fingerprint = request_fingerprint(
-                {"service_id": service_id, "priority": priority, "channel": channel, "phone": phone}
+                {
+                    "service_id": service_id,
+                    "priority": priority,
+                    "channel": channel,
+                    "phone": phone,
+                    "journey": journey,
+                }
             )
             first = await repo.claim_idempotency_key(
                 conn, site_id, idempotency_key, fingerprint, ticket_id
@@ -401,11 +412,57 @@ async def issue_ticket(
         )
         if refusal:
             raise NotTakingTickets(refusal)
+        await _check_journey(conn, site, service_id, journey, channel, now, day)
         if before_issue is not None:
             await before_issue(site)
         return await enter_queue(
-            conn, site_id, service_id, priority, channel, phone, ticket_id=ticket_id
+            conn,
+            site_id,
+            service_id,
+            priority,
+            channel,
+            phone,
+            ticket_id=ticket_id,
+            journey=journey,
         )
+
+
+MAX_JOURNEY = 5
+
+
+async def _check_journey(
+    conn: Connection,
+    site: Any,
+    first: str,
+    journey: list[str],
+    channel: str,
+    now: datetime,
+    day: Any,
+) -> None:
+    """Every later step exists, is open today and has quota left (counted when reached)."""
+    if len(journey) > MAX_JOURNEY:
+        raise InvalidRequest("journey", f"at most {MAX_JOURNEY} further services")
+    if len({first, *journey}) != len(journey) + 1:
+        raise InvalidRequest("journey", "a service appears twice in the journey")
+    for step in journey:
+        service = await repo.service(conn, site["id"], step)
+        if service is None or not service["active"]:
+            raise InvalidRequest("journey", f"unknown service {step!r}")
+        step_rules = ServiceRules.model_validate(service["rules"])
+        override = await repo.day_override(conn, site["id"], step, day)
+        open_now = opening_of(site, service, step_rules, now, override)
+        if not open_now.open:
+            raise NotTakingTickets(open_now.reason)
+        counts = await repo.issued_today(conn, site["id"], day)
+        refusal = quota.quota_refusal(
+            service["name"],
+            step_rules,
+            issued_by_channel(counts.get(step)),
+            channel,
+            override["quota"] if override else None,
+        )
+        if refusal:
+            raise NotTakingTickets(refusal)
 
 
 async def enter_queue(
@@ -419,6 +476,7 @@ async def enter_queue(
     ticket_id: UUID | None = None,
     queued_at: datetime | None = None,
     appointment_id: UUID | None = None,
+    journey: list[str] | None = None,
 ) -> TicketState:
     """Number a new ticket, put it in the line and record its ticket-issued event. The
     caller has checked hours and quota and holds the transaction."""
@@ -445,6 +503,7 @@ async def enter_queue(
         issued_at=now,
         queued_at=queued_at or now,
         appointment_id=appointment_id,
+        journey=journey or [],
     )
     row = await _reload(conn, ticket_id)
     state = await describe(conn, row)
@@ -505,12 +564,8 @@ async def call_next(
             raise NotAllowed(f"{actor.username} may not act for {counter_id}")
         current = await repo.open_ticket_at_counter(conn, site_id, counter_id)
         if current is not None:
-            await repo.update_ticket(
-                conn, current["id"], status="served", outcome="served", completed_at=repo.NOW
-            )
-            after = await _reload(conn, current["id"])
             # recorded before the call, so it carries the queue as its own change left it
-            await _record(conn, site_id, [await _completed(conn, current, after, "served")])
+            await _serve(conn, current)
         called_id = await _choose_and_call(conn, site_id, counter)
         await repo.touch_counter(conn, site_id, counter_id)
         called = None
@@ -618,12 +673,44 @@ async def _finish(
     async with conn.transaction():
         before = await _ticket_for_actor(conn, actor, ticket_id)
         rules.check_action(action, before["status"])
+        if outcome == "served":
+            return await describe(conn, await _serve(conn, before))
         await repo.update_ticket(
             conn, ticket_id, status=outcome, outcome=outcome, completed_at=repo.NOW
         )
         after = await _reload(conn, ticket_id)
         await _record(conn, after["site_id"], [await _completed(conn, before, after, outcome)])
         return await describe(conn, after)
+
+
+async def _serve(conn: Connection, before: Any) -> Any:
+    """A called ticket was served. If its journey goes on, it now waits in the next service,
+    keeping its place by original issue time; the service-completed event says `served` and
+    names the next service in `transferred_to_service_id`. Returns the ticket after."""
+    journey = list(before["journey"])
+    if not journey:
+        await repo.update_ticket(
+            conn, before["id"], status="served", outcome="served", completed_at=repo.NOW
+        )
+        after = await _reload(conn, before["id"])
+        await _record(conn, before["site_id"], [await _completed(conn, before, after, "served")])
+        return after
+    next_service, rest = journey[0], journey[1:]
+    await repo.update_ticket(
+        conn,
+        before["id"],
+        service_id=next_service,
+        status="waiting",
+        outcome="served",
+        counter_id=None,
+        call_count=0,
+        called_at=None,
+        journey=rest,
+    )
+    after = await _reload(conn, before["id"])
+    event = await _completed(conn, before, after, "served", transferred_to=next_service)
+    await _record(conn, before["site_id"], [event])
+    return after
 
 
 async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: str) -> TicketState:

@@ -101,6 +101,7 @@ async def recent_service_times(conn: Connection, site_id: str, service_id: str) 
         """SELECT extract(epoch FROM completed_at - called_at)::float8 AS s
              FROM ticketing.tickets
             WHERE site_id = $1 AND service_id = $2 AND outcome = 'served'
+              AND status = 'served' AND called_at IS NOT NULL AND completed_at IS NOT NULL
             ORDER BY completed_at DESC LIMIT 20""",
         site_id,
         service_id,

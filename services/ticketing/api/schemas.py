@@ -26,6 +26,12 @@ class IssueTicketRequest(BaseModel):
         max_length=32,
         description="Optional Indonesian phone number for SMS (08…, 62…, +62…)",
     )
+    journey: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Extension: services to visit after this one, in order (one visit across "
+        "agencies); completing a step queues the ticket in the next, keeping its place",
+    )
     verification_token: str | None = Field(
         default=None,
         max_length=1024,
@@ -72,6 +78,7 @@ class Ticket(BaseModel):
     service_name: str
     agency_id: str
     counter_name: str | None
+    journey: list[str] = Field(description="Services still to visit after this one, in order")
 
     @classmethod
     def of(cls, state: TicketState) -> Ticket:
@@ -95,6 +102,7 @@ class Ticket(BaseModel):
             service_name=r["service_name"],
             agency_id=r["agency_id"],
             counter_name=r["counter_name"],
+            journey=list(r["journey"]),
         )
 
 

@@ -70,6 +70,7 @@ async def issue_ticket(
         body.phone,
         idempotency_key,
         before_issue,
+        body.journey,
     )
     if state.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
@@ -144,3 +145,33 @@ async def test_duplicates_send_once_even_across_restarts(
         await asyncio.sleep(0.5)
         assert app.state.consumer.duplicates >= 4
     assert [m["kind"] for m in gateway.to(phone)] == ["issued", "called"]
+
+
+async def test_a_multi_service_visit_gets_its_survey_once_at_the_end(
+    kafka_topics: str, database_url: str, gateway: Gateway, producer: AIOKafkaProducer
+) -> None:
+    """A step of a visit served with a next service (transferred_to_service_id set) is not
+    the end of the visit: no survey yet; the last step's `served` brings it."""
+    site = Site()
+    phone = new_phone()
+    settings = notifier_settings(kafka_topics, database_url, gateway.url)
+    async with running(settings):
+        ticket = site.issued(phone)
+        await publish(producer, ticket)
+        await publish(producer, site.called(ticket))
+        step = site.completed(ticket).model_copy(
+            update={"transferred_to_service_id": "kartu-keluarga"}
+        )
+        await publish(producer, step)
+        await publish(
+            producer, site.called(ticket, call_count=1).model_copy(update={"event_id": uuid4()})
+        )
+        await publish(producer, site.completed(ticket).model_copy(update={"event_id": uuid4()}))
+        await gateway.wait_for(
+            lambda: any(m["kind"] == "survey" for m in gateway.to(phone)), what="survey"
+        )
+        await asyncio.sleep(0.5)
+    kinds = [m["kind"] for m in gateway.to(phone)]
+    assert kinds.count("survey") == 1
+    assert kinds.count("called") == 2
+    assert kinds.index("survey") == len(kinds) - 1
