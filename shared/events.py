@@ -95,10 +95,11 @@ class TicketIssued(_Event):
         description="Extension: local time today's quota of this channel is forecast to run "
         "out (10.40), for the issued SMS; null when there is no quota or it will last",
     )
-    reentry: Literal["returned"] | None = Field(
+    reentry: Literal["returned", "appointment"] | None = Field(
         default=None,
-        description="Extension: set when an existing ticket enters the queue again "
-        "(returned: a no-show came back within the grace period)",
+        description="Extension: why this ticket enters the line ahead of its issue time — "
+        "returned: a no-show came back within the grace period; appointment: checked in "
+        "for a slot booked online",
     )
 
 

@@ -516,6 +516,7 @@ async def enter_queue(
         estimated_wait_s=state.estimated_wait_s,
         contact=Contact(phone=phone) if phone else None,
         waiting=await repo.waiting_counts(conn, site_id, [service_id]),
+        reentry="appointment" if appointment_id is not None else None,
         quota_runs_out_at=await quota_runs_out_at(
             conn,
             site,
