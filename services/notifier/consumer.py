@@ -42,6 +42,7 @@ def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerSt
         group_id=settings.notifier_group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
     )
     async def on_event(msg: KafkaMessage) -> None:
         topic = str(getattr(msg.raw_message, "topic", ""))

@@ -33,6 +33,13 @@ class NotifierSettings(ServiceSettings):
         description="Ticketing's public URL, for tracking and survey links in SMS",
     )
     notifier_group_id: str = Field(default="notifier", description="Kafka consumer group")
+    kafka_fetch_max_wait_ms: int = Field(
+        default=10,
+        ge=1,
+        le=5000,
+        description="Longest a fetch waits for data: brokers that hold a fetch this long (the "
+        "embedded one does) add up to this much to every SMS; real Kafka answers at once",
+    )
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> NotifierSettings:
