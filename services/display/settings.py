@@ -27,7 +27,7 @@ class DisplaySettings(ServiceSettings):
         default=256, ge=1, description="Events queued for one client before it is dropped"
     )
     kafka_fetch_max_wait_ms: int = Field(
-        default=100,
+        default=10,
         ge=1,
         le=5000,
         description="Longest a fetch waits for data: bounds call-to-board latency on brokers "
