@@ -34,6 +34,7 @@ from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
 from shared import topics
 from shared.database import apply_migrations, create_pool, wait_for_database
+from shared.http import harden
 from shared.kafka import ensure_topics, new_broker, start_broker
 
 log = logging.getLogger("ticketing")
@@ -150,6 +151,7 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
     app.state.broker = broker
     app.state.relay = relay
     errors.install(app)
+    harden(app, max_body_bytes=settings.max_body_bytes, cors_origins=settings.cors_origins)
     for module in (
         health,
         sites,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.settings import DEFAULT_SECRET, ServiceSettings
 from shared.sites import SITES_DIR
@@ -27,6 +27,28 @@ class TicketingSettings(ServiceSettings):
     )
     relay_batch: int = Field(default=500, ge=1, description="Events published per round trip")
     database_pool_size: int = Field(default=10, ge=2)
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Larger request bodies are refused (413)"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser; none by default",
+    )
+    login_attempts_per_user: int = Field(
+        default=10, ge=1, description="Logins per username per 15 minutes (against guessing)"
+    )
+    login_attempts_per_ip: int = Field(
+        default=60, ge=1, description="Logins per client address per 15 minutes"
+    )
 
     def secrets_to_check(self) -> dict[str, str]:
         return {"token_secret": self.token_secret, "mpp_demo_password": self.mpp_demo_password}
+
+    @model_validator(mode="after")
+    def _strong_enough(self) -> TicketingSettings:
+        if self.environment != "development":
+            if self.mpp_demo_password == "demo":  # noqa: S105 — the development default
+                raise ValueError("MPP_DEMO_PASSWORD must not be 'demo' outside development")
+            if len(self.token_secret) < 32:
+                raise ValueError("TOKEN_SECRET must be at least 32 characters in production")
+        return self
