@@ -92,3 +92,55 @@ async def send_to_dead_letters(broker: KafkaBroker, msg: KafkaMessage, reason: s
         headers["x-original-offset"],
         reason,
     )
+
+
+async def reread_after_outages(
+    broker: KafkaBroker, stop: asyncio.Event, every_s: float = 0.5
+) -> None:
+    """Pause the broker's consumers while it is unreachable; when it answers again, read
+    every assigned partition from its beginning.
+
+    A broker may come back with a NEW, empty log: the embedded broker (Tansu) keeps
+    memory storage, so `make run` restarts it empty and recreates the topics, and its
+    consumer groups' offsets are gone too. A consumer that lives through that keeps its
+    in-memory positions: real Kafka would answer a fetch beyond the end with
+    OFFSET_OUT_OF_RANGE (and the consumer resets), Tansu answers with no records, so
+    once the relay has flushed its outbox past that position the consumer silently
+    skips the first `position` records of the new log. Reading from offset 0 reads the
+    new log whole; on a broker that kept its log it re-reads records that every
+    consumer here drops as duplicates by event_id (the display does that on every
+    start; for the notifier it costs one duplicate check per retained event).
+    Offset 0, not seek_to_beginning: Tansu's ListOffsets answers are not to be trusted;
+    on real Kafka a log whose start moved on answers OFFSET_OUT_OF_RANGE and the
+    consumer resets to its earliest record by itself.
+    """
+    away = False
+    while not stop.is_set():
+        try:
+            up = bool(await broker.ping(2.0))
+        except Exception:
+            up = False
+        try:
+            consumers = [
+                c for s in broker.subscribers if (c := getattr(s, "consumer", None)) is not None
+            ]
+            if not up and not away:
+                away = True
+                for consumer in consumers:
+                    consumer.pause(*consumer.assignment())
+                log.warning("Kafka unreachable: fetching paused until it answers again")
+            elif up and away:
+                for consumer in consumers:
+                    partitions = list(consumer.assignment())
+                    for tp in partitions:
+                        consumer.seek(tp, 0)
+                    consumer.resume(*partitions)
+                away = False
+                log.warning(
+                    "Kafka answers again: reading the topics from the beginning (its log may "
+                    "be new); records already handled are dropped as duplicates"
+                )
+        except Exception as exc:  # never let the watch die; the next round tries again
+            log.warning("broker outage watch: %r", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)

@@ -21,7 +21,7 @@ from services.display.board import Boards
 from services.display.consumer import ConsumerState, subscribe
 from services.display.hub import Hub
 from services.display.settings import DisplaySettings
-from shared.kafka import ensure_topics, new_broker, start_broker
+from shared.kafka import ensure_topics, new_broker, reread_after_outages, start_broker
 from shared.sites import load_sites
 
 log = logging.getLogger("display")
@@ -53,6 +53,8 @@ async def _connect_kafka(app: FastAPI, settings: DisplaySettings, stop: asyncio.
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 10.0)
     await start_broker(app.state.broker, "display", stop)
+    # no consumer group: nothing resets our positions if the broker comes back empty
+    await reread_after_outages(app.state.broker, stop)
 
 
 def create_app(

@@ -20,7 +20,7 @@ from services.notifier.sender import Sender
 from services.notifier.settings import NotifierSettings
 from services.notifier.verification import subscribe_verifications
 from shared.database import apply_migrations, create_pool, wait_for_database
-from shared.kafka import ensure_topics, new_broker, start_broker
+from shared.kafka import ensure_topics, new_broker, reread_after_outages, start_broker
 
 log = logging.getLogger("notifier")
 
@@ -39,6 +39,8 @@ async def _connect_kafka(app: FastAPI, settings: NotifierSettings, stop: asyncio
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 10.0)
     await start_broker(app.state.broker, "notifier", stop)
+    # the embedded broker may come back without its log and our group's offsets
+    await reread_after_outages(app.state.broker, stop)
 
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:

@@ -63,6 +63,13 @@ async def eventually(
         await asyncio.sleep(every)
 
 
+class Pending(str):
+    """A falsy reason: what `eventually` reports when it gives up."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
 # --------------------------------------------------------------------------- SMS gateway
 
 
@@ -551,20 +558,23 @@ async def wait_quiet(
     """Until the outbox is empty, every board shows the last sequence and the notifier has
     handled every event and sent (or given up) every message."""
 
-    async def settled() -> bool:
+    async def settled() -> bool | Pending:
         view = await database_view(cluster.database_url)
-        if any(not e["published"] for e in view["outbox"]):
-            return False
+        unpublished = sum(1 for e in view["outbox"] if not e["published"])
+        if unpublished:
+            return Pending(f"{unpublished} events in the outbox")
         last = max((e["site_seq"] for e in view["outbox"]), default=0)
         for d in displays:
-            if ((await board(d)).get("last_sequence") or 0) < last:
-                return False
+            shown = (await board(d)).get("last_sequence") or 0
+            if shown < last:
+                return Pending(f"board {d} at sequence {shown} of {last}")
         if notifier:
             conn = await asyncpg.connect(cluster.database_url)
             try:
                 handled = await conn.fetchval(
                     """SELECT count(*) FROM ticketing.outbox o
-                       WHERE o.topic = ANY($1::text[]) AND EXISTS (SELECT 1 FROM notifier.processed_events p
+                       WHERE o.topic = ANY($1::text[]) AND EXISTS
+                             (SELECT 1 FROM notifier.processed_events p
                                      WHERE p.event_id = o.event_id)""",
                     list(topics.EVENT_TOPICS),
                 )
@@ -573,8 +583,10 @@ async def wait_quiet(
                 )
             finally:
                 await conn.close()
-            if handled < len(view["outbox"]) or open_:
-                return False
+            if handled < len(view["outbox"]):
+                return Pending(f"notifier handled {handled} of {len(view['outbox'])} events")
+            if open_:
+                return Pending(f"{open_} SMS pending or sending")
         return True
 
     await eventually(settled, timeout, "the system settling (outbox, boards, notifier)", 0.5)
