@@ -29,6 +29,7 @@ from services.ticketing.api import (
     survey,
     tickets,
 )
+from services.ticketing.metrics import counting_published, outbox_hook
 from services.ticketing.relay import OutboxRelay, PendingEvent, Publish
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
@@ -36,6 +37,8 @@ from shared import topics
 from shared.database import apply_migrations, create_pool, wait_for_database
 from shared.http import harden
 from shared.kafka import ensure_topics, new_broker, start_broker
+from shared.observability import instrument
+from shared.tracecontext import outgoing_event
 
 log = logging.getLogger("ticketing")
 
@@ -62,15 +65,17 @@ def kafka_publish(broker: KafkaBroker) -> Publish:
     }
 
     async def publish(events: list[PendingEvent]) -> None:
-        acks = [
-            await to_topic[e.topic].publish(
-                e.payload,
-                key=e.site_id.encode(),
-                headers={"content-type": "application/json"},
-                no_confirm=True,
-            )
-            for e in events
-        ]
+        acks = []
+        for e in events:
+            with outgoing_event(e.payload, e.traceparent):  # the issuing request's trace
+                acks.append(
+                    await to_topic[e.topic].publish(
+                        e.payload,
+                        key=e.site_id.encode(),
+                        headers={"content-type": "application/json"},
+                        no_confirm=True,
+                    )
+                )
         await asyncio.gather(*acks)
 
     return publish
@@ -111,7 +116,7 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
     broker = new_broker(settings, "ticketing")
     relay = OutboxRelay(
         settings.database_url,
-        kafka_publish(broker),
+        counting_published(kafka_publish(broker)),
         poll_s=settings.relay_poll_s,
         batch=settings.relay_batch,
     )
@@ -151,6 +156,7 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
     app.state.broker = broker
     app.state.relay = relay
     errors.install(app)
+    errors.document_common_answers(app)
     harden(app, max_body_bytes=settings.max_body_bytes, cors_origins=settings.cors_origins)
     for module in (
         health,
@@ -167,4 +173,6 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
         complaints,
     ):
         app.include_router(module.router)
+    metrics = instrument(app, broker, "ticketing", settings)
+    metrics.hooks["outbox"] = outbox_hook(app, metrics)
     return app

@@ -54,6 +54,14 @@ def install(app: FastAPI) -> None:
     async def invalid(_: Request, exc: queue.InvalidRequest) -> JSONResponse:
         return _json(422, [{"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}])
 
+    @app.exception_handler(asyncpg.DataError)
+    async def bad_data(_: Request, exc: asyncpg.DataError) -> JSONResponse:
+        # e.g. a NUL byte in a text field: PostgreSQL refuses it, the request was wrong
+        return _json(
+            422,
+            [{"loc": ["body"], "msg": "invalid characters in the request", "type": "value_error"}],
+        )
+
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, exc)
         return _json(503, "database unavailable, try again shortly", **{"Retry-After": "5"})
@@ -68,3 +76,46 @@ def install(app: FastAPI) -> None:
         TimeoutError,
     ):
         app.add_exception_handler(error, unavailable)
+
+
+# Answers every operation may give besides its own: the OpenAPI document says so, so that
+# clients (and schemathesis) know them.
+_COMMON = {
+    "503": {"description": "The database is unavailable; try again (Retry-After)"},
+}
+_WITH_BODY = {
+    "400": {"description": "The body could not be parsed"},
+    "413": {"description": "The body is too large"},
+}
+_WITH_PATH = {"404": {"description": "Not found"}}
+_WITH_AUTH = {
+    "401": {"description": "No valid token"},
+    "403": {"description": "Not allowed for this staff member, counter or site"},
+}
+
+
+def document_common_answers(app: FastAPI) -> None:
+    """Add the answers shared by many operations to the app's OpenAPI document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                extra = dict(_COMMON)
+                if "requestBody" in operation:
+                    extra.update(_WITH_BODY)
+                if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                    extra.update(_WITH_PATH)
+                if "security" in operation:
+                    extra.update(_WITH_AUTH)
+                for code, answer in extra.items():
+                    operation["responses"].setdefault(code, answer)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
