@@ -885,11 +885,24 @@ def build_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"p99 {b['p99_ms'] / k['p99_ms']:.1f}×" if k.get("p99_ms") else "",
             )
         )
+    for rate, b in r["call_to_board"].items():
+        k = bare["rates"].get(rate, {})
+        c, t = b["commit_to_board"], b["sent_to_commit"]
+        rows.append(
+            (
+                f"  of which committed → on the board (relay, broker, display) at {rate}/s; "
+                f"sent → committed (ticketing) p50 / p99 {f1(t['p50_ms'])} / {f1(t['p99_ms'])} ms",
+                f"{f1(c['p50_ms'])} / {f1(c['p99_ms'])} / {f1(c['max_ms'])} ms",
+                f"{f1(k.get('p50_ms'))} / {f1(k.get('p99_ms'))} / {f1(k.get('max_ms'))} ms",
+                f"p99 {c['p99_ms'] / k['p99_ms']:.1f}×" if k.get("p99_ms") else "",
+            )
+        )
     for n, fo in r["fanout"].items():
         d, b = fo["display"], fo["bare_asyncio"]
         rows.append(
             (
-                f"fan-out: {int(n):,} board clients, call sent → each has it, p50 / p99 / max",
+                f"fan-out: {int(n):,} board clients, call sent → each has it, p50 / p99 / max "
+                f"(display CPU {fo['display_cpu_us_per_client_per_call']:.0f} µs/client/call)",
                 f"{f1(d['p50_ms'])} / {f1(d['p99_ms'])} / {f1(d['max_ms'])} ms",
                 f"{f1(b['p50_ms'])} / {f1(b['p99_ms'])} / {f1(b['max_ms'])} ms "
                 "(bare asyncio server)",
@@ -910,7 +923,7 @@ def build_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"notifier: SMS/s draining a {n['saturation']['backlog']}-event backlog",
             f"{n['saturation']['sms_per_s']:.0f}",
             f"{n['gateway_ceiling_per_s']:.0f} req/s (gateway, bare client ×8)",
-            f"{n['saturation']['sms_per_s'] / n['gateway_ceiling_per_s']:.0%}",
+            "the gateway is not the bound",
         ),
     ]
     fp = r["footprint"]
@@ -1152,6 +1165,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 stop.set()
                 await sampler
+            result["restarted"] = system.restarted()
+            if result["restarted"]:
+                log(f"WARNING: {result['restarted']} restarted during the run: figures disturbed")
             result["footprint"] = {
                 "startup_s": system.startup_s,
                 "idle_mb": idle,
@@ -1159,6 +1175,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "peak_mb": peak,
                 "high_water_mb": {s: system.rss_mb(s, "VmHWM") for s in system.pids},
             }
+        RESULTS.mkdir(exist_ok=True)  # what we have so far, should the many-sites part not end
+        (RESULTS / "bench-partial.json").write_text(json.dumps(result, indent=2, default=str))
         if mode.sites and want("sites"):
             sites = generate(tmp / "many", mode.sites)
             env2 = {**env, "SITES_DIR": str(tmp / "many")}
@@ -1174,6 +1192,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 finally:
                     stop2.set()
                     await sampler2
+                many["restarted"] = system.restarted()
                 many["startup_s"] = system.startup_s
                 many["peak_mb"] = peak2
                 many["high_water_mb"] = {s: system.rss_mb(s, "VmHWM") for s in system.pids}
@@ -1216,6 +1235,9 @@ def main() -> None:
     for t in result["targets"]:
         mark = {True: "met", False: "NOT met", None: "n/a"}[t["met"]]
         print(f"- {t['target']}: {t['value']} — {mark}")
+    disturbed = result.get("restarted", []) + result.get("many_sites", {}).get("restarted", [])
+    if disturbed:
+        print(f"\nWARNING: restarted during the run (figures disturbed): {disturbed}")
     print(
         f"\nload average {tuple(round(x, 2) for x in result['loadavg_start'])} at start, "
         f"{tuple(round(x, 2) for x in result['loadavg_end'])} at end "

@@ -50,6 +50,16 @@ class RunningSystem:
         """Resident memory of one service process (key VmRSS, or VmHWM for its peak)."""
         return proc_status_kb(self.pids[name], key) / 1024
 
+    def restarted(self) -> list[str]:
+        """Services whose process is not the one measured from the start (the supervisor
+        restarted it: a crash, or a signal from outside the bench)."""
+        return [
+            name
+            for name, pid in self.pids.items()
+            if not Path(f"/proc/{pid}").exists()
+            or f"services.{name}".encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
