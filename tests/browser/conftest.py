@@ -27,6 +27,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # as a lobby PC runs the board: sound without a tap on the screen first
+    "--autoplay-policy=no-user-gesture-required",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
 MISSING = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"

@@ -16,7 +16,9 @@ the id is unknown or too old, the snapshot alone.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +28,7 @@ from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from services.display import sse
+from services.display.api import announcements
 from services.display.board import Board
 from services.display.consumer import ConsumerState
 from services.display.hub import CLOSE, Client, Hub
@@ -34,8 +37,21 @@ from services.display.settings import DisplaySettings
 log = logging.getLogger("display.api")
 
 router = APIRouter()
+router.include_router(announcements.router)
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
+
+PAGE_HEADERS = {
+    # a lobby page runs unattended for months: nothing but its own files may run in it
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+_STATIC_REF = re.compile(r"""(?P<q>["'])/static/(?P<path>[A-Za-z0-9_.-]+)(?P=q)""")
 
 
 def _board(request: Request, site_id: str) -> Board:
@@ -112,14 +128,36 @@ async def board_stream(
     )
 
 
+def _asset_version(name: str) -> str:
+    path = STATIC / name
+    if not path.is_file():
+        return "0"
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def board_page_body() -> bytes:
+    """board.html with each `/static/x` stamped `?v=<content hash of x>`: the page is
+    revalidated on every load (no-cache), its files then come from the browser's cache
+    until a release changes them, and a changed file is a new URL."""
+    text = (STATIC / "board.html").read_text(encoding="utf-8")
+
+    def stamp(m: re.Match[str]) -> str:
+        return f"{m['q']}/static/{m['path']}?v={_asset_version(m['path'])}{m['q']}"
+
+    return _STATIC_REF.sub(stamp, text).encode("utf-8")
+
+
 @router.get("/boards/{site_id}", include_in_schema=False)
-async def board_page(request: Request, site_id: str) -> FileResponse:
+async def board_page(request: Request, site_id: str) -> Response:
+    """The lobby page. Its ETag changes with any of its files, which the running page
+    checks now and then to reload itself after an upgrade (no manual reload, ever)."""
     _board(request, site_id)  # 404 for an unknown site
-    return FileResponse(
-        STATIC / "board.html",
-        media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-cache"},
-    )
+    body = board_page_body()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+    headers = {**PAGE_HEADERS, "Cache-Control": "no-cache", "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
 
 @router.get("/favicon.ico", include_in_schema=False)
