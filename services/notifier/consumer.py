@@ -56,7 +56,9 @@ def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerSt
             if state.pool is None:
                 raise RuntimeError("database pool not ready")
             async with state.pool.acquire() as conn:
-                queued = await handle_event(conn, event, settings.public_base_url)
+                queued = await handle_event(
+                    conn, event, settings.public_base_url, settings.token_secret
+                )
         except Exception as exc:
             # Redelivered after the nack; wait first so a database outage does not spin.
             state.consecutive_failures += 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from uuid import UUID
 
+from shared import links
+
 SMS_SEGMENT = 160
 
 _SITE_ABBREVIATIONS = (
@@ -31,7 +33,10 @@ def tracking_url(base_url: str, ticket_id: UUID | str) -> str:
     return f"{base_url.rstrip('/')}/t/{ticket_id}"
 
 
-def survey_url(base_url: str, ticket_id: UUID | str) -> str:
+def survey_url(base_url: str, ticket_id: UUID | str, secret: str | None = None) -> str:
+    """The survey link; signed and expiring (shared.links) when the secret is known."""
+    if secret:
+        return links.survey_link(ticket_id, base_url, secret)
     return f"{base_url.rstrip('/')}/survey/{ticket_id}"
 
 

@@ -17,7 +17,9 @@ NEAR_TURN_AHEAD = 3
 """near_turn goes when this many tickets, or fewer, wait ahead."""
 
 
-async def handle_event(conn: Connection, event: AnyEvent, base_url: str) -> int | None:
+async def handle_event(
+    conn: Connection, event: AnyEvent, base_url: str, link_secret: str | None = None
+) -> int | None:
     """Apply one event; the number of SMS queued, or None when it was a duplicate."""
     async with conn.transaction():
         if not await repository.mark_processed(conn, event.event_id):
@@ -27,7 +29,7 @@ async def handle_event(conn: Connection, event: AnyEvent, base_url: str) -> int 
         elif isinstance(event, TicketCalled):
             queued = await on_ticket_called(conn, event)
         else:
-            queued = await on_service_completed(conn, event, base_url)
+            queued = await on_service_completed(conn, event, base_url, link_secret)
         if queued:
             await repository.wake_senders(conn)
         return queued
@@ -83,13 +85,18 @@ async def on_ticket_called(conn: Connection, event: TicketCalled) -> int:
     return queued + await _near_turns(conn, event.queue_head, called=event.ticket_id)
 
 
-async def on_service_completed(conn: Connection, event: ServiceCompleted, base_url: str) -> int:
-    queued = await _own_ticket(conn, event, base_url)
+async def on_service_completed(
+    conn: Connection, event: ServiceCompleted, base_url: str, link_secret: str | None = None
+) -> int:
+    queued = await _own_ticket(conn, event, base_url, link_secret)
     return queued + await _near_turns(conn, event.queue_head, called=None)
 
 
 async def _own_ticket(
-    conn: Connection, event: TicketCalled | ServiceCompleted, base_url: str = ""
+    conn: Connection,
+    event: TicketCalled | ServiceCompleted,
+    base_url: str = "",
+    link_secret: str | None = None,
 ) -> int:
     """The SMS this event means for its own ticket's holder: called, or survey when served."""
     if isinstance(event, ServiceCompleted) and event.outcome not in ("served", "transferred"):
@@ -119,7 +126,7 @@ async def _own_ticket(
         text = messages.survey_text(
             site_name=event.site_name,
             service_name=event.service_name,
-            link=messages.survey_url(base_url, event.ticket_id),
+            link=messages.survey_url(base_url, event.ticket_id, link_secret),
         )
         kind = "survey"
     else:

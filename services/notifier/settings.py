@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from shared.settings import ServiceSettings
+from shared.settings import DEFAULT_SECRET, ServiceSettings
 
 
 class NotifierSettings(ServiceSettings):
@@ -33,6 +33,14 @@ class NotifierSettings(ServiceSettings):
         description="Ticketing's public URL, for tracking and survey links in SMS",
     )
     notifier_group_id: str = Field(default="notifier", description="Kafka consumer group")
+    token_secret: str = Field(
+        default=DEFAULT_SECRET,
+        description="Shared with ticketing: signs the survey link in the survey SMS",
+    )
+
+    def secrets_to_check(self) -> dict[str, str]:
+        return {"token_secret": self.token_secret}
+
     kafka_fetch_max_wait_ms: int = Field(
         default=10,
         ge=1,

@@ -11,10 +11,6 @@ One response per ticket, only for a ticket whose status is served.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -26,6 +22,7 @@ import asyncpg
 from services.ticketing import repository as repo
 from services.ticketing.domain import ikm as ikm_rules
 from services.ticketing.queue import InvalidRequest, NotFound
+from shared import links
 from shared.database import Connection
 
 UNSIGNED_DAYS = 7
@@ -46,16 +43,9 @@ class SurveyNotOpen(Exception):
 # --- signed links ----------------------------------------------------------------------
 
 
-def _mac(ticket_id: UUID | str, expires: int, secret: str) -> str:
-    message = f"survey:{UUID(str(ticket_id))}:{expires}".encode()
-    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
 def sign(ticket_id: UUID | str, secret: str, ttl_s: int, now: float | None = None) -> str:
     """The `sig` value for a link valid `ttl_s` seconds: '<expiry unix s>.<mac>'."""
-    expires = int((time.time() if now is None else now) + ttl_s)
-    return f"{expires}.{_mac(ticket_id, expires, secret)}"
+    return links.sign_survey(ticket_id, secret, ttl_s, now)
 
 
 def survey_link(
@@ -67,19 +57,14 @@ def survey_link(
 ) -> str:
     """`{base_url}/survey/{ticket_id}?sig=…`, valid for `ttl` (seconds or a timedelta)."""
     ttl_s = int(ttl.total_seconds()) if isinstance(ttl, timedelta) else int(ttl)
-    return f"{base_url.rstrip('/')}/survey/{ticket_id}?sig={sign(ticket_id, secret, ttl_s, now)}"
+    return links.survey_link(ticket_id, base_url, secret, ttl_s, now)
 
 
 def check_signature(ticket_id: UUID | str, sig: str, secret: str, now: float | None = None) -> None:
     """Raise SurveyRefused unless `sig` was made with `secret` for this ticket and is unexpired."""
-    expires_text, _, mac = sig.partition(".")
-    if not expires_text.isdigit() or not mac:
-        raise SurveyRefused("the survey link is not valid")
-    expires = int(expires_text)
-    if not hmac.compare_digest(mac, _mac(ticket_id, expires, secret)):
-        raise SurveyRefused("the survey link is not valid")
-    if (time.time() if now is None else now) > expires:
-        raise SurveyRefused("the survey link has expired")
+    problem = links.survey_signature_problem(ticket_id, sig, secret, now)
+    if problem:
+        raise SurveyRefused(problem)
 
 
 # --- responses -------------------------------------------------------------------------

@@ -87,8 +87,23 @@ async def test_ticket_from_kiosk_to_board_to_sms_to_completion(
                 lambda e: e.event == "service-completed" and e.json()["ticket_id"] == ticket["id"]
             )
             assert completed.json()["outcome"] == "served"
-            # the survey SMS carries the survey link of this ticket
-            await sms_gateway.wait_for("survey", ticket["id"])
+            # the survey SMS carries a signed link to this ticket's survey, which works
+            survey_sms = await sms_gateway.wait_for("survey", ticket["id"])
+            link = re.search(r"(http\S+/survey/\S+)", survey_sms["text"])
+            assert link and "?sig=" in link.group(1), survey_sms["text"]
+            sig = link.group(1).split("?sig=", 1)[1]
+            answered = await api.post(
+                f"/api/tickets/{ticket['id']}/survey",
+                params={"sig": sig},
+                json={"answers": [4, 4, 3, 4, 3, 4, 4, 3, 4], "comment": "Cepat dan jelas"},
+            )
+            assert answered.status_code == 201, answered.text
+            forged = await api.post(
+                f"/api/tickets/{ticket['id']}/survey",
+                params={"sig": sig[:-2] + "xx"},
+                json={"answers": [1] * 9},
+            )
+            assert forged.status_code == 403
 
             # nothing on the public board stream carries the citizen's phone number
             assert not any("81234567890" in raw for raw in board.raw)
@@ -117,7 +132,7 @@ async def test_online_booking_code_reaches_the_phone_by_sms(
             "/api/sites/tabanan/phone-verifications", json={"phone": "0813-5555-1212"}
         )
         assert started.status_code == 202, started.text
-        sms = await sms_gateway.wait_for("verification", "Kode verifikasi")
+        sms = await sms_gateway.wait_for("verification", "Kode verifikasi", timeout=60)
         assert sms["to"] == "+6281355551212"
         found = re.search(r"\b(\d{6})\b", sms["text"])
         assert found, sms["text"]

@@ -19,7 +19,11 @@ from shared.settings import ServiceSettings
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = {"ticketing": 8001, "notifier": 8002, "display": 8003}
-SECRETS = {"ticketing": ("MPP_DEMO_PASSWORD", "TOKEN_SECRET"), "postgres": ("POSTGRES_PASSWORD",)}
+SECRETS = {
+    "ticketing": ("MPP_DEMO_PASSWORD", "TOKEN_SECRET"),
+    "notifier": ("TOKEN_SECRET",),
+    "postgres": ("POSTGRES_PASSWORD",),
+}
 
 
 @pytest.fixture(scope="module")

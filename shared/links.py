@@ -1,0 +1,54 @@
+"""Signed, expiring links that one service makes and another checks (the survey link the
+notifier texts and ticketing's survey page accepts). HMAC-SHA256 over a purpose, the ticket
+id and the expiry, with the shared TOKEN_SECRET."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from uuid import UUID
+
+SURVEY_TTL_S = 14 * 24 * 3600
+"""A survey link lasts two weeks unless told otherwise."""
+
+
+def _mac(purpose: str, ticket_id: UUID | str, expires: int, secret: str) -> str:
+    message = f"{purpose}:{UUID(str(ticket_id))}:{expires}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def sign_survey(ticket_id: UUID | str, secret: str, ttl_s: int, now: float | None = None) -> str:
+    """The `sig` value of a survey link valid `ttl_s` seconds: '<expiry unix s>.<mac>'."""
+    expires = int((time.time() if now is None else now) + ttl_s)
+    return f"{expires}.{_mac('survey', ticket_id, expires, secret)}"
+
+
+def survey_link(
+    ticket_id: UUID | str,
+    base_url: str,
+    secret: str,
+    ttl_s: int = SURVEY_TTL_S,
+    now: float | None = None,
+) -> str:
+    """`{base_url}/survey/{ticket_id}?sig=…`."""
+    sig = sign_survey(ticket_id, secret, ttl_s, now)
+    return f"{base_url.rstrip('/')}/survey/{ticket_id}?sig={sig}"
+
+
+def survey_signature_problem(
+    ticket_id: UUID | str, sig: str, secret: str, now: float | None = None
+) -> str | None:
+    """Why `sig` does not open this ticket's survey (forged, for another ticket, expired),
+    or None when it does."""
+    expires_text, _, mac = sig.partition(".")
+    if not expires_text.isdigit() or not mac:
+        return "the survey link is not valid"
+    expires = int(expires_text)
+    if not hmac.compare_digest(mac, _mac("survey", ticket_id, expires, secret)):
+        return "the survey link is not valid"
+    if (time.time() if now is None else now) > expires:
+        return "the survey link has expired"
+    return None
