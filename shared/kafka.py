@@ -73,8 +73,22 @@ async def start_broker(broker: KafkaBroker, what: str, stop: asyncio.Event) -> N
         delay = min(delay * 2, 10.0)
 
 
-async def send_to_dead_letters(broker: KafkaBroker, msg: KafkaMessage, reason: str) -> None:
-    """Publish an unprocessable message, unchanged, to `<topic>.dlq` with the reason."""
+MAX_DEAD_LETTER_BYTES = 512 * 1024
+"""A dead letter keeps at most this much of the message: a producer's default request
+limit is 1 MiB, so a message that big could never be dead-lettered whole (and a
+consumer that cannot dead-letter a poison message stalls on it or loses it)."""
+
+
+async def send_to_dead_letters(
+    broker: KafkaBroker, msg: KafkaMessage, reason: str, consumer: str | None = None
+) -> None:
+    """Publish an unprocessable message to `<topic>.dlq` with the reason.
+
+    Unchanged, unless it is larger than MAX_DEAD_LETTER_BYTES: then its first bytes,
+    with its size in `x-dlq-original-size`. `consumer` (header `x-dlq-consumer`) says
+    which consumer gave up on it: every consumer of a topic dead-letters a poison
+    message on its own, so each copy records one consumer's failure.
+    """
     raw = msg.raw_message
     topic = str(getattr(raw, "topic", ""))
     headers = {
@@ -83,8 +97,14 @@ async def send_to_dead_letters(broker: KafkaBroker, msg: KafkaMessage, reason: s
         "x-original-partition": str(getattr(raw, "partition", "")),
         "x-original-offset": str(getattr(raw, "offset", "")),
     }
+    if consumer:
+        headers["x-dlq-consumer"] = consumer
+    body = msg.body
+    if len(body) > MAX_DEAD_LETTER_BYTES:
+        headers["x-dlq-original-size"] = str(len(body))
+        body = body[:MAX_DEAD_LETTER_BYTES]
     key = getattr(raw, "key", None)
-    await broker.publish(msg.body, topics.dlq_topic(topic), key=key, headers=headers)
+    await broker.publish(body, topics.dlq_topic(topic), key=key, headers=headers)
     log.warning(
         "dead-lettered %s[%s]@%s: %s",
         topic,

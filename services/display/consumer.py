@@ -29,6 +29,7 @@ from services.display.hub import Hub
 from shared import topics
 from shared.events import AnyEvent, TicketIssued, UnprocessableMessage, parse_event
 from shared.kafka import send_to_dead_letters
+from shared.metrics import count_event
 
 log = logging.getLogger("display.consumer")
 
@@ -78,18 +79,22 @@ def _handler(
 ) -> Callable[[KafkaMessage], Awaitable[None]]:
     async def handle(msg: KafkaMessage) -> None:
         try:
-            state.handle(msg.body, topic)
+            outcome = state.handle(msg.body, topic)
         except UnprocessableMessage as exc:
-            await send_to_dead_letters(broker, msg, exc.reason)
+            await send_to_dead_letters(broker, msg, exc.reason, "display")
             state.dead_lettered += 1
+            count_event("display", topic, "dead_lettered")
         except Exception:
             state.failed += 1
+            count_event("display", topic, "failed")
             log.exception(
                 "cannot apply %s[%s]@%s",
                 topic,
                 getattr(msg.raw_message, "partition", "?"),
                 getattr(msg.raw_message, "offset", "?"),
             )
+        else:
+            count_event("display", topic, outcome.value)
 
     handle.__name__ = handle.__qualname__ = f"on_{topic.replace('-', '_')}"
     return handle

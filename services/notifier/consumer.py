@@ -20,6 +20,7 @@ from services.notifier.settings import NotifierSettings
 from shared import topics
 from shared.events import UnprocessableMessage, parse_event
 from shared.kafka import send_to_dead_letters
+from shared.metrics import count_event
 
 log = logging.getLogger("notifier.consumer")
 
@@ -49,8 +50,9 @@ def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerSt
         try:
             event = parse_event(msg.body, topic)
         except UnprocessableMessage as exc:
-            await send_to_dead_letters(broker, msg, exc.reason)
+            await send_to_dead_letters(broker, msg, exc.reason, "notifier")
             state.dead_lettered += 1
+            count_event("notifier", topic, "dead_lettered")
             return
         try:
             if state.pool is None:
@@ -63,6 +65,7 @@ def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerSt
             # Redelivered after the nack; wait first so a database outage does not spin.
             state.consecutive_failures += 1
             state.last_error = f"{type(exc).__name__}: {exc}"
+            count_event("notifier", topic, "failed")
             delay = min(0.2 * 2 ** (state.consecutive_failures - 1), 10.0)
             log.warning(
                 "cannot handle %s %s (%s); redelivering in %.1fs",
@@ -76,6 +79,8 @@ def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerSt
         state.consecutive_failures = 0
         if queued is None:
             state.duplicates += 1
+            count_event("notifier", topic, "duplicate")
             log.debug("duplicate %s %s dropped", topic, event.event_id)
         else:
             state.handled += 1
+            count_event("notifier", topic, "handled")

@@ -91,6 +91,7 @@ class FaultyGateway(SmsGateway):
 
     behaviour: Behaviour = always_ok
     attempts: list[tuple[float, dict[str, Any], int]] = field(default_factory=list)
+    arrivals: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -102,6 +103,7 @@ class FaultyGateway(SmsGateway):
                         length = int(line.split(":", 1)[1])
                 sms = orjson.loads(await reader.readexactly(length))
                 arrived = time.monotonic()
+                self.arrivals.append((arrived, sms))
                 status = await self.behaviour(sms)
                 if reader.at_eof() or writer.is_closing():
                     status = -1  # the sender gave up waiting (its timeout): not delivered
@@ -619,9 +621,23 @@ async def reconcile(
     # topics
     records = [r for t in topics.EVENT_TOPICS for r in await read_topic(cluster.bootstrap, t)]
     events: dict[str, dict[str, Any]] = {}
+    poison = []
     for r in records:
-        e = r.event()
+        try:
+            e = r.event()
+            if (
+                e.get("event_type") != r.topic
+                or e.get("schema_version") != 1
+                or "sequence" not in e
+                or len(r.value) > 64 * 1024
+            ):
+                raise ValueError(r.topic)
+        except ValueError:
+            poison.append(r)
+            continue
         events.setdefault(e["event_id"], e)
+    records = [r for r in records if r not in poison]
+    figures["poison records (skipped)"] = len(poison)
     figures["topic records"] = len(records)
     figures["topic duplicates"] = len(records) - len(events)
     outbox_ids = {e["event_id"] for e in view["outbox"]}
