@@ -29,6 +29,21 @@ class ServiceSettings(BaseSettings):
     database_url: str = Field(default="postgresql://postgres@127.0.0.1:5432/antrian")
     http_host: str = Field(default="127.0.0.1")
     log_level: str = Field(default="INFO")
+    log_format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="json: one JSON object per line; default json under ENVIRONMENT=production, "
+        "text in development",
+    )
+    otel_exporter: Literal["none", "console", "otlp"] = Field(
+        default="none",
+        description="Where OpenTelemetry spans go: nowhere (tracing off), stdout, or OTLP/HTTP "
+        "(OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318)",
+    )
+
+    def resolved_log_format(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.environment == "production" else "text"
 
     def secrets_to_check(self) -> dict[str, str]:
         """Secret settings that must not keep their default value in production."""

@@ -22,6 +22,7 @@ from services.display.consumer import ConsumerState, subscribe
 from services.display.hub import Hub
 from services.display.settings import DisplaySettings
 from shared.kafka import ensure_topics, new_broker, reread_after_outages, start_broker
+from shared.observability import instrument
 from shared.sites import load_sites
 
 log = logging.getLogger("display")
@@ -90,4 +91,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(boards.router)
     app.mount("/static", CachedStatic(directory=boards.STATIC), name="static")
+    instrument(app, app.state.broker, "display", settings)
     return app

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from services.notifier.api import health, messages
 from services.notifier.consumer import ConsumerState, subscribe
+from services.notifier.metrics import CountingProvider
 from services.notifier.providers import new_provider
 from services.notifier.repository import SCHEMA
 from services.notifier.sender import Sender
@@ -21,6 +22,7 @@ from services.notifier.settings import NotifierSettings
 from services.notifier.verification import subscribe_verifications
 from shared.database import apply_migrations, create_pool, wait_for_database
 from shared.kafka import ensure_topics, new_broker, reread_after_outages, start_broker
+from shared.observability import instrument
 
 log = logging.getLogger("notifier")
 
@@ -55,8 +57,9 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
             await apply_migrations(conn, SCHEMA, MIGRATIONS)
         app.state.pool = pool
         app.state.consumer.pool = pool
-        provider = new_provider(
-            settings.sms_provider, settings.sms_webhook_url, settings.sms_timeout_s
+        provider = CountingProvider(
+            new_provider(settings.sms_provider, settings.sms_webhook_url, settings.sms_timeout_s),
+            settings.sms_provider,
         )
         sender = Sender(pool, provider, settings)
         app.state.sender = sender
@@ -82,4 +85,5 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     subscribe_verifications(app.state.broker, settings, app.state.consumer)
     app.include_router(health.router)
     app.include_router(messages.router)
+    instrument(app, app.state.broker, "notifier", settings)
     return app

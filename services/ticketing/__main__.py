@@ -11,7 +11,7 @@ from shared.logging import configure_logging
 
 def main() -> None:
     settings = TicketingSettings()
-    configure_logging("ticketing", settings.log_level)
+    configure_logging("ticketing", settings.log_level, settings.resolved_log_format())
     uvicorn.run(
         create_app(settings),
         host=settings.http_host,

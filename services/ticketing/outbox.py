@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 
 from shared.database import Connection
 from shared.events import AnyEvent, PhoneVerificationRequested
+from shared.tracecontext import current_traceparent
 
 NOTIFY_CHANNEL = "ticketing_outbox"
 
@@ -61,12 +62,14 @@ async def record_events(
         cast(OutboxEvent, e.model_copy(update={"sequence": first + i, "occurred_at": now}))
         for i, e in enumerate(events)
     ]
+    traceparent = current_traceparent()  # the request's trace, continued by the consumers
     records: list[tuple[Any, ...]] = [
-        (site_id, e.sequence, e.topic, e.event_id, e.to_json().decode()) for e in stamped
+        (site_id, e.sequence, e.topic, e.event_id, e.to_json().decode(), traceparent)
+        for e in stamped
     ]
     await conn.executemany(
-        """INSERT INTO ticketing.outbox (site_id, site_seq, topic, event_id, payload)
-           VALUES ($1, $2, $3, $4, $5)""",
+        """INSERT INTO ticketing.outbox (site_id, site_seq, topic, event_id, payload, traceparent)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
         records,
     )
     await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, site_id)

@@ -34,6 +34,7 @@ class PendingEvent:
     site_seq: int
     topic: str
     payload: bytes
+    traceparent: str | None = None  # W3C trace context of the request that recorded it
 
 
 Publish = Callable[[list[PendingEvent]], Awaitable[None]]
@@ -42,12 +43,19 @@ Publish = Callable[[list[PendingEvent]], Awaitable[None]]
 
 async def pending_events(conn: asyncpg.Connection, limit: int) -> list[PendingEvent]:
     rows = await conn.fetch(
-        """SELECT id, site_id, site_seq, topic, payload FROM ticketing.outbox
+        """SELECT id, site_id, site_seq, topic, payload, traceparent FROM ticketing.outbox
             WHERE published_at IS NULL ORDER BY id LIMIT $1""",
         limit,
     )
     return [
-        PendingEvent(r["id"], r["site_id"], r["site_seq"], r["topic"], r["payload"].encode())
+        PendingEvent(
+            r["id"],
+            r["site_id"],
+            r["site_seq"],
+            r["topic"],
+            r["payload"].encode(),
+            r["traceparent"],
+        )
         for r in rows
     ]
 

@@ -1,0 +1,389 @@
+"""Metrics, traces, log context and the AsyncAPI document, wired into a service in one call:
+
+    instrument(app, broker, "notifier", settings)
+
+adds to the FastAPI app
+- an ASGI middleware: the HTTP latency histogram by route template, an OpenTelemetry
+  server span per request (continuing a `traceparent` the client sent), and the request
+  as log context (a route's `ticket_id` lands in its log lines);
+- `GET /metrics` (Prometheus text; see shared/metrics.py) and `GET /asyncapi.json`;
+
+and to the FastStream broker
+- KafkaTelemetryMiddleware: a consumer span per message, child of the `traceparent` header
+  the relay copied from the ticket's outbox row, and producer spans that inject it;
+- KafkaPrometheusMiddleware (faststream_* metrics, app_name = the service);
+- the event's `event_id` / `ticket_id` as log context while a handler runs.
+
+Tracing is off unless OTEL_EXPORTER is `console` or `otlp` (or a test installs its own
+SDK TracerProvider): without a provider the OpenTelemetry API is a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+import orjson
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from faststream import BaseMiddleware
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.specification import AsyncAPI
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from prometheus_client import REGISTRY, Gauge
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared import topics
+from shared.events import EVENT_TYPES, PhoneVerificationRequested
+from shared.logcontext import log_context, request_context
+from shared.metrics import HTTP_REQUEST_DURATION, AppMetrics, ScrapeHook
+from shared.settings import ServiceSettings
+from shared.tracecontext import PROPAGATOR, event_ids
+
+if TYPE_CHECKING:
+    from faststream._internal.context.repository import ContextRepo
+    from faststream.message import StreamMessage
+    from pydantic import BaseModel
+
+log = logging.getLogger(__name__)
+
+_TRACER_NAME = "antrian-mpp"
+_UNTRACED_PATHS = frozenset({"/metrics", "/health", "/favicon.ico"})
+_configured_exporters: set[str] = set()
+
+
+# -- tracing -------------------------------------------------------------------------------
+
+
+def configure_tracing(service: str, exporter: str) -> None:
+    """Install the SDK TracerProvider with the chosen exporter (once per process)."""
+    if exporter == "none" or exporter in _configured_exporters:
+        return
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        ConsoleSpanExporter,
+        SpanExporter,
+    )
+
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        trace.set_tracer_provider(provider)
+    span_exporter: SpanExporter
+    if exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        span_exporter = OTLPSpanExporter()  # OTEL_EXPORTER_OTLP_ENDPOINT, … from the environment
+    else:
+        span_exporter = ConsoleSpanExporter(service_name=service)
+    provider.add_span_processor(BatchSpanProcessor(span_exporter))
+    _configured_exporters.add(exporter)
+    log.info("tracing: spans go to %s", exporter)
+
+
+# -- FastStream ----------------------------------------------------------------------------
+
+
+class EventLogContextMiddleware(BaseMiddleware):
+    """The consumed event's event_id / ticket_id as log context while its handler runs, and
+    as attributes of its consumer span (with the service), to find a ticket's traces."""
+
+    def __init__(self, msg: Any, /, *, context: ContextRepo, service: str) -> None:
+        super().__init__(msg, context=context)
+        self.service = service
+
+    async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        body = msg.body
+        if not isinstance(body, bytes | bytearray):
+            return await call_next(msg)
+        event_id, ticket_id = event_ids(bytes(body))
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.set_attribute("mpp.service", self.service)
+            if event_id is not None:
+                span.set_attribute("mpp.event_id", str(event_id))
+            if ticket_id is not None:
+                span.set_attribute("mpp.ticket_id", str(ticket_id))
+        with log_context(event_id=event_id, ticket_id=ticket_id):
+            return await call_next(msg)
+
+
+def instrument_broker(broker: KafkaBroker, service: str) -> None:
+    """Traces, faststream_* metrics and log context on every subscriber and publisher of
+    `broker` (also those registered before this call). The telemetry middleware is the
+    outermost: the others run inside the consumer span."""
+    broker.add_middleware(KafkaTelemetryMiddleware())
+    broker.add_middleware(partial(EventLogContextMiddleware, service=service))
+    broker.add_middleware(KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service))
+
+
+async def _end_offsets(consumer: Any, partitions: list[Any]) -> dict[Any, int]:
+    try:
+        ends: dict[Any, int] = await asyncio.wait_for(consumer.end_offsets(partitions), 0.75)
+        return ends
+    except Exception:  # the last fetch's high watermark is nearly as good
+        return {tp: hw for tp in partitions if (hw := consumer.highwater(tp)) is not None}
+
+
+async def _consumer_lag(consumer: Any) -> dict[tuple[str, int], int]:
+    """Lag of each assigned partition whose offsets could be read within a second."""
+    partitions = list(consumer.assignment())
+    if not partitions:
+        return {}
+    ends = await _end_offsets(consumer, partitions)
+    grouped = getattr(consumer, "_group_id", None) is not None
+
+    async def consumed_up_to(tp: Any) -> int:
+        committed = await consumer.committed(tp) if grouped else None
+        return int(committed if committed is not None else await consumer.position(tp))
+
+    known = [tp for tp in partitions if tp in ends]
+    done = await asyncio.gather(
+        *(asyncio.wait_for(consumed_up_to(tp), 1.0) for tp in known), return_exceptions=True
+    )
+    return {
+        (tp.topic, tp.partition): max(0, ends[tp] - offset)
+        for tp, offset in zip(known, done, strict=True)
+        if isinstance(offset, int)
+    }
+
+
+def kafka_lag_hook(broker: KafkaBroker, service: str, metrics: AppMetrics) -> ScrapeHook:
+    """Lag per assigned partition of each of the broker's consumers: end offset minus the
+    group's committed offset, or minus the position for a consumer without a group
+    (partitions being rebalanced or unreadable within the time limit are left out)."""
+    gauge = Gauge(
+        "mpp_kafka_consumer_lag",
+        "Records in the partition not yet consumed (committed) by this service",
+        ["service", "topic", "partition"],
+        registry=metrics.registry,
+    )
+
+    async def collect() -> None:
+        consumers = [
+            c for s in broker.subscribers if (c := getattr(s, "consumer", None)) is not None
+        ]
+        lags = await asyncio.gather(*(_consumer_lag(c) for c in consumers))
+        gauge.clear()
+        for values in lags:
+            for (topic, partition), lag in values.items():
+                gauge.labels(service, topic, str(partition)).set(lag)
+
+    return collect
+
+
+# -- AsyncAPI ------------------------------------------------------------------------------
+
+_TOPIC_MODELS: dict[str, type[BaseModel]] = {
+    **EVENT_TYPES,
+    topics.PHONE_VERIFICATION_REQUESTED: PhoneVerificationRequested,
+}
+_HEADERS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "traceparent": {
+            "type": "string",
+            "description": "W3C trace context of the request that caused the event, "
+            "when tracing is on",
+        },
+        "x-dlq-reason": {
+            "type": "string",
+            "description": "On <topic>.dlq only: why the message could not be processed",
+        },
+    },
+}
+
+
+def _refs(node: Any) -> set[str]:
+    """Names of the `#/components/schemas/…` a JSON node refers to."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                prefix = "#/components/schemas/"
+                if value.startswith(prefix):
+                    found.add(value[len(prefix) :])
+            else:
+                found |= _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _refs(item)
+    return found
+
+
+def asyncapi_document(broker: KafkaBroker, service: str, description: str = "") -> dict[str, Any]:
+    """FastStream's AsyncAPI 3.0 document of the broker's publishers and subscribers, with
+    each event topic's message payload given by the event model of shared/events.py (the
+    handlers take raw messages, so FastStream alone cannot know it)."""
+    spec = AsyncAPI(
+        broker,
+        title=f"Antrian MPP {service}",
+        version="1",
+        description=description or f"The Kafka events {service} publishes or consumes",
+        schema_version="3.0.0",
+    ).to_specification()
+    doc = cast(dict[str, Any], orjson.loads(spec.to_json()))
+    components = doc.setdefault("components", {})
+    schemas: dict[str, Any] = components.setdefault("schemas", {})
+    messages: dict[str, Any] = components.setdefault("messages", {})
+    for channel in doc.get("channels", {}).values():
+        model = _TOPIC_MODELS.get(channel.get("address", ""))
+        if model is None:
+            continue
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+        for ref in channel.get("messages", {}).values():
+            name = str(ref.get("$ref", "")).rsplit("/", 1)[-1]
+            if name in messages:
+                messages[name]["payload"] = {"$ref": f"#/components/schemas/{model.__name__}"}
+                messages[name]["headers"] = _HEADERS_SCHEMA
+                messages[name]["name"] = model.__name__
+                messages[name]["summary"] = (model.__doc__ or "").strip().split("\n")[0]
+    # drop FastStream's placeholder payloads that no message uses any more
+    reachable: set[str] = set()
+    pending = _refs({k: v for k, v in doc.items() if k != "components"}) | _refs(messages)
+    while pending:
+        name = pending.pop()
+        if name not in reachable and name in schemas:
+            reachable.add(name)
+            pending |= _refs(schemas[name])
+    for name in [n for n in schemas if n not in reachable]:
+        del schemas[name]
+    return doc
+
+
+# -- HTTP ----------------------------------------------------------------------------------
+
+
+def _route_of(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+class HttpObservabilityMiddleware:
+    """Latency histogram by route template, a server span per request, the request as log
+    context. Pure ASGI: streaming responses (SSE) pass through untouched; their latency
+    is the time to their headers."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+        self.tracer = trace.get_tracer(_TRACER_NAME)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        method = str(scope.get("method", "GET"))
+        status = 500
+        observed = False
+
+        def observe() -> None:
+            nonlocal observed
+            if not observed:
+                observed = True
+                HTTP_REQUEST_DURATION.labels(
+                    self.service, method, _route_of(scope), str(status)
+                ).observe(time.perf_counter() - start)
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                observe()
+            await send(message)
+
+        with contextlib.ExitStack() as stack:
+            span = None
+            if scope.get("path") not in _UNTRACED_PATHS:
+                headers = {
+                    k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])
+                }
+                span = stack.enter_context(
+                    self.tracer.start_as_current_span(
+                        method,
+                        context=PROPAGATOR.extract(headers),
+                        kind=SpanKind.SERVER,
+                        attributes={
+                            "http.request.method": method,
+                            "url.path": scope["path"],
+                            "mpp.service": self.service,
+                        },
+                        record_exception=True,
+                        set_status_on_exception=True,
+                    )
+                )
+            stack.enter_context(request_context(cast(Mapping[str, Any], scope)))
+            try:
+                await self.app(scope, receive, send_observed)
+            finally:
+                observe()
+                if span is not None and span.is_recording():
+                    route = _route_of(scope)
+                    span.update_name(f"{method} {route}")
+                    span.set_attribute("http.route", route)
+                    span.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        span.set_status(Status(StatusCode.ERROR))
+
+
+# -- wiring --------------------------------------------------------------------------------
+
+
+router = APIRouter()
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    app_metrics: AppMetrics = request.app.state.metrics
+    return Response(
+        await app_metrics.render(),
+        media_type="text/plain; version=0.0.4; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/asyncapi.json", include_in_schema=False)
+async def asyncapi_json(request: Request) -> JSONResponse:
+    """The AsyncAPI 3.0 document of the events this service publishes or consumes."""
+    state = request.app.state
+    if getattr(state, "asyncapi", None) is None:
+        state.asyncapi = asyncapi_document(state.broker, state.metrics.service)
+    return JSONResponse(state.asyncapi)
+
+
+def instrument(
+    app: FastAPI,
+    broker: KafkaBroker,
+    service: str,
+    settings: ServiceSettings,
+) -> AppMetrics:
+    """Metrics, traces, log context, /metrics and /asyncapi.json for one service's app.
+
+    Consumer lag is collected when the broker has subscribers (so call this after they
+    are registered); a service adds its own scrape-time gauges to the returned
+    AppMetrics (`registry`, `hooks`)."""
+    configure_tracing(service, settings.otel_exporter)
+    app_metrics = AppMetrics(service)
+    app.state.metrics = app_metrics
+    app.state.broker = broker
+    app.state.asyncapi = None
+    instrument_broker(broker, service)
+    if broker.subscribers:
+        app_metrics.hooks["kafka_lag"] = kafka_lag_hook(broker, service, app_metrics)
+    app.add_middleware(HttpObservabilityMiddleware, service=service)
+    app.include_router(router)
+    return app_metrics
