@@ -1031,7 +1031,7 @@ def targets(r: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
 @contextlib.asynccontextmanager
 async def profiled(system: RunningSystem, phase: str, out_dir: Path | None) -> Any:
     """With --profile: py-spy records every service during the phase (collapsed stacks,
-    `bench/results/profile-<phase>-<service>.txt`; py-spy must be installed)."""
+    `<tmp>/profile-<phase>-<service>.txt`; py-spy must be installed)."""
     if out_dir is None:
         yield
         return
@@ -1103,7 +1103,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         mode.sites = args.sites
     fds = raise_fd_limit()
 
-    prof = RESULTS if args.profile else None
+    prof = Path(tempfile.mkdtemp(prefix="antrian-bench-profiles-")) if args.profile else None
+    if prof is not None:
+        log(f"py-spy profiles go to {prof}")
 
     def want(phase: str) -> bool:
         return not args.only or phase in args.only
