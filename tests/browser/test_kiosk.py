@@ -4,7 +4,9 @@ ticket with QR; a double tap issues one ticket; the phone number never stays on 
 from __future__ import annotations
 
 import re
+import uuid
 
+import asyncpg
 import httpx
 
 from tests.browser.conftest import PageErrors, Shot
@@ -158,3 +160,132 @@ async def test_kiosk_shows_bad_phone_closed_services_and_409_detail(
     await page.wait_for_selector(".tile[data-service='kia'] .badge-closed:text('Closed')")
     assert await page.inner_text("#back-services") == "Back"
     assert all("409" in e or "422" in e for e in page_errors), page_errors
+
+
+async def supervisor_headers(system: System, api: httpx.AsyncClient) -> dict[str, str]:
+    answer = await api.post(
+        "/api/auth/token",
+        data={"username": "balangan-supervisor", "password": system.env["MPP_DEMO_PASSWORD"]},
+    )
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+async def test_kiosk_shows_closed_services_and_the_quota_forecast_before_anyone_taps(
+    system: System, browser, shot: Shot, page_errors: PageErrors
+) -> None:
+    async with httpx.AsyncClient(base_url=system.ticketing, timeout=15) as api:
+        closed = await api.post(
+            f"/api/sites/{SITE}/services/kia/close", headers=await supervisor_headers(system, api)
+        )
+        assert closed.status_code == 200, closed.text
+        reason = (await api.get(f"/api/sites/{SITE}/queues")).json()["kia"]["closed_reason"]
+    assert reason
+
+    page = await browser.new_page()
+
+    # balangan has no quota: the forecast a quota'd site gives is played by the network layer
+    async def with_forecast(route) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        body["ktp-el"]["quota_runs_out_at"] = "10.40"
+        await route.fulfill(response=response, json=body)
+
+    await page.route(f"**/api/sites/{SITE}/queues", with_forecast)
+    await page.goto(f"{system.ticketing}/kiosk/{SITE}")
+    await page.click(".tile[data-agency='disdukcapil']")
+    kia = ".tile[data-service='kia']"
+    await page.wait_for_selector(f"{kia}.closed .badge-closed:text-is('Tutup')")
+    assert await page.is_disabled(kia)
+    assert await page.inner_text(f"{kia} .closed-reason") == reason
+    quota = ".tile[data-service='ktp-el'] .quota"
+    assert await page.inner_text(quota) == "Kuota diperkirakan habis pukul 10.40"
+    assert not await page.is_disabled(".tile[data-service='ktp-el']")
+    await shot(page, "1-closed-and-quota")
+
+    await page.click(".tile[data-service='ktp-el']")
+    assert "Kuota diperkirakan habis pukul 10.40" in await page.inner_text("#confirm-meta")
+    await page.click("#lang")
+    await page.wait_for_selector("#confirm-meta:text('Quota expected to run out at 10.40')")
+    await page.click("#lang")
+    assert page_errors == [], page_errors
+
+
+async def insert_appointment(system: System, code: str, starts_in_min: int, phone: str) -> None:
+    """An appointment row as booking makes it (booking itself needs an SMS-proven phone)."""
+    conn = await asyncpg.connect(system.env["DATABASE_URL"])
+    try:
+        await conn.execute(
+            """INSERT INTO ticketing.appointments
+                   (id, code, site_id, service_id, phone, day, slot_start, slot_end)
+               VALUES ($1, $2, 'balangan', 'ktp-el', $3,
+                       (now() AT TIME ZONE 'Asia/Makassar')::date,
+                       now() + make_interval(mins => $4),
+                       now() + make_interval(mins => $4 + 30))""",
+            uuid.uuid4(),
+            code,
+            phone,
+            starts_in_min,
+        )
+    finally:
+        await conn.close()
+
+
+async def type_code(page, code: str) -> None:
+    await page.click("[data-appt-key='clear']")
+    for key in code:
+        await page.click(f"#appt-keys button[data-appt-key='{key}']")
+
+
+async def test_kiosk_checks_in_an_appointment_by_its_code(
+    system: System, browser, shot: Shot, page_errors: PageErrors
+) -> None:
+    await insert_appointment(system, "KTP7A2", -5, "+6281234567890")  # its slot began 5 min ago
+    await insert_appointment(system, "LATER3", 180, "+6281234567891")  # in three hours
+    walk_in = None
+    async with httpx.AsyncClient(base_url=system.ticketing, timeout=15) as api:
+        answer = await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "ktp-el"})
+        walk_in = answer.json()  # came after the appointment's slot began
+
+    page = await browser.new_page()
+    await page.goto(f"{system.ticketing}/kiosk/{SITE}")
+    await page.click("#view-agencies [data-appointment]")
+    await page.wait_for_selector("#view-appointment:not([hidden])")
+    assert await page.is_disabled("#appt-go")
+
+    # an unknown code, then one whose slot is hours away: said plainly, nothing issued
+    await type_code(page, "ZZZZZZ")
+    await page.click("#appt-go")
+    await page.wait_for_selector("#appt-error:text('tidak ditemukan')")
+    await type_code(page, "LATER3")
+    await page.click("#appt-go")
+    await page.wait_for_selector("#appt-error:text('Check-in dibuka pukul')")
+    await shot(page, "1-too-early")
+
+    # the right code: a ticket like any other, ahead of the walk-in who came after its slot
+    await type_code(page, "KTP7A")
+    assert await page.is_disabled("#appt-go")
+    await page.click("#appt-keys button[data-appt-key='2']")
+    assert [await b.inner_text() for b in await page.query_selector_all("#appt-code span")] == list(
+        "KTP7A2"
+    )
+    await shot(page, "2-code")
+    await page.click("#appt-go")
+    await page.wait_for_selector("#view-ticket:not([hidden])")
+    number = await page.inner_text("#t-number")
+    assert re.fullmatch(r"A-\d{3}", number) and number != walk_in["number"]
+    assert await page.inner_text("#t-ahead") == "0"
+    assert "Janji temu" in await page.inner_text("#t-flags")
+    html = re.sub(r"\s", "", await page.content())
+    assert "81234567890" not in html
+    await shot(page, "3-ticket")
+
+    # the same code again (a lost answer, a second visit): the same ticket, not a new one
+    await page.click("#done")
+    await page.click("#view-agencies [data-appointment]")
+    await type_code(page, "KTP7A2")
+    await page.click("#appt-go")
+    await page.wait_for_selector(f"#view-ticket:not([hidden]) #t-number:text-is('{number}')")
+    assert "sudah check-in" in await page.inner_text("#t-flags")
+    assert await waiting(system, "ktp-el") == 2
+    assert all("404" in e or "409" in e for e in page_errors), page_errors

@@ -1,6 +1,8 @@
-/* The kiosk: agency → service → (priority, optional phone) → ticket with QR → back to start.
- * One Idempotency-Key per ticket attempt, so a double tap or a retry after a lost answer
- * never issues two tickets. */
+/* The kiosk: agency → service → (priority, optional phone) → ticket with QR → back to start,
+ * or "Saya punya janji temu": a booking code typed on an on-screen keyboard → check-in →
+ * the same ticket screen. One Idempotency-Key per ticket attempt, so a double tap or a
+ * retry after a lost answer never issues two tickets. Closed services, and when today's
+ * quota is forecast to run out, come from the queues answer before anyone taps. */
 "use strict";
 
 (() => {
@@ -10,6 +12,8 @@
   const TICKET_SCREEN_S = 20;
   const IDLE_RESET_MS = 90000;
   const CLOSED_AFTER_409_MS = 60000;
+  const CODE_LENGTH = 6;
+  const CODE_KEYS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"; // booking codes have no 0/O, 1/I
 
   const state = {
     site: null,
@@ -24,6 +28,7 @@
     inFlight: false,
     countdown: null,
     idle: null,
+    code: "", // the appointment code being typed
   };
 
   function show(view) {
@@ -73,9 +78,36 @@
     if (state.view === "confirm") renderConfirmMeta();
   }
 
+  function queueOf(serviceId) {
+    return state.queues ? state.queues[serviceId] : null;
+  }
+
+  function quotaGone(q) {
+    return Boolean(q && q.quota_left && q.quota_left.kiosk === 0);
+  }
+
+  /** Closed now: as the queues answer says (hours, closed by a supervisor, no kiosk quota
+   * left), missing from it, or refused with 409 a moment ago. */
   function isClosed(serviceId) {
     if ((state.closedUntil[serviceId] || 0) > Date.now()) return true;
-    return state.queues !== null && !(serviceId in state.queues);
+    if (state.queues === null) return false;
+    const q = state.queues[serviceId];
+    return !q || q.open === false || quotaGone(q);
+  }
+
+  /** Why it is closed, in words for the citizen (may be empty). */
+  function closedReason(serviceId) {
+    if ((state.closedUntil[serviceId] || 0) > Date.now()) return state.closedDetail[serviceId] || "";
+    const q = queueOf(serviceId);
+    if (!q) return "";
+    if (q.open === false) return q.closed_reason || "";
+    return quotaGone(q) ? t("kiosk.quotaGone") : "";
+  }
+
+  /** "Kuota diperkirakan habis pukul 10.40", when the forecast says so. */
+  function quotaNote(serviceId) {
+    const q = queueOf(serviceId);
+    return q && q.quota_runs_out_at && !isClosed(serviceId) ? t("kiosk.quotaEnds", { t: q.quota_runs_out_at }) : "";
   }
 
   function servicesOf(agencyId) {
@@ -134,6 +166,7 @@
       ...servicesOf(state.agency.id).map((s) => {
         const closed = isClosed(s.id);
         const q = state.queues && state.queues[s.id];
+        const quota = quotaNote(s.id);
         return el(
           "button",
           {
@@ -153,11 +186,13 @@
             ? el("span", { class: "badge-closed", text: t("kiosk.closed") })
             : el("span", { class: "waiting", text: t("kiosk.waiting", { n: q ? q.waiting : 0 }) }),
           closed
-            ? el("span", { class: "tile-meta", text: state.closedDetail[s.id] || "" })
+            ? el("span", { class: "tile-meta closed-reason", text: closedReason(s.id) })
             : el("span", {
                 class: "tile-meta",
                 text: t("kiosk.wait", { t: MPP.formatWait(q ? q.estimated_wait_s : null) }),
               }),
+          quota ? el("span", { class: "quota", text: quota }) : null,
+          q && q.place && !closed ? el("span", { class: "tile-meta", text: t("kiosk.placeToday", { p: q.place }) }) : null,
         );
       }),
     );
@@ -174,19 +209,23 @@
     $("#confirm-service").textContent = service.name;
     $("#priority").setAttribute("aria-pressed", "false");
     issueError("");
-    renderConfirmMeta();
     setTaking(false);
+    renderConfirmMeta(); // after setTaking: a closed service keeps "Ambil Tiket" disabled
     show("confirm");
   }
 
   function renderConfirmMeta() {
     if (!state.service) return;
     const q = state.queues && state.queues[state.service.id];
-    $("#confirm-meta").textContent = isClosed(state.service.id)
-      ? t("kiosk.closed")
+    const id = state.service.id;
+    const reason = closedReason(id);
+    const quota = quotaNote(id);
+    $("#confirm-meta").textContent = isClosed(id)
+      ? t("kiosk.closed") + (reason ? ": " + reason : "")
       : `${t("kiosk.waiting", { n: q ? q.waiting : 0 })} · ${t("kiosk.wait", {
           t: MPP.formatWait(q ? q.estimated_wait_s : null),
-        })}`;
+        })}` + (quota ? ` · ${quota}` : "");
+    if (isClosed(id) && !state.inFlight) $("#take").disabled = true;
   }
 
   /** A new ticket attempt: a new key. Any change to what is asked for is a new attempt. */
@@ -252,7 +291,7 @@
 
   // --- step 4: the ticket ---------------------------------------------------------------
 
-  function showTicket(ticket, sms) {
+  function showTicket(ticket, sms, note) {
     const tz = state.site.timezone;
     const time = `${MPP.formatTime(ticket.issued_at, tz)} ${MPP.zoneLabel(tz)}`.trim();
     const wait = MPP.formatWait(ticket.estimated_wait_s);
@@ -264,6 +303,7 @@
     $("#t-time").textContent = time;
     $("#t-qr").src = qr;
     const flags = [];
+    if (note) flags.push(note);
     if (ticket.priority === "priority") flags.push(t("kiosk.priorityOn"));
     if (sms) flags.push(t("kiosk.smsOn"));
     $("#t-flags").textContent = flags.join(" · ");
@@ -317,9 +357,99 @@
   /** A walk-away citizen's half-finished choice (and typed number) does not linger. */
   function armIdle() {
     if (state.idle) clearTimeout(state.idle);
-    if (state.view === "services" || state.view === "confirm") {
+    if (state.view === "services" || state.view === "confirm" || state.view === "appointment") {
       state.idle = setTimeout(startOver, IDLE_RESET_MS);
     }
+  }
+
+  // --- appointment check-in -------------------------------------------------------------
+
+  function openAppointment() {
+    stopCountdown();
+    state.code = "";
+    appointmentError("");
+    setCheckingIn(false);
+    renderCode();
+    show("appointment");
+  }
+
+  function appointmentError(text) {
+    const box = $("#appt-error");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function renderCode() {
+    const boxes = [];
+    for (let i = 0; i < CODE_LENGTH; i++) {
+      boxes.push(el("span", { class: i === state.code.length ? "next" : "", text: state.code[i] || "" }));
+    }
+    $("#appt-code").replaceChildren(...boxes);
+    $("#appt-code").setAttribute("aria-label", state.code);
+    $("#appt-go").disabled = state.inFlight || state.code.length !== CODE_LENGTH;
+  }
+
+  function typeCode(key) {
+    if (state.inFlight) return;
+    if (key === "clear") state.code = "";
+    else if (key === "back") state.code = state.code.slice(0, -1);
+    else if (CODE_KEYS.includes(key)) state.code = (state.code + key).slice(-CODE_LENGTH);
+    else return;
+    appointmentError("");
+    renderCode();
+  }
+
+  function setCheckingIn(busy) {
+    state.inFlight = busy;
+    const b = $("#appt-go");
+    b.textContent = t(busy ? "kiosk.checkingIn" : "kiosk.checkIn");
+    b.disabled = busy || state.code.length !== CODE_LENGTH;
+  }
+
+  async function checkIn() {
+    if (state.inFlight || state.code.length !== CODE_LENGTH) return;
+    const code = state.code;
+    setCheckingIn(true);
+    appointmentError("");
+    const path = `/api/sites/${encodeURIComponent(siteId)}/appointments/${encodeURIComponent(code)}/check-in`;
+    let ticket = null;
+    let note = t("kiosk.appointmentFlag");
+    try {
+      ticket = await api("POST", path);
+    } catch (e) {
+      if (e.status === 409) {
+        // checked in already (a lost answer, a second visit): show that ticket again
+        ticket = await ticketOfCheckedIn(code);
+        note = t("kiosk.alreadyCheckedIn");
+        if (!ticket) appointmentError(MPP.detailText(e.detail));
+      } else if (e.status === 404) {
+        appointmentError(t("kiosk.appointmentNotFound"));
+      } else {
+        appointmentError(MPP.detailText(e.detail));
+      }
+    }
+    setCheckingIn(false);
+    if (ticket) {
+      state.code = "";
+      showTicket(ticket, false, note);
+    }
+  }
+
+  async function ticketOfCheckedIn(code) {
+    try {
+      const booking = await api("GET", `/api/appointments/${encodeURIComponent(code)}`);
+      if (booking.site_id !== siteId || booking.status !== "checked_in" || !booking.ticket_id) return null;
+      const ticket = await api("GET", `/api/tickets/${encodeURIComponent(booking.ticket_id)}`);
+      return ticket.status === "waiting" || ticket.status === "called" ? ticket : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function buildCodeKeys() {
+    $("#appt-keys").replaceChildren(
+      ...CODE_KEYS.split("").map((k) => el("button", { type: "button", dataset: { apptKey: k }, text: k })),
+    );
   }
 
   // --- wiring ---------------------------------------------------------------------------
@@ -340,6 +470,7 @@
         renderConfirmMeta();
         setTaking(state.inFlight);
       }
+      if (state.view === "appointment") setCheckingIn(state.inFlight);
     });
     $("#back-agencies").addEventListener("click", startOver);
     $("#back-services").addEventListener("click", () => {
@@ -366,6 +497,23 @@
       if (!isClosed(state.service.id)) $("#take").disabled = false;
     });
     $("#take").addEventListener("click", take);
+    buildCodeKeys();
+    document.querySelectorAll("[data-appointment]").forEach((b) => b.addEventListener("click", openAppointment));
+    $("#back-appointment").addEventListener("click", startOver);
+    $("#view-appointment").addEventListener("click", (ev) => {
+      const key = ev.target.closest("button[data-appt-key]");
+      if (key) typeCode(key.dataset.apptKey);
+    });
+    $("#appt-go").addEventListener("click", checkIn);
+    // a keyboard or a code scanner that types: letters, digits, Enter
+    document.addEventListener("keydown", (ev) => {
+      if (state.view !== "appointment" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      if (ev.key === "Enter") checkIn();
+      else if (ev.key === "Backspace") typeCode("back");
+      else if (ev.key.length === 1) typeCode(ev.key.toUpperCase());
+      else return;
+      ev.preventDefault();
+    });
     $("#done").addEventListener("click", startOver);
     $("#print").addEventListener("click", () => {
       startCountdown();
