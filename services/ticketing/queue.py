@@ -283,7 +283,7 @@ async def _called(conn: Connection, row: Any) -> TicketCalled:
     )
 
 
-async def _record(conn: Connection, site_id: str, events: list[Any]) -> None:
+async def _record(conn: Connection, site_id: str, events: list[Any]) -> list[Any]:
     """Record the events of a state change, as the transaction's last step.
 
     The figures an event carries about the queue (waiting counts, the head of the line, a new
@@ -291,7 +291,7 @@ async def _record(conn: Connection, site_id: str, events: list[Any]) -> None:
     it, a concurrent change of the same service that commits first would be missing from
     them, and the board (which keeps the figures of the highest sequence) would stay wrong."""
     if not events:
-        return
+        return []
     await lock_site_sequence(conn, site_id)
     fresh: list[Any] = []
     for event in events:
@@ -306,7 +306,7 @@ async def _record(conn: Connection, site_id: str, events: list[Any]) -> None:
             update["waiting_ahead"] = state.waiting_ahead
             update["estimated_wait_s"] = state.estimated_wait_s
         fresh.append(event.model_copy(update=update))
-    await record_events(conn, site_id, fresh)
+    return await record_events(conn, site_id, fresh)
 
 
 # --- citizens --------------------------------------------------------------------------
@@ -424,6 +424,11 @@ async def issue_ticket(
             phone,
             ticket_id=ticket_id,
             journey=journey,
+            site=site,
+            service=service,
+            now=now,
+            override=override,
+            day_locked=True,
         )
 
 
@@ -477,24 +482,34 @@ async def enter_queue(
     queued_at: datetime | None = None,
     appointment_id: UUID | None = None,
     journey: list[str] | None = None,
+    site: Any = None,
+    service: Any = None,
+    now: datetime | None = None,
+    override: Any = None,
+    day_locked: bool = False,
 ) -> TicketState:
     """Number a new ticket, put it in the line and record its ticket-issued event. The
-    caller has checked hours and quota and holds the transaction."""
-    site = await repo.site(conn, site_id)
-    service = await repo.service(conn, site_id, service_id)
+    caller has checked hours and quota and holds the transaction; rows it already read
+    (site, service, the clock, today's override, the locked day row) are passed along so
+    issuing costs as few round trips as possible."""
+    site = site if site is not None else await repo.site(conn, site_id)
+    service = service if service is not None else await repo.service(conn, site_id, service_id)
     assert site is not None
     assert service is not None
     ticket_id = ticket_id or uuid.uuid4()
-    now = await repo.database_now(conn)
+    now = now if now is not None else await repo.database_now(conn)
     day = rules.local_day(now, site["timezone"])
-    await repo.lock_service_day(conn, site_id, service_id, day)
+    if not day_locked:
+        await repo.lock_service_day(conn, site_id, service_id, day)
+        override = await repo.day_override(conn, site_id, service_id, day)
     sequence = await repo.count_issued(conn, site_id, service_id, day, channel)
+    number = rules.ticket_number(service["prefix"], sequence)
     await repo.insert_ticket(
         conn,
         id=ticket_id,
         site_id=site_id,
         service_id=service_id,
-        number=rules.ticket_number(service["prefix"], sequence),
+        number=number,
         day=day,
         priority=priority,
         channel=channel,
@@ -505,30 +520,38 @@ async def enter_queue(
         appointment_id=appointment_id,
         journey=journey or [],
     )
-    row = await _reload(conn, ticket_id)
-    state = await describe(conn, row)
-    override = await repo.day_override(conn, site_id, service_id, day)
+    service_rules = ServiceRules.model_validate(service["rules"])
     event = TicketIssued(
-        **_envelope(row),
+        event_id=uuid.uuid4(),
+        occurred_at=now,
+        site_id=site_id,
+        site_name=site["name"],
+        ticket_id=ticket_id,
+        ticket_number=number,
+        service_id=service_id,
+        service_name=service["name"],
+        agency_id=service["agency_id"],
+        agency_name=service["agency_name"],
         priority=priority,
         channel=channel,
-        waiting_ahead=state.waiting_ahead,
-        estimated_wait_s=state.estimated_wait_s,
+        waiting_ahead=0,  # the place and the estimate are filled in under the site lock
+        estimated_wait_s=None,
         contact=Contact(phone=phone) if phone else None,
-        waiting=await repo.waiting_counts(conn, site_id, [service_id]),
         reentry="appointment" if appointment_id is not None else None,
         quota_runs_out_at=await quota_runs_out_at(
             conn,
             site,
             service,
-            ServiceRules.model_validate(service["rules"]),
+            service_rules,
             now,
             channel,
             override["quota"] if override else None,
         ),
     )
-    await _record(conn, site_id, [event])
-    return state
+    [recorded] = await _record(conn, site_id, [event])
+    return TicketState(
+        await _reload(conn, ticket_id), recorded.waiting_ahead, recorded.estimated_wait_s
+    )
 
 
 async def cancel_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
