@@ -164,3 +164,18 @@ async def reread_after_outages(
             log.warning("broker outage watch: %r", exc)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every_s)
+
+
+async def finish_task(task: asyncio.Task[None], timeout_s: float = 5.0) -> None:
+    """Let a background Kafka task end by itself after its stop event; cancel it after
+    `timeout_s`. Joining a consumer group can take as long as the previous member's
+    session timeout, and a SIGTERM must not wait for that."""
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout_s)
+    except TimeoutError:
+        log.warning("%s did not finish in %.0fs; cancelling it", task.get_name(), timeout_s)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    except Exception as exc:
+        log.warning("%s ended with %r", task.get_name(), exc)

@@ -21,7 +21,13 @@ from services.display.board import Boards
 from services.display.consumer import ConsumerState, subscribe
 from services.display.hub import Hub
 from services.display.settings import DisplaySettings
-from shared.kafka import ensure_topics, new_broker, reread_after_outages, start_broker
+from shared.kafka import (
+    ensure_topics,
+    finish_task,
+    new_broker,
+    reread_after_outages,
+    start_broker,
+)
 from shared.observability import instrument
 from shared.sites import load_sites
 
@@ -74,7 +80,7 @@ def create_app(
             yield
         finally:
             stop.set()
-            await asyncio.gather(kafka_task, return_exceptions=True)
+            await finish_task(kafka_task)  # a group join in progress must not hold up a stop
             await app.state.broker.stop()
 
     app = FastAPI(title="Antrian MPP display", lifespan=lifespan)

@@ -21,7 +21,13 @@ from services.notifier.sender import Sender
 from services.notifier.settings import NotifierSettings
 from services.notifier.verification import subscribe_verifications
 from shared.database import apply_migrations, create_pool, wait_for_database
-from shared.kafka import ensure_topics, new_broker, reread_after_outages, start_broker
+from shared.kafka import (
+    ensure_topics,
+    finish_task,
+    new_broker,
+    reread_after_outages,
+    start_broker,
+)
 from shared.observability import instrument
 
 log = logging.getLogger("notifier")
@@ -70,7 +76,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
             yield
         finally:
             stop.set()
-            await asyncio.gather(kafka_task, return_exceptions=True)
+            await finish_task(kafka_task)  # a group join in progress must not hold up a stop
             await app.state.broker.stop()  # waits for the handler in progress (graceful)
             await asyncio.gather(sender_task, return_exceptions=True)
             await provider.close()

@@ -33,6 +33,7 @@ from shared.embedded import EmbeddedBroker, free_port
 from shared.kafka import ensure_topics
 from tests.e2e.conftest import SmsGateway, start_service, wait_healthy
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SITE = "balangan"
 PASSWORD = "rahasia-chaos"
 LONG = os.environ.get("CHAOS_LONG") == "1"
@@ -261,7 +262,7 @@ def _start(kind: str, env: dict[str, str], log_dir: Path, name: str) -> subproce
     log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 — closed with the process
     return subprocess.Popen(
         [sys.executable, "-m", f"services.{kind}"],
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=REPO_ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
