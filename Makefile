@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast lint bench simulate up down clean
+.PHONY: install run test test-fast lint bench simulate up down clean chaos
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,6 +23,9 @@ run: install ## start broker, database and the three services on this machine
 
 test: install ## every test, against a real broker and PostgreSQL
 	$(BIN)/python -m pytest
+
+chaos: install ## the long fault-injection run (30 min soak; see tests/chaos)
+	CHAOS_LONG=1 $(BIN)/python -m pytest tests/chaos -s
 
 test-fast: install ## unit tests only
 	$(BIN)/python -m pytest tests/unit
