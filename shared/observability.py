@@ -85,7 +85,9 @@ def configure_tracing(service: str, exporter: str) -> None:
 
         span_exporter = OTLPSpanExporter()  # OTEL_EXPORTER_OTLP_ENDPOINT, … from the environment
     else:
-        span_exporter = ConsoleSpanExporter(service_name=service)
+        span_exporter = ConsoleSpanExporter(  # one JSON object per line, as the logs
+            service_name=service, formatter=lambda span: span.to_json(indent=None) + "\n"
+        )
     provider.add_span_processor(BatchSpanProcessor(span_exporter))
     _configured_exporters.add(exporter)
     log.info("tracing: spans go to %s", exporter)
