@@ -183,7 +183,7 @@
   }
 
   function layoutWaiting(box, count) {
-    var size = area(box);
+    var size = area(box.parentNode || box); // the list takes what it needs of its section
     var cols = count > 10 ? 2 : 1;
     var rows = Math.max(1, Math.ceil(count / cols));
     box.style.setProperty("--cols", String(cols));
