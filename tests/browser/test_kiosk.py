@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import asyncpg
 import httpx
@@ -172,7 +173,7 @@ async def supervisor_headers(system: System, api: httpx.AsyncClient) -> dict[str
 
 
 async def test_kiosk_shows_closed_services_and_the_quota_forecast_before_anyone_taps(
-    system: System, browser, shot: Shot, page_errors: PageErrors
+    system: System, browser: Any, shot: Shot, page_errors: PageErrors
 ) -> None:
     async with httpx.AsyncClient(base_url=system.ticketing, timeout=15) as api:
         closed = await api.post(
@@ -185,7 +186,7 @@ async def test_kiosk_shows_closed_services_and_the_quota_forecast_before_anyone_
     page = await browser.new_page()
 
     # balangan has no quota: the forecast a quota'd site gives is played by the network layer
-    async def with_forecast(route) -> None:
+    async def with_forecast(route: Any) -> None:
         response = await route.fetch()
         body = await response.json()
         body["ktp-el"]["quota_runs_out_at"] = "10.40"
@@ -231,14 +232,14 @@ async def insert_appointment(system: System, code: str, starts_in_min: int, phon
         await conn.close()
 
 
-async def type_code(page, code: str) -> None:
+async def type_code(page: Any, code: str) -> None:
     await page.click("[data-appt-key='clear']")
     for key in code:
         await page.click(f"#appt-keys button[data-appt-key='{key}']")
 
 
 async def test_kiosk_checks_in_an_appointment_by_its_code(
-    system: System, browser, shot: Shot, page_errors: PageErrors
+    system: System, browser: Any, shot: Shot, page_errors: PageErrors
 ) -> None:
     await insert_appointment(system, "KTP7A2", -5, "+6281234567890")  # its slot began 5 min ago
     await insert_appointment(system, "LATER3", 180, "+6281234567891")  # in three hours

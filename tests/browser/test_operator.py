@@ -5,6 +5,7 @@ when nobody waits — by buttons and by keyboard shortcuts."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 
@@ -109,7 +110,7 @@ async def test_operator_calls_recalls_completes_and_says_when_nobody_waits(
     assert page_errors == [] or all("401" in e for e in page_errors), page_errors
 
 
-async def login_at(page, system: System, username: str = COUNTER) -> None:
+async def login_at(page: Any, system: System, username: str = COUNTER) -> None:
     await page.goto(f"{system.ticketing}/operator")
     await page.wait_for_selector("#view-login:not([hidden])")
     await page.fill("#username", username)
@@ -119,7 +120,7 @@ async def login_at(page, system: System, username: str = COUNTER) -> None:
 
 
 async def test_another_pc_at_the_same_desk_finds_the_citizen_already_called(
-    system: System, browser, shot: Shot, page_errors: PageErrors
+    system: System, browser: Any, shot: Shot, page_errors: PageErrors
 ) -> None:
     number = await take_ticket_at_kiosk(browser, system)
     first = await browser.new_page()
