@@ -15,6 +15,10 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project --python /usr/local/bin/python3.11
 
 FROM python:3.11-slim
+# espeak-ng: the lobby board's offline Indonesian voice (display's announcement.wav)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends espeak-ng \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin antrian
 WORKDIR /app
 COPY --from=deps /app/.venv /app/.venv
