@@ -7,6 +7,7 @@ from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
+from shared import links
 from tests.integration.notifier.conftest import (
     Gateway,
     Site,
@@ -77,9 +78,11 @@ async def test_issued_near_turn_called_survey_each_once(
         )
         survey = gateway.to(phones[0])[2]
         assert survey["kind"] == "survey"
-        assert survey["text"].endswith(
-            f"Mohon nilai layanan kami: http://mpp.test/survey/{first.ticket_id}"
-        )
+        # a signed, expiring link (shared.links) that ticketing's survey page accepts
+        prefix = f"Mohon nilai layanan kami: http://mpp.test/survey/{first.ticket_id}?sig="
+        assert prefix in survey["text"]
+        sig = survey["text"].split("?sig=", 1)[1]
+        assert links.survey_signature_problem(first.ticket_id, sig, settings.token_secret) is None
         assert [m["kind"] for m in gateway.to(phones[1])] == [
             "issued",
             "near_turn",
