@@ -219,15 +219,20 @@ class Cluster:
     def pid(self, name: str) -> int:
         return self.procs[name].pid
 
-    def kill(self, name: str, sig: int = signal.SIGKILL, wait: float = 20.0) -> None:
+    async def kill(self, name: str, sig: int = signal.SIGKILL, wait: float = 30.0) -> None:
+        """Signal the service's process group and wait for it to exit, without blocking
+        the event loop (the SMS gateway and the load run on it: a frozen loop makes the
+        notifier's gateway calls time out, which is a different fault)."""
         proc = self.procs[name]
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
-        try:
-            proc.wait(wait)
-        except subprocess.TimeoutExpired:
+        deadline = time.monotonic() + wait
+        while proc.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            while proc.poll() is None:
+                await asyncio.sleep(0.05)
         self.kills[f"{name} {signal.Signals(sig).name}"] += 1
 
     async def restart(self, name: str) -> None:

@@ -252,7 +252,7 @@ async def test_two_ticketing_replicas_one_relay_and_failover(make_cluster: MakeC
         # while both run, never two leaders
         for _ in range(5):
             samples.append(sum(await _leaders(urls)))
-        cluster.kill(leader, signal.SIGKILL)
+        await cluster.kill(leader, signal.SIGKILL)
         killed = time.monotonic()
         await eventually(
             lambda o=other: _leads(cluster.url(o)), 30, f"{other} taking over the relay"

@@ -54,7 +54,7 @@ async def test_kill_9_ticketing_while_20_kiosks_issue_and_10_counters_call(
     for _ in range(kills):
         await asyncio.sleep(random.uniform(2.0, 5.0))
         before = len(load.issued)
-        cluster.kill("ticketing")
+        await cluster.kill("ticketing")
         say(f"kill -9 ticketing after {before} tickets")
         await cluster.restart("ticketing")
     await asyncio.sleep(2.0)
@@ -101,7 +101,7 @@ async def test_relay_killed_between_publish_and_mark_published_duplicates_are_dr
             stop = asyncio.Event()
             running = asyncio.create_task(load.run(stop))
             await asyncio.sleep(random.uniform(1.0, 2.5))
-            cluster.kill("ticketing")
+            await cluster.kill("ticketing")
             stop.set()
             await running
             await cluster.restart("ticketing")
@@ -161,7 +161,7 @@ async def test_kill_9_notifier_and_display_at_random_points(make_cluster: MakeCl
     for _ in range(kills):
         await asyncio.sleep(random.uniform(1.0, 4.0))
         victim = random.choice(["notifier", "display"])
-        cluster.kill(victim)
+        await cluster.kill(victim)
         say(f"kill -9 {victim} ({len(cluster.gateway.received)} SMS so far)")
         await asyncio.sleep(random.uniform(0.0, 1.5))
         await cluster.restart(victim)
@@ -191,7 +191,7 @@ async def test_consumer_group_rebalance_while_events_flow(make_cluster: MakeClus
         await cluster.start("notifier-2")
         say(f"cycle {i + 1}: notifier-2 joined the group")
         await asyncio.sleep(random.uniform(2.0, 4.0))
-        cluster.kill("notifier-2", signal.SIGTERM)
+        await cluster.kill("notifier-2", signal.SIGTERM)
         say(f"cycle {i + 1}: notifier-2 left (SIGTERM)")
     await asyncio.sleep(2.0)
     stop.set()

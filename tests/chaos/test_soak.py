@@ -86,15 +86,15 @@ async def test_soak_with_random_faults(make_cluster: MakeCluster) -> None:
         say(f"{time.strftime('%X')} fault: {name}")
         if name.startswith("kill "):
             victim = name.split()[1]
-            cluster.kill(victim)
+            await cluster.kill(victim)
             await cluster.restart(victim)
         elif name == "sigterm notifier":
-            cluster.kill("notifier", signal.SIGTERM)
+            await cluster.kill("notifier", signal.SIGTERM)
             await cluster.restart("notifier")
         elif name == "rebalance":
             await cluster.start("notifier-2")
             await asyncio.sleep(random.uniform(2, 6))
-            cluster.kill("notifier-2", signal.SIGTERM)
+            await cluster.kill("notifier-2", signal.SIGTERM)
         else:
             gateway_mode["mode"] = name.split()[1]
             await asyncio.sleep(random.uniform(3, 8))
