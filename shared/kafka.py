@@ -17,6 +17,13 @@ from shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+GROUP_REBALANCE_TIMEOUT_MS = 20_000
+"""How long a group's coordinator waits for its members to rejoin. aiokafka's default is
+max_poll_interval_ms (5 min): a member that died in the middle of joining (SIGTERM
+during start-up, kill -9) held every later join of the group, the restarted notifier
+included, for up to five minutes. Live members rejoin within a heartbeat or two."""
+
+
 def new_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
     """A FastStream broker configured from the settings (idempotence only on real Kafka)."""
     return KafkaBroker(

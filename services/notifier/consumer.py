@@ -19,7 +19,7 @@ from services.notifier.notifications import handle_event
 from services.notifier.settings import NotifierSettings
 from shared import topics
 from shared.events import UnprocessableMessage, parse_event
-from shared.kafka import send_to_dead_letters
+from shared.kafka import GROUP_REBALANCE_TIMEOUT_MS, send_to_dead_letters
 from shared.metrics import count_event
 
 log = logging.getLogger("notifier.consumer")
@@ -43,6 +43,7 @@ def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerSt
         group_id=settings.notifier_group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        rebalance_timeout_ms=GROUP_REBALANCE_TIMEOUT_MS,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
     )
     async def on_event(msg: KafkaMessage) -> None:

@@ -15,7 +15,7 @@ from services.notifier.repository import Connection, Contact
 from services.notifier.settings import NotifierSettings
 from shared import topics
 from shared.events import PhoneVerificationRequested, UnprocessableMessage, parse_verification
-from shared.kafka import send_to_dead_letters
+from shared.kafka import GROUP_REBALANCE_TIMEOUT_MS, send_to_dead_letters
 
 
 async def handle_verification(conn: Connection, event: PhoneVerificationRequested) -> int | None:
@@ -52,6 +52,7 @@ def subscribe_verifications(
         group_id=settings.notifier_group_id,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        rebalance_timeout_ms=GROUP_REBALANCE_TIMEOUT_MS,
     )
     async def on_phone_verification_requested(msg: KafkaMessage) -> None:
         try:

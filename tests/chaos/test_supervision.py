@@ -98,9 +98,9 @@ async def test_sigterm_to_notifier_mid_handler_loses_and_doubles_nothing(
             async def sending() -> int:  # SIGTERM while the gateway holds SMS in hand
                 return len(cluster.gateway.arrivals) - len(cluster.gateway.attempts)
 
+            in_flight = 0
             with contextlib.suppress(AssertionError):
-                await eventually(sending, 10, "SMS in flight", every=0.02)
-            in_flight = await sending()
+                in_flight = await eventually(sending, 10, "SMS in flight", every=0.02)
             victim = child_pid(run.pid)
             assert victim is not None
             os.kill(victim, signal.SIGTERM)
