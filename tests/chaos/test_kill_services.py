@@ -4,6 +4,7 @@ and a consumer-group rebalance: nothing lost, nothing doubled, boards equal the 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import signal
 from collections import Counter
@@ -100,8 +101,15 @@ async def test_relay_killed_between_publish_and_mark_published_duplicates_are_dr
             )
             stop = asyncio.Event()
             running = asyncio.create_task(load.run(stop))
-            await asyncio.sleep(random.uniform(1.0, 2.5))
+            await asyncio.sleep(random.uniform(1.0, 2.0))
+            # freeze the broker so the relay's publishes stay unacknowledged (and its rows
+            # unmarked) for a moment, kill -9 ticketing in that moment, thaw the broker: it
+            # still appends what it had received
+            assert cluster.broker is not None and cluster.broker.process is not None
+            os.kill(cluster.broker.process.pid, signal.SIGSTOP)
+            await asyncio.sleep(0.5)
             await cluster.kill("ticketing")
+            os.kill(cluster.broker.process.pid, signal.SIGCONT)
             stop.set()
             await running
             await cluster.restart("ticketing")
