@@ -49,7 +49,7 @@ def subscribe_verifications(
 ) -> None:
     @broker.subscriber(
         topics.PHONE_VERIFICATION_REQUESTED,
-        group_id=settings.notifier_group_id,
+        group_id=f"{settings.notifier_group_id}-verification",
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         rebalance_timeout_ms=GROUP_REBALANCE_TIMEOUT_MS,
