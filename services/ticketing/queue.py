@@ -94,15 +94,14 @@ class TicketState:
 # --- reading ---------------------------------------------------------------------------
 
 
-async def _estimate(conn: Connection, row: Any, ahead: int) -> int | None:
+def _estimated_wait_s(row: Any, standing: Any) -> int | None:
     """Seconds until called: the counters serving the service free up one by one (a busy one
     after what is left of an average service), each taking the tickets ahead in turn.
     Measured on replayed busy days against ahead × average / counters, this errs less on
-    every demo site (docs/simulation.md)."""
-    recent = await repo.recent_service_times(conn, row["site_id"], row["service_id"])
+    every demo site (docs/simulation.md). `standing`: `repo.ticket_standing` of the ticket."""
+    recent = list(reversed(standing["recent"]))  # oldest first
     avg = rules.smoothed_service_s(recent, float(row["avg_service_s"]))
-    load = await repo.counter_load(conn, row["site_id"], row["service_id"])
-    return forecast.estimate_wait_busy_counters_s(ahead, avg, load)
+    return forecast.estimate_wait_busy_counters_s(standing["ahead"], avg, list(standing["busy"]))
 
 
 async def quota_runs_out_at(
@@ -148,8 +147,8 @@ async def quota_runs_out_at(
 async def describe(conn: Connection, row: Any, replayed: bool = False) -> TicketState:
     if row["status"] != "waiting":
         return TicketState(row, 0, None, replayed)
-    ahead = await repo.waiting_ahead(conn, row)
-    return TicketState(row, ahead, await _estimate(conn, row, ahead), replayed)
+    standing = await repo.ticket_standing(conn, row)
+    return TicketState(row, standing["ahead"], _estimated_wait_s(row, standing), replayed)
 
 
 async def get_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
@@ -233,16 +232,40 @@ def _envelope(row: Any) -> dict[str, Any]:
     }
 
 
-async def _queue_heads(
-    conn: Connection, site_id: str, service_ids: list[str]
-) -> list[QueuePosition]:
-    heads = []
-    for sid in service_ids:
-        for ahead, t in enumerate(await repo.queue_head(conn, site_id, sid, NEAR_HEAD)):
-            heads.append(
-                QueuePosition(ticket_id=t["id"], ticket_number=t["number"], waiting_ahead=ahead)
-            )
-    return heads
+QueueFigures = dict[str, tuple[int, list[Any]]]
+"""Per service: tickets waiting, and the first NEAR_HEAD of them in call order."""
+
+
+def _call_key(t: Any) -> tuple[int, datetime, UUID]:
+    """A waiting ticket's place in call order (as `repo.queue_figures` orders them)."""
+    return (0 if t["priority"] == "priority" else 1, t["queued_at"], t["id"])
+
+
+def _before_call(figures: QueueFigures, called: Any) -> QueueFigures:
+    """The queue as it was just before `called` was called: it waited in its place."""
+    sid = called["service_id"]
+    if sid not in figures:
+        return figures
+    n, heads = figures[sid]
+    return {**figures, sid: (n + 1, sorted([*heads, called], key=_call_key)[:NEAR_HEAD])}
+
+
+def _touched(event: Any) -> list[str]:
+    touched = [event.service_id]
+    if isinstance(event, ServiceCompleted) and event.transferred_to_service_id:
+        touched.append(event.transferred_to_service_id)
+    return touched
+
+
+def _figures_update(figures: QueueFigures, touched: list[str]) -> dict[str, Any]:
+    return {
+        "waiting": {sid: figures[sid][0] for sid in touched},
+        "queue_head": [
+            QueuePosition(ticket_id=t["id"], ticket_number=t["number"], waiting_ahead=ahead)
+            for sid in touched
+            for ahead, t in enumerate(figures[sid][1])
+        ],
+    }
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
@@ -258,7 +281,7 @@ async def _completed(
     outcome: str,
     transferred_to: str | None = None,
 ) -> ServiceCompleted:
-    touched = [before["service_id"]] + ([transferred_to] if transferred_to else [])
+    """The event of a ticket leaving a line; `_record` adds the queue figures."""
     end = after["completed_at"] or await repo.database_now(conn)
     return ServiceCompleted(
         **_envelope(before),
@@ -267,46 +290,65 @@ async def _completed(
         wait_s=_seconds(after["first_called_at"] or end, before["issued_at"]),
         service_s=_seconds(end, before["called_at"]) if before["status"] == "called" else None,
         transferred_to_service_id=transferred_to,
-        waiting=await repo.waiting_counts(conn, before["site_id"], touched),
-        queue_head=await _queue_heads(conn, before["site_id"], touched),
     )
 
 
-async def _called(conn: Connection, row: Any) -> TicketCalled:
+def _called(row: Any) -> TicketCalled:
+    """The event of a (re)call; `_record` adds the queue figures."""
     return TicketCalled(
         **_envelope(row),
         counter_id=row["counter_id"],
         counter_name=row["counter_name"],
         call_count=row["call_count"],
-        waiting=await repo.waiting_counts(conn, row["site_id"], [row["service_id"]]),
-        queue_head=await _queue_heads(conn, row["site_id"], [row["service_id"]]),
     )
 
 
-async def _record(conn: Connection, site_id: str, events: list[Any]) -> list[Any]:
+async def _record(
+    conn: Connection,
+    site_id: str,
+    events: list[Any],
+    *,
+    ticket: Any = None,
+    called: Any = None,
+) -> list[Any]:
     """Record the events of a state change, as the transaction's last step.
 
     The figures an event carries about the queue (waiting counts, the head of the line, a new
-    ticket's place) are computed again AFTER taking the site's sequence lock: computed before
+    ticket's place) are computed AFTER taking the site's sequence lock: computed before
     it, a concurrent change of the same service that commits first would be missing from
-    them, and the board (which keeps the figures of the highest sequence) would stay wrong."""
+    them, and the board (which keeps the figures of the highest sequence) would stay wrong.
+    They are read in one trip for all the events.
+
+    `ticket`: the row of a ticket-issued event's ticket (read again if not given).
+    `called`: the ticket call-next called in this transaction after the changes of the
+    events before its ticket-called event; those events carry the queue as it was just
+    before the call (the called ticket still waiting in its place)."""
     if not events:
         return []
-    await lock_site_sequence(conn, site_id)
+    sequence = await lock_site_sequence(conn, site_id)
+    touched: list[str] = []
+    for event in events:
+        if isinstance(event, TicketCalled | ServiceCompleted):
+            touched.extend(sid for sid in _touched(event) if sid not in touched)
+    after = await repo.queue_figures(conn, site_id, touched, NEAR_HEAD) if touched else {}
+    before = _before_call(after, called) if called is not None else after
     fresh: list[Any] = []
     for event in events:
-        touched = [event.service_id]
-        if isinstance(event, ServiceCompleted) and event.transferred_to_service_id:
-            touched.append(event.transferred_to_service_id)
-        update: dict[str, Any] = {"waiting": await repo.waiting_counts(conn, site_id, touched)}
-        if isinstance(event, TicketCalled | ServiceCompleted):
-            update["queue_head"] = await _queue_heads(conn, site_id, touched)
+        update: dict[str, Any]
         if isinstance(event, TicketIssued):
-            state = await describe(conn, await _reload(conn, event.ticket_id))
-            update["waiting_ahead"] = state.waiting_ahead
-            update["estimated_wait_s"] = state.estimated_wait_s
+            row = ticket if ticket is not None else await _reload(conn, event.ticket_id)
+            standing = await repo.ticket_standing(conn, row)
+            update = {
+                "waiting": {event.service_id: standing["waiting"]},
+                "waiting_ahead": standing["ahead"],
+                "estimated_wait_s": _estimated_wait_s(row, standing),
+            }
+        elif isinstance(event, TicketCalled):
+            update = _figures_update(after, _touched(event))
+        else:
+            update = _figures_update(before, _touched(event))
         fresh.append(event.model_copy(update=update))
-    return await record_events(conn, site_id, fresh)
+    return await record_events(conn, site_id, fresh, sequence)
 
 
 # --- citizens --------------------------------------------------------------------------
@@ -359,17 +401,19 @@ async def issue_ticket(
     idempotency_key: str | None = None,
     before_issue: BeforeIssue | None = None,
     journey: list[str] | None = None,
+    site: Any = None,
 ) -> TicketState:
     """A citizen takes a ticket. With an Idempotency-Key, a retry returns the first ticket.
 
     `journey`: the services to visit after this one, in order (one visit across agencies:
-    KK at Disdukcapil, then KTP-el, then the bank), each checked for hours and quota now."""
+    KK at Disdukcapil, then KTP-el, then the bank), each checked for hours and quota now.
+    `site`: the site's row if the caller has read it already."""
     journey = journey or []
     async with conn.transaction():
-        site = await repo.site(conn, site_id)
+        site = site if site is not None else await repo.site(conn, site_id)
         if site is None:
             raise NotFound("site not found")
-        service = await repo.service(conn, site_id, service_id)
+        service = await repo.issue_context(conn, site_id, service_id, site["timezone"])
         if service is None:
             raise NotFound(f"service {service_id!r} not found at this site")
         if not service["active"]:
@@ -395,9 +439,9 @@ async def issue_ticket(
                     )
                 row = await _reload(conn, first["ticket_id"])
                 return await describe(conn, row, replayed=True)
-        now = await repo.database_now(conn)
+        now = service["now"]
         day = rules.local_day(now, site["timezone"])
-        override = await repo.day_override(conn, site_id, service_id, day)
+        override = service["override"]
         service_rules = ServiceRules.model_validate(service["rules"])
         open_now = opening_of(site, service, service_rules, now, override)
         if not open_now.open:
@@ -428,7 +472,7 @@ async def issue_ticket(
             service=service,
             now=now,
             override=override,
-            day_locked=True,
+            day_row=counts,
         )
 
 
@@ -486,11 +530,11 @@ async def enter_queue(
     service: Any = None,
     now: datetime | None = None,
     override: Any = None,
-    day_locked: bool = False,
+    day_row: Any = None,
 ) -> TicketState:
     """Number a new ticket, put it in the line and record its ticket-issued event. The
     caller has checked hours and quota and holds the transaction; rows it already read
-    (site, service, the clock, today's override, the locked day row) are passed along so
+    (site, service, the clock, today's override, the day row it locked) are passed along so
     issuing costs as few round trips as possible."""
     site = site if site is not None else await repo.site(conn, site_id)
     service = service if service is not None else await repo.service(conn, site_id, service_id)
@@ -499,20 +543,21 @@ async def enter_queue(
     ticket_id = ticket_id or uuid.uuid4()
     now = now if now is not None else await repo.database_now(conn)
     day = rules.local_day(now, site["timezone"])
-    if not day_locked:
-        await repo.lock_service_day(conn, site_id, service_id, day)
+    if day_row is None:
+        day_row = await repo.lock_service_day(conn, site_id, service_id, day)
         override = await repo.day_override(conn, site_id, service_id, day)
-    sequence = await repo.count_issued(conn, site_id, service_id, day, channel)
-    number = rules.ticket_number(service["prefix"], sequence)
-    await repo.insert_ticket(
+    daily_number = day_row["last_number"] + 1
+    number = rules.ticket_number(service["prefix"], daily_number)
+    row = await repo.number_and_insert_ticket(
         conn,
+        channel,
+        number,
+        daily_number,
         id=ticket_id,
         site_id=site_id,
         service_id=service_id,
-        number=number,
         day=day,
         priority=priority,
-        channel=channel,
         phone=phone,
         status="waiting",
         issued_at=now,
@@ -548,10 +593,8 @@ async def enter_queue(
             override["quota"] if override else None,
         ),
     )
-    [recorded] = await _record(conn, site_id, [event])
-    return TicketState(
-        await _reload(conn, ticket_id), recorded.waiting_ahead, recorded.estimated_wait_s
-    )
+    [recorded] = await _record(conn, site_id, [event], ticket=row)
+    return TicketState(row, recorded.waiting_ahead, recorded.estimated_wait_s)
 
 
 async def cancel_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
@@ -561,10 +604,9 @@ async def cancel_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
         if before is None:
             raise NotFound("ticket not found")
         rules.check_action("cancel", before["status"])
-        await repo.update_ticket(
+        after = await repo.update_ticket(
             conn, ticket_id, status="cancelled", outcome="cancelled", completed_at=repo.NOW
         )
-        after = await _reload(conn, ticket_id)
         await _record(conn, before["site_id"], [await _completed(conn, before, after, "cancelled")])
         return await describe(conn, after)
 
@@ -577,73 +619,75 @@ async def call_next(
 ) -> TicketState | None:
     """Close the counter's open ticket as served, then call the head of its line.
 
-    None when nobody waits for the counter's services."""
+    None when nobody waits for the counter's services. Both events are recorded under one
+    hold of the site's sequence lock, taken last: the completion carries the queue as its
+    own change left it (before the call), the call the queue after it."""
     async with conn.transaction():
-        if await repo.site(conn, site_id) is None:
-            raise NotFound("site not found")
         counter = await repo.lock_counter(conn, site_id, counter_id)
         if counter is None:
+            if await repo.site(conn, site_id) is None:
+                raise NotFound("site not found")
             raise NotFound("counter not found at this site")
         if not actor.may_use_counter(site_id, counter_id):
             raise NotAllowed(f"{actor.username} may not act for {counter_id}")
+        events: list[Any] = []
         current = await repo.open_ticket_at_counter(conn, site_id, counter_id)
         if current is not None:
-            # recorded before the call, so it carries the queue as its own change left it
-            await _serve(conn, current)
-        called_id = await _choose_and_call(conn, site_id, counter)
-        await repo.touch_counter(conn, site_id, counter_id)
-        called = None
-        if called_id is not None:
-            called = await _reload(conn, called_id)
-            await _record(conn, site_id, [await _called(conn, called)])
-        return None if called is None else await describe(conn, called)
+            events.append((await _served(conn, current))[1])
+        called = await _choose_and_call(conn, site_id, counter)
+        if called is None:
+            await repo.touch_counter(conn, site_id, counter_id)
+            await _record(conn, site_id, events)
+            return None
+        await _record(conn, site_id, [*events, _called(called)], called=called)
+        return await describe(conn, called)
 
 
-async def _choose_and_call(conn: Connection, site_id: str, counter: Any) -> UUID | None:
+async def _choose_and_call(conn: Connection, site_id: str, counter: Any) -> Any | None:
     """Pick the counter's next ticket by the fairness rules and call it to the counter.
 
     Optimistic: read the heads of the lines, choose (pure rules), then call the chosen
     ticket only if it still waits; if a counter calling at the same moment took it, read
-    again. None only when nothing waits for the counter's services.
+    again. Returns the called ticket; None only when nothing waits for the counter's
+    services.
     """
-    service_ids = list(counter["service_ids"])
-    service_rules = {
-        sid: ServiceRules.model_validate(r)
-        for sid, r in (await repo.service_rules(conn, site_id, service_ids)).items()
-    }
-    fairness = {
-        sid: calling.Fairness(r.priority_ratio, timedelta(minutes=r.max_regular_wait_minutes))
-        for sid, r in service_rules.items()
-    }
-    order = [sid for sid in service_ids if sid in fairness]
     while True:
-        heads = await repo.line_heads(conn, site_id, order)
-        if not heads:
+        rows = await repo.call_choice(conn, site_id, list(counter["service_ids"]))
+        order: list[str] = []
+        fairness: dict[str, calling.Fairness] = {}
+        streaks: dict[str, int] = {}
+        candidates: list[calling.Candidate] = []
+        for r in rows:
+            sid = r["service_id"]
+            if sid not in fairness:
+                service_rules = ServiceRules.model_validate(r["rules"])
+                fairness[sid] = calling.Fairness(
+                    service_rules.priority_ratio,
+                    timedelta(minutes=service_rules.max_regular_wait_minutes),
+                )
+                order.append(sid)
+                if r["streak"] is not None:
+                    streaks[sid] = r["streak"]
+            if r["id"] is not None:
+                candidates.append(
+                    calling.Candidate(str(r["id"]), sid, r["priority"], r["queued_at"])
+                )
+        if not candidates:
             return None
-        candidates = [
-            calling.Candidate(str(h["id"]), h["service_id"], h["priority"], h["queued_at"])
-            for h in heads
-        ]
-        streaks = await repo.priority_streaks(conn, site_id, order)
         chosen = calling.choose_next(
-            candidates,
-            order,
-            counter["call_order"],
-            streaks,
-            fairness,
-            await repo.database_now(conn),
+            candidates, order, counter["call_order"], streaks, fairness, rows[0]["now"]
         )
         if chosen is None:
             return None
-        ticket_id = UUID(chosen.ticket_id)
-        if await repo.call_ticket(conn, ticket_id, counter["id"]):
-            await repo.set_priority_streak(
-                conn,
-                site_id,
-                chosen.service_id,
-                calling.next_streak(streaks.get(chosen.service_id, 0), chosen),
-            )
-            return ticket_id
+        called = await repo.call_to_counter(
+            conn,
+            site_id,
+            UUID(chosen.ticket_id),
+            counter["id"],
+            calling.next_streak(streaks.get(chosen.service_id, 0), chosen),
+        )
+        if called is not None:
+            return called
 
 
 async def _ticket_for_actor(conn: Connection, actor: Actor, ticket_id: UUID) -> Any:
@@ -677,9 +721,8 @@ async def recall(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState
                 f"nomor {before['number']} sudah dipanggil ulang {service_rules.max_recalls} kali;"
                 " tandai tidak hadir"
             )
-        await repo.update_ticket(conn, ticket_id, call_count=before["call_count"] + 1)
-        after = await _reload(conn, ticket_id)
-        await _record(conn, after["site_id"], [await _called(conn, after)])
+        after = await repo.update_ticket(conn, ticket_id, call_count=before["call_count"] + 1)
+        await _record(conn, after["site_id"], [_called(after)])
         return await describe(conn, after)
 
 
@@ -698,29 +741,29 @@ async def _finish(
         before = await _ticket_for_actor(conn, actor, ticket_id)
         rules.check_action(action, before["status"])
         if outcome == "served":
-            return await describe(conn, await _serve(conn, before))
-        await repo.update_ticket(
+            after, event = await _served(conn, before)
+            await _record(conn, after["site_id"], [event])
+            return await describe(conn, after)
+        after = await repo.update_ticket(
             conn, ticket_id, status=outcome, outcome=outcome, completed_at=repo.NOW
         )
-        after = await _reload(conn, ticket_id)
         await _record(conn, after["site_id"], [await _completed(conn, before, after, outcome)])
         return await describe(conn, after)
 
 
-async def _serve(conn: Connection, before: Any) -> Any:
+async def _served(conn: Connection, before: Any) -> tuple[Any, ServiceCompleted]:
     """A called ticket was served. If its journey goes on, it now waits in the next service,
     keeping its place by original issue time; the service-completed event says `served` and
-    names the next service in `transferred_to_service_id`. Returns the ticket after."""
+    names the next service in `transferred_to_service_id`. Returns the ticket after and the
+    event, for the caller to record."""
     journey = list(before["journey"])
     if not journey:
-        await repo.update_ticket(
+        after = await repo.update_ticket(
             conn, before["id"], status="served", outcome="served", completed_at=repo.NOW
         )
-        after = await _reload(conn, before["id"])
-        await _record(conn, before["site_id"], [await _completed(conn, before, after, "served")])
-        return after
+        return after, await _completed(conn, before, after, "served")
     next_service, rest = journey[0], journey[1:]
-    await repo.update_ticket(
+    after = await repo.update_ticket(
         conn,
         before["id"],
         service_id=next_service,
@@ -731,10 +774,7 @@ async def _serve(conn: Connection, before: Any) -> Any:
         called_at=None,
         journey=rest,
     )
-    after = await _reload(conn, before["id"])
-    event = await _completed(conn, before, after, "served", transferred_to=next_service)
-    await _record(conn, before["site_id"], [event])
-    return after
+    return after, await _completed(conn, before, after, "served", transferred_to=next_service)
 
 
 async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: str) -> TicketState:
@@ -747,7 +787,7 @@ async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: 
             raise NotFound(f"service {service_id!r} not found at this site")
         if service_id == before["service_id"]:
             raise InvalidRequest("service_id", "the ticket is already in this service")
-        await repo.update_ticket(
+        after = await repo.update_ticket(
             conn,
             ticket_id,
             service_id=service_id,
@@ -757,7 +797,6 @@ async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: 
             call_count=0,
             called_at=None,
         )
-        after = await _reload(conn, ticket_id)
         event = await _completed(conn, before, after, "transferred", transferred_to=service_id)
         await _record(conn, after["site_id"], [event])
         return await describe(conn, after)
@@ -788,7 +827,7 @@ async def return_no_show(conn: Connection, actor: Actor, ticket_id: UUID) -> Tic
         queued_at = calling.returned_queued_at(
             line, service_rules.no_show_return_after, before["queued_at"]
         )
-        await repo.update_ticket(
+        after = await repo.update_ticket(
             conn,
             ticket_id,
             status="waiting",
@@ -800,17 +839,14 @@ async def return_no_show(conn: Connection, actor: Actor, ticket_id: UUID) -> Tic
             queued_at=queued_at,
             returned_at=now,
         )
-        after = await _reload(conn, ticket_id)
-        state = await describe(conn, after)
         event = TicketIssued(
             **_envelope(after),
             priority=after["priority"],
             channel=after["channel"],
-            waiting_ahead=state.waiting_ahead,
-            estimated_wait_s=state.estimated_wait_s,
+            waiting_ahead=0,  # the place and the estimate are filled in under the site lock
+            estimated_wait_s=None,
             contact=Contact(phone=after["phone"]) if after["phone"] else None,
-            waiting=await repo.waiting_counts(conn, after["site_id"], [after["service_id"]]),
             reentry="returned",
         )
-        await _record(conn, after["site_id"], [event])
-        return state
+        [recorded] = await _record(conn, after["site_id"], [event], ticket=after)
+        return TicketState(after, recorded.waiting_ahead, recorded.estimated_wait_s)

@@ -15,17 +15,19 @@ Row = asyncpg.Record
 
 _CLASS = "(CASE WHEN {t}.priority = 'priority' THEN 0 ELSE 1 END)"
 
-# A ticket with the names its events and responses carry.
-TICKET_VIEW = """
+# A ticket with the names its events and responses carry; `{tickets}` is the table, or a
+# data-modifying CTE's name when a statement changes a ticket and returns it in one trip.
+_TICKET_VIEW_OF = """
     SELECT t.*, s.name AS service_name, s.agency_id, s.prefix, s.avg_service_s,
            a.name AS agency_name, si.name AS site_name, si.timezone,
            c.name AS counter_name
-      FROM ticketing.tickets t
+      FROM {tickets} t
       JOIN ticketing.services s ON s.site_id = t.site_id AND s.id = t.service_id
       JOIN ticketing.agencies a ON a.site_id = s.site_id AND a.id = s.agency_id
       JOIN ticketing.sites si ON si.id = t.site_id
       LEFT JOIN ticketing.counters c ON c.site_id = t.site_id AND c.id = t.counter_id
 """
+TICKET_VIEW = _TICKET_VIEW_OF.format(tickets="ticketing.tickets")
 
 
 # --- sites -----------------------------------------------------------------------------
@@ -58,6 +60,27 @@ async def service(conn: Connection, site_id: str, service_id: str) -> Row | None
             WHERE s.site_id = $1 AND s.id = $2""",
         site_id,
         service_id,
+    )
+
+
+async def issue_context(
+    conn: Connection, site_id: str, service_id: str, timezone: str
+) -> Row | None:
+    """What issuing a ticket reads first, in one trip: the service (with its agency's name),
+    the database clock (`now`) and today's override of the service (`override`, a dict or
+    None; "today" in the site's time zone)."""
+    return await conn.fetchrow(
+        """SELECT s.*, a.name AS agency_name, n.now, to_jsonb(o) AS override
+             FROM ticketing.services s
+             JOIN ticketing.agencies a ON a.site_id = s.site_id AND a.id = s.agency_id
+            CROSS JOIN (SELECT clock_timestamp() AS now) n
+             LEFT JOIN ticketing.service_day_overrides o
+               ON o.site_id = s.site_id AND o.service_id = s.id
+              AND o.day = (n.now AT TIME ZONE $3)::date
+            WHERE s.site_id = $1 AND s.id = $2""",
+        site_id,
+        service_id,
+        timezone,
     )
 
 
@@ -120,6 +143,37 @@ async def insert_ticket(conn: Connection, **ticket: Any) -> None:
     )
 
 
+async def number_and_insert_ticket(
+    conn: Connection, channel: str, number: str, last_number: int, **ticket: Any
+) -> Row:
+    """Take the service's next daily number (the day row is locked by `lock_service_day`, so
+    `last_number` is the caller's to take), count it against the channel's quota and insert
+    the ticket, in one trip; returns the ticket as `ticket()` does."""
+    if channel not in ("kiosk", "online", "mobile"):
+        raise ValueError(channel)
+    values = {**ticket, "channel": channel, "number": number}
+    columns = ", ".join(values)
+    params = ", ".join(f"${i}" for i in range(2, len(values) + 2))
+    row = await conn.fetchrow(
+        f"""WITH numbered AS (
+                UPDATE ticketing.service_day_numbers
+                   SET last_number = $1, issued_{channel} = issued_{channel} + 1
+                 WHERE site_id = ${2 + list(values).index("site_id")}
+                   AND service_id = ${2 + list(values).index("service_id")}
+                   AND day = ${2 + list(values).index("day")}
+                RETURNING last_number),
+            inserted AS (
+                INSERT INTO ticketing.tickets ({columns})
+                SELECT {params} FROM numbered
+                RETURNING *)
+            {_TICKET_VIEW_OF.format(tickets="inserted")}""",
+        last_number,
+        *values.values(),
+    )
+    assert row is not None, "the day row exists: lock_service_day created it"
+    return row
+
+
 async def claim_idempotency_key(
     conn: Connection, site_id: str, key: str, request_hash: str, ticket_id: UUID
 ) -> Row | None:
@@ -158,8 +212,9 @@ async def open_ticket_at_counter(conn: Connection, site_id: str, counter_id: str
     )
 
 
-async def update_ticket(conn: Connection, ticket_id: UUID, **changes: Any) -> None:
-    """Set columns of one ticket; the value `NOW` means the statement's clock time."""
+async def update_ticket(conn: Connection, ticket_id: UUID, **changes: Any) -> Row:
+    """Set columns of one ticket; the value `NOW` means the statement's clock time.
+    Returns the ticket after, as `ticket()` does (same trip)."""
     sets, params = [], [ticket_id]
     for column, value in changes.items():
         if value is NOW:
@@ -167,7 +222,14 @@ async def update_ticket(conn: Connection, ticket_id: UUID, **changes: Any) -> No
         else:
             params.append(value)
             sets.append(f"{column} = ${len(params)}")
-    await conn.execute(f"UPDATE ticketing.tickets SET {', '.join(sets)} WHERE id = $1", *params)
+    row = await conn.fetchrow(
+        f"""WITH changed AS (
+                UPDATE ticketing.tickets SET {", ".join(sets)} WHERE id = $1 RETURNING *)
+            {_TICKET_VIEW_OF.format(tickets="changed")}""",
+        *params,
+    )
+    assert row is not None, f"ticket {ticket_id} exists"
+    return row
 
 
 class _Now:
@@ -191,6 +253,64 @@ async def waiting_ahead(conn: Connection, t: Row) -> int:
         t["id"],
     )
     return n
+
+
+async def ticket_standing(conn: Connection, t: Row) -> Row:
+    """Where a waiting ticket stands, in one trip: `waiting` in its service, `ahead` of it,
+    `recent` service times (seconds, newest first; see `recent_service_times`) and `busy`
+    (seconds each open counter of the service has been serving; see `counter_load`)."""
+    row = await conn.fetchrow(
+        f"""SELECT
+              (SELECT count(*) FROM ticketing.tickets w
+                WHERE w.site_id = $1 AND w.service_id = $2 AND w.status = 'waiting') AS waiting,
+              (SELECT count(*) FROM ticketing.tickets w
+                WHERE w.site_id = $1 AND w.service_id = $2 AND w.status = 'waiting'
+                  AND ({_CLASS.format(t="w")}, w.queued_at, w.id) < ($3, $4, $5)) AS ahead,
+              ARRAY(SELECT extract(epoch FROM completed_at - called_at)::float8
+                      FROM ticketing.tickets
+                     WHERE site_id = $1 AND service_id = $2 AND outcome = 'served'
+                       AND status = 'served' AND called_at IS NOT NULL
+                       AND completed_at IS NOT NULL
+                     ORDER BY completed_at DESC LIMIT 20) AS recent,
+              ARRAY({_COUNTER_LOAD}) AS busy""",
+        t["site_id"],
+        t["service_id"],
+        0 if t["priority"] == "priority" else 1,
+        t["queued_at"],
+        t["id"],
+    )
+    assert row is not None
+    return row
+
+
+async def queue_figures(
+    conn: Connection, site_id: str, service_ids: list[str], head: int
+) -> dict[str, tuple[int, list[Row]]]:
+    """Per service: how many wait, and the first `head` waiting tickets in call order
+    (id, number, priority, queued_at), in one trip."""
+    rows = await conn.fetch(
+        f"""SELECT s.id AS service_id,
+                   (SELECT count(*) FROM ticketing.tickets w
+                     WHERE w.site_id = $1 AND w.service_id = s.id AND w.status = 'waiting')
+                   AS waiting,
+                   h.id, h.number, h.priority, h.queued_at
+              FROM unnest($2::text[]) WITH ORDINALITY AS s(id, position)
+              LEFT JOIN LATERAL (
+                  SELECT t.id, t.number, t.priority, t.queued_at, {_CLASS.format(t="t")} AS k
+                    FROM ticketing.tickets t
+                   WHERE t.site_id = $1 AND t.service_id = s.id AND t.status = 'waiting'
+                   ORDER BY k, t.queued_at, t.id LIMIT $3) h ON true
+             ORDER BY s.position, h.k, h.queued_at, h.id""",
+        site_id,
+        service_ids,
+        head,
+    )
+    figures: dict[str, tuple[int, list[Row]]] = {}
+    for r in rows:
+        _, heads = figures.setdefault(r["service_id"], (r["waiting"], []))
+        if r["id"] is not None:
+            heads.append(r)
+    return figures
 
 
 async def waiting_counts(conn: Connection, site_id: str, service_ids: list[str]) -> dict[str, int]:
@@ -375,6 +495,66 @@ async def call_ticket(conn: Connection, ticket_id: UUID, counter_id: str) -> boo
     return called is not None
 
 
+async def call_choice(conn: Connection, site_id: str, service_ids: list[str]) -> list[Row]:
+    """What choosing a counter's next ticket reads, in one trip: per service (in the order
+    given; unknown ones left out) its `rules`, its priority `streak` (NULL before the first
+    call) and the first waiting ticket of each class (`id`, `priority`, `queued_at`; NULL
+    when the class is empty), each row with the database clock `now`."""
+    return await conn.fetch(
+        """SELECT s.id AS service_id, s.rules, k.priority_streak AS streak,
+                  clock_timestamp() AS now, h.id, h.priority, h.queued_at
+             FROM unnest($2::text[]) WITH ORDINALITY AS u(id, position)
+             JOIN ticketing.services s ON s.site_id = $1 AND s.id = u.id
+             LEFT JOIN ticketing.service_call_streaks k
+               ON k.site_id = $1 AND k.service_id = s.id
+             LEFT JOIN LATERAL (
+                 SELECT t.id, t.priority, t.queued_at
+                   FROM (VALUES ('priority'), ('regular')) AS c(priority)
+                  CROSS JOIN LATERAL (
+                      SELECT t.id, t.priority, t.queued_at
+                        FROM ticketing.tickets t
+                       WHERE t.site_id = $1 AND t.service_id = s.id
+                         AND t.priority = c.priority AND t.status = 'waiting'
+                       ORDER BY t.queued_at, t.id
+                       LIMIT 1) t) h ON true
+            ORDER BY u.position""",
+        site_id,
+        service_ids,
+    )
+
+
+async def call_to_counter(
+    conn: Connection, site_id: str, ticket_id: UUID, counter_id: str, streak: int
+) -> Row | None:
+    """Call a waiting ticket to a counter, set its service's priority streak and mark the
+    counter active, in one trip; returns the called ticket as `ticket()` does, or None if
+    another counter took it first (nothing is changed then).
+
+    The `status = 'waiting'` condition is checked again after any concurrent call of the
+    same row commits (row lock), so two counters can never both call it."""
+    return await conn.fetchrow(
+        f"""WITH called AS (
+                UPDATE ticketing.tickets
+                   SET status = 'called', counter_id = $3, call_count = 1, outcome = NULL,
+                       called_at = clock_timestamp(),
+                       first_called_at = coalesce(first_called_at, clock_timestamp())
+                 WHERE id = $2 AND status = 'waiting'
+                RETURNING *),
+            streak AS (
+                INSERT INTO ticketing.service_call_streaks (site_id, service_id, priority_streak)
+                SELECT site_id, service_id, $4 FROM called
+                ON CONFLICT (site_id, service_id) DO UPDATE SET priority_streak = $4),
+            active AS (
+                UPDATE ticketing.counters SET last_active_at = clock_timestamp()
+                 WHERE site_id = $1 AND id = $3 AND EXISTS (SELECT 1 FROM called))
+            {_TICKET_VIEW_OF.format(tickets="called")}""",
+        site_id,
+        ticket_id,
+        counter_id,
+        streak,
+    )
+
+
 async def priority_streaks(
     conn: Connection, site_id: str, service_ids: list[str]
 ) -> dict[str, int]:
@@ -457,26 +637,27 @@ async def audit(
     )
 
 
+# For each open counter serving service $2 of site $1 (called in the last 30 minutes, else
+# every counter configured for it): seconds its current citizen has been served, NULL if free.
+_COUNTER_LOAD = """
+    WITH serving AS (
+        SELECT c.id, c.last_active_at > clock_timestamp() - interval '30 minutes' AS recent
+          FROM ticketing.counters c
+         WHERE c.site_id = $1 AND c.active AND $2 = ANY(c.service_ids)),
+    open AS (
+        SELECT id FROM serving
+         WHERE recent OR NOT EXISTS (SELECT 1 FROM serving WHERE recent))
+    SELECT (SELECT extract(epoch FROM clock_timestamp() - t.called_at)::float8
+              FROM ticketing.tickets t
+             WHERE t.site_id = $1 AND t.counter_id = o.id AND t.status = 'called'
+             ORDER BY t.called_at DESC LIMIT 1) AS busy_s
+      FROM open o"""
+
+
 async def counter_load(conn: Connection, site_id: str, service_id: str) -> list[float | None]:
     """For each open counter serving the service (called in the last 30 minutes, else every
     counter configured for it): seconds its current citizen has been served, None if free."""
-    rows = await conn.fetch(
-        """WITH serving AS (
-               SELECT c.id, c.last_active_at > clock_timestamp() - interval '30 minutes' AS recent
-                 FROM ticketing.counters c
-                WHERE c.site_id = $1 AND c.active AND $2 = ANY(c.service_ids)),
-           open AS (
-               SELECT id FROM serving
-                WHERE recent OR NOT EXISTS (SELECT 1 FROM serving WHERE recent))
-           SELECT o.id,
-                  (SELECT extract(epoch FROM clock_timestamp() - t.called_at)::float8
-                     FROM ticketing.tickets t
-                    WHERE t.site_id = $1 AND t.counter_id = o.id AND t.status = 'called'
-                    ORDER BY t.called_at DESC LIMIT 1) AS busy_s
-             FROM open o""",
-        site_id,
-        service_id,
-    )
+    rows = await conn.fetch(_COUNTER_LOAD, site_id, service_id)
     return [r["busy_s"] for r in rows]
 
 

@@ -71,6 +71,7 @@ async def issue_ticket(
         idempotency_key,
         before_issue,
         body.journey,
+        site=site,
     )
     if state.replayed:
         response.headers["Idempotent-Replayed"] = "true"
