@@ -37,13 +37,25 @@ async def connect(dsn: str) -> asyncpg.Connection:
     return conn
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    """A pool whose connections encode/decode json and jsonb with orjson."""
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """A pool `reset` that leaves the session as it is (see `create_pool`)."""
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 2, max_size: int = 10, reset_sessions: bool = True
+) -> asyncpg.Pool:
+    """A pool whose connections encode/decode json and jsonb with orjson.
+
+    `reset_sessions=False` skips asyncpg's reset query on every release (advisory unlock,
+    CLOSE ALL, UNLISTEN, RESET ALL: one more round trip per request). Only for a pool whose
+    users keep no session state: transaction-scoped locks and SET LOCAL only, no LISTEN, no
+    session advisory lock left held. An open transaction is still rolled back on release."""
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         init=_init_connection,
+        reset=None if reset_sessions else _keep_session,
         command_timeout=30,
     )
     assert pool is not None

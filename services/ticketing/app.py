@@ -125,7 +125,10 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         await wait_for_database(settings.database_url, "ticketing")
-        pool = await create_pool(settings.database_url, max_size=settings.database_pool_size)
+        # requests keep no session state (transaction locks, SET LOCAL): no reset trip
+        pool = await create_pool(
+            settings.database_url, max_size=settings.database_pool_size, reset_sessions=False
+        )
         async with pool.acquire() as conn:
             await apply_migrations(conn, SCHEMA, MIGRATIONS)
             await load_all_sites(conn, settings)

@@ -29,7 +29,7 @@ async def connection(request: Request) -> AsyncIterator[Connection]:
         yield conn
 
 
-def settings(request: Request) -> TicketingSettings:
+async def settings(request: Request) -> TicketingSettings:  # async: no thread pool hop
     value: TicketingSettings = request.app.state.settings
     return value
 
