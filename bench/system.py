@@ -117,7 +117,7 @@ async def start_system(
     data_dir.mkdir(parents=True, exist_ok=True)
     ports = {s: free_port() for s in SERVICES}
     password = "bench-" + os.urandom(4).hex()
-    secret = "bench-secret-" + os.urandom(8).hex()
+    secret = "bench-secret-" + os.urandom(16).hex()  # 45 characters: HS256 wants >= 32 bytes
     env = {
         **os.environ,
         "MPP_DATA_DIR": str(data_dir),
