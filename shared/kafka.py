@@ -80,6 +80,34 @@ async def start_broker(broker: KafkaBroker, what: str, stop: asyncio.Event) -> N
         delay = min(delay * 2, 10.0)
 
 
+async def connect_kafka(
+    broker: KafkaBroker,
+    what: str,
+    stop: asyncio.Event,
+    *,
+    bootstrap_servers: str,
+    partitions: int,
+    logger: logging.Logger,
+) -> None:
+    """Ensure the topics exist, then start the broker; both retried with backoff until
+    they succeed or `stop` is set. A service's background task at start-up: its HTTP
+    (and /health, which says 503 meanwhile) is up while Kafka is still unreachable.
+
+    `what` names the service in start_broker's log lines; `logger` is the service's own
+    logger, which says when the topics cannot be ensured yet."""
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            await ensure_topics(bootstrap_servers, partitions)
+            break
+        except Exception as exc:
+            logger.warning("cannot ensure topics (%s); retrying in %.1fs", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 10.0)
+    await start_broker(broker, what, stop)
+
+
 MAX_DEAD_LETTER_BYTES = 512 * 1024
 """A dead letter keeps at most this much of the message: a producer's default request
 limit is 1 MiB, so a message that big could never be dead-lettered whole (and a

@@ -5,7 +5,6 @@ out to lobby pages over Server-Sent Events. No database."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -21,13 +20,7 @@ from services.display.board import Boards
 from services.display.consumer import ConsumerState, subscribe
 from services.display.hub import Hub
 from services.display.settings import DisplaySettings
-from shared.kafka import (
-    ensure_topics,
-    finish_task,
-    new_broker,
-    reread_after_outages,
-    start_broker,
-)
+from shared.kafka import connect_kafka, finish_task, new_broker, reread_after_outages
 from shared.observability import instrument
 from shared.sites import load_sites
 
@@ -49,17 +42,14 @@ class CachedStatic(StaticFiles):
 
 
 async def _connect_kafka(app: FastAPI, settings: DisplaySettings, stop: asyncio.Event) -> None:
-    delay = 0.5
-    while not stop.is_set():
-        try:
-            await ensure_topics(settings.kafka_bootstrap_servers, settings.kafka_topic_partitions)
-            break
-        except Exception as exc:
-            log.warning("cannot ensure topics (%s); retrying in %.1fs", exc, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, 10.0)
-    await start_broker(app.state.broker, "display", stop)
+    await connect_kafka(
+        app.state.broker,
+        "display",
+        stop,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        partitions=settings.kafka_topic_partitions,
+        logger=log,
+    )
     # no consumer group: nothing resets our positions if the broker comes back empty
     await reread_after_outages(app.state.broker, stop)
 

@@ -4,7 +4,6 @@ consumer (FastStream, same event loop) and the SMS sender."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,13 +20,7 @@ from services.notifier.sender import Sender
 from services.notifier.settings import NotifierSettings
 from services.notifier.verification import subscribe_verifications
 from shared.database import apply_migrations, create_pool, wait_for_database
-from shared.kafka import (
-    ensure_topics,
-    finish_task,
-    new_broker,
-    reread_after_outages,
-    start_broker,
-)
+from shared.kafka import connect_kafka, finish_task, new_broker, reread_after_outages
 from shared.observability import instrument
 
 log = logging.getLogger("notifier")
@@ -36,17 +29,14 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def _connect_kafka(app: FastAPI, settings: NotifierSettings, stop: asyncio.Event) -> None:
-    delay = 0.5
-    while not stop.is_set():
-        try:
-            await ensure_topics(settings.kafka_bootstrap_servers, settings.kafka_topic_partitions)
-            break
-        except Exception as exc:
-            log.warning("cannot ensure topics (%s); retrying in %.1fs", exc, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, 10.0)
-    await start_broker(app.state.broker, "notifier", stop)
+    await connect_kafka(
+        app.state.broker,
+        "notifier",
+        stop,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        partitions=settings.kafka_topic_partitions,
+        logger=log,
+    )
     # the embedded broker may come back without its log and our group's offsets
     await reread_after_outages(app.state.broker, stop)
 

@@ -36,7 +36,7 @@ from services.ticketing.site_loader import load_all_sites
 from shared import topics
 from shared.database import apply_migrations, create_pool, wait_for_database
 from shared.http import harden
-from shared.kafka import ensure_topics, new_broker, start_broker
+from shared.kafka import connect_kafka, new_broker
 from shared.observability import instrument
 from shared.tracecontext import outgoing_event
 
@@ -81,22 +81,6 @@ def kafka_publish(broker: KafkaBroker) -> Publish:
     return publish
 
 
-async def _connect_kafka(
-    broker: KafkaBroker, settings: TicketingSettings, stop: asyncio.Event
-) -> None:
-    delay = 0.5
-    while not stop.is_set():
-        try:
-            await ensure_topics(settings.kafka_bootstrap_servers, settings.kafka_topic_partitions)
-            break
-        except Exception as exc:
-            log.warning("cannot ensure topics (%s); retrying in %.1fs", exc, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, 10.0)
-    await start_broker(broker, "ticketing", stop)
-
-
 async def _reload_sites(app: FastAPI, settings: TicketingSettings, stop: asyncio.Event) -> None:
     """Pick up changed or added site files without a restart."""
     while not stop.is_set():
@@ -133,7 +117,15 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
             await apply_migrations(conn, SCHEMA, MIGRATIONS)
             await load_all_sites(conn, settings)
         app.state.pool = pool
-        background = [asyncio.create_task(_connect_kafka(broker, settings, stop), name="kafka")]
+        kafka = connect_kafka(
+            broker,
+            "ticketing",
+            stop,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            partitions=settings.kafka_topic_partitions,
+            logger=log,
+        )
+        background = [asyncio.create_task(kafka, name="kafka")]
         # the relay publishes once the broker has started; until then it waits in the outbox
         background.append(asyncio.create_task(relay.run(stop), name="outbox-relay"))
         if settings.sites_reload_s > 0:
