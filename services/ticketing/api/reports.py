@@ -4,10 +4,11 @@ site's supervisor or an operator, 422 for a bad period or filter."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.ticketing import reports
 from services.ticketing import repository as repo
@@ -33,23 +34,39 @@ To = Annotated[date | None, Query(alias="to", description="Last site-local day (
 Filter = Annotated[str | None, Query(max_length=64)]
 
 
-async def _period(
-    conn: Connection,
-    actor: Actor,
-    site_id: str,
-    first: date | None,
-    last: date | None,
-    agency_id: str | None = None,
-    service_id: str | None = None,
-    counter_id: str | None = None,
-) -> reports.Period:
+@dataclass(frozen=True)
+class Scope:
+    """The query every report format takes: the period's days and its filters."""
+
+    first: date | None
+    last: date | None
+    agency_id: str | None
+    service_id: str | None
+    counter_id: str | None
+
+
+def _scope(
+    first: From = None,
+    last: To = None,
+    agency_id: Filter = None,
+    service_id: Filter = None,
+    counter_id: Filter = None,
+) -> Scope:
+    return Scope(first, last, agency_id, service_id, counter_id)
+
+
+ReportScope = Annotated[Scope, Depends(_scope)]
+
+
+async def _period(conn: Connection, actor: Actor, site_id: str, q: Scope) -> reports.Period:
+    first, last = q.first, q.last
     if first is None or last is None:
         site = await repo.site(conn, site_id)
         today = local_day(await repo.database_now(conn), site["timezone"]) if site else date.today()
         last = last or today
         first = first or last - timedelta(days=29)
     return await reports.period(
-        conn, actor, site_id, first, last, agency_id, service_id, counter_id
+        conn, actor, site_id, first, last, q.agency_id, q.service_id, q.counter_id
     )
 
 
@@ -67,53 +84,26 @@ def _download(body: bytes, media_type: str, p: reports.Period, ext: str) -> Resp
 
 
 @router.get("/api/sites/{site_id}/reports", responses=_ERRORS)
-async def report(
-    site_id: str,
-    conn: Db,
-    actor: Operator,
-    first: From = None,
-    last: To = None,
-    agency_id: Filter = None,
-    service_id: Filter = None,
-    counter_id: Filter = None,
-) -> dict[str, Any]:
+async def report(site_id: str, conn: Db, actor: Operator, q: ReportScope) -> dict[str, Any]:
     """Volumes by channel and outcome, wait and service time (mean, median, P90), the service
     standard, arrivals by hour and weekday, daily wait trend, agencies, counters, complaints
     and the IKM of the period."""
-    p = await _period(conn, actor, site_id, first, last, agency_id, service_id, counter_id)
+    p = await _period(conn, actor, site_id, q)
     return await reports.build(conn, p)
 
 
 @router.get("/api/sites/{site_id}/reports.csv", responses=_ERRORS)
-async def report_csv(
-    site_id: str,
-    conn: Db,
-    actor: Operator,
-    first: From = None,
-    last: To = None,
-    agency_id: Filter = None,
-    service_id: Filter = None,
-    counter_id: Filter = None,
-) -> Response:
+async def report_csv(site_id: str, conn: Db, actor: Operator, q: ReportScope) -> Response:
     """The report's tables in one CSV (UTF-8 with BOM): title row, header, rows, blank row."""
-    p = await _period(conn, actor, site_id, first, last, agency_id, service_id, counter_id)
+    p = await _period(conn, actor, site_id, q)
     body = reports.to_csv(reports.tables(await reports.build(conn, p)))
     return _download(body, "text/csv; charset=utf-8", p, "csv")
 
 
 @router.get("/api/sites/{site_id}/reports.xlsx", responses=_ERRORS)
-async def report_xlsx(
-    site_id: str,
-    conn: Db,
-    actor: Operator,
-    first: From = None,
-    last: To = None,
-    agency_id: Filter = None,
-    service_id: Filter = None,
-    counter_id: Filter = None,
-) -> Response:
+async def report_xlsx(site_id: str, conn: Db, actor: Operator, q: ReportScope) -> Response:
     """The report as an Excel workbook, one sheet per table."""
-    p = await _period(conn, actor, site_id, first, last, agency_id, service_id, counter_id)
+    p = await _period(conn, actor, site_id, q)
     body = reports.to_xlsx(reports.tables(await reports.build(conn, p)))
     return _download(
         body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", p, "xlsx"
@@ -126,14 +116,10 @@ async def report_chart(
     chart: Literal["heatmap", "wait-trend", "sla"],
     conn: Db,
     actor: Operator,
-    first: From = None,
-    last: To = None,
-    agency_id: Filter = None,
-    service_id: Filter = None,
-    counter_id: Filter = None,
+    q: ReportScope,
 ) -> Response:
     """A chart of the report as SVG, drawn on the server (no script, no style, no network)."""
-    p = await _period(conn, actor, site_id, first, last, agency_id, service_id, counter_id)
+    p = await _period(conn, actor, site_id, q)
     return Response(
         await reports.chart(conn, p, chart),
         media_type="image/svg+xml",
