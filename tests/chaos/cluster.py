@@ -162,9 +162,32 @@ class Cluster:
         return self.broker.bootstrap_servers
 
     async def restart_broker(self) -> None:
-        """Start the broker again on its port: memory storage, so recreate the topics."""
-        self.start_broker()
-        await self.restart_broker_topics()
+        """Start the broker again on its port: memory storage, so recreate the topics,
+        with the services frozen (SIGSTOP) until the topics exist.
+
+        Why frozen: the embedded broker (Tansu 0.6, memory storage) accepts a produce to
+        a topic it does not know, and stores the batch at offset 0 of that partition
+        without creating the topic; when the topic is then created its offsets start at 0
+        again, the next produce collides with the stored batch (`AlreadyExists` in
+        tansu.log, UnknownError to the producer) and records already acknowledged are
+        overwritten or never readable. The relay's producer holds batches for the old
+        broker (it retries them until they are delivered) and sends them the moment the
+        port answers, with its old metadata, before anyone can create the topics. Real
+        Kafka answers such a produce with UNKNOWN_TOPIC_OR_PARTITION (or creates the topic
+        first); a restarted Kafka also keeps its log. Reproduced outside the services with
+        one aiokafka producer: send while the broker is down, start an empty broker, create
+        the topic, send again: acknowledged records missing on read-back."""
+        frozen = [p for p in self.procs.values() if p.poll() is None]
+        for proc in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGSTOP)
+        try:
+            self.start_broker()
+            await self.restart_broker_topics()
+        finally:
+            for proc in frozen:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGCONT)
 
     async def restart_broker_topics(self) -> None:
         await eventually(lambda: _ensure(self.bootstrap), 30, "topics created")
