@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import uvicorn
-
 from services.display.app import create_app
 from services.display.settings import DisplaySettings
-from shared.logging import configure_logging
+from shared.serve import serve
 
 
 def main() -> None:
     settings = DisplaySettings()
-    configure_logging("display", settings.log_level, settings.resolved_log_format())
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.display_port,
-        log_config=None,
-        lifespan="on",
-        timeout_graceful_shutdown=5,  # SSE streams never end by themselves
-    )
+    # SSE streams never end by themselves
+    serve("display", settings, create_app, settings.display_port, graceful_shutdown_s=5)
 
 
 if __name__ == "__main__":

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import uvicorn
-
 from services.ticketing.app import create_app
 from services.ticketing.settings import TicketingSettings
-from shared.logging import configure_logging
+from shared.serve import serve
 
 
 def main() -> None:
     settings = TicketingSettings()
-    configure_logging("ticketing", settings.log_level, settings.resolved_log_format())
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.ticketing_port,
-        log_config=None,
-        lifespan="on",
-    )
+    serve("ticketing", settings, create_app, settings.ticketing_port)
 
 
 if __name__ == "__main__":
