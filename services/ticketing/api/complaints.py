@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.ticketing import complaints
 from services.ticketing.api.deps import Db, Operator, Settings
 from services.ticketing.api.pages import _page
-from shared.phone import InvalidPhone, normalise_phone
+from services.ticketing.api.schemas import optional_phone
 
 router = APIRouter(tags=["complaints"])
 
@@ -45,12 +45,7 @@ class NewComplaint(BaseModel):
     @field_validator("contact_phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        try:
-            return normalise_phone(value)
-        except InvalidPhone as exc:
-            raise ValueError(str(exc)) from None
+        return optional_phone(value)
 
 
 class ComplaintFiled(BaseModel):

@@ -13,6 +13,17 @@ from shared.events import Channel, Priority
 from shared.phone import InvalidPhone, normalise_phone
 
 
+def optional_phone(value: str | None) -> str | None:
+    """An optional phone field of a request: blank is no phone, anything else is normalised
+    to +62… or refused with the reason (a plain ValueError, for pydantic's 422)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return normalise_phone(value)
+    except InvalidPhone as exc:
+        raise ValueError(str(exc)) from None
+
+
 class IssueTicketRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,12 +53,7 @@ class IssueTicketRequest(BaseModel):
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        try:
-            return normalise_phone(value)
-        except InvalidPhone as exc:
-            raise ValueError(str(exc)) from None
+        return optional_phone(value)
 
 
 class TransferRequest(BaseModel):
