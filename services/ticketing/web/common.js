@@ -1,6 +1,6 @@
 /* Antrian MPP — what every page shares: language (Bahasa Indonesia first, English on a
- * toggle kept in localStorage), calls to the ticketing API, and times in the site's zone.
- * No page ever shows a phone number. */
+ * toggle kept in localStorage), calls to the ticketing API, times in the site's zone, and
+ * the staff pages' login kept in sessionStorage. No page ever shows a phone number. */
 "use strict";
 
 const MPP = (() => {
@@ -389,6 +389,24 @@ const MPP = (() => {
     return node;
   }
 
+  // sessionStorage: a staff login lasts as long as the tab (closing it logs out)
+  function sessionLoad(key) {
+    try {
+      return JSON.parse(sessionStorage.getItem(key) || "null");
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function sessionSave(key, value) {
+    try {
+      if (value == null) sessionStorage.removeItem(key);
+      else sessionStorage.setItem(key, JSON.stringify(value));
+    } catch (_) {
+      /* private mode: the page still works until reload */
+    }
+  }
+
   function $(sel, root) {
     return (root || document).querySelector(sel);
   }
@@ -412,5 +430,7 @@ const MPP = (() => {
     elapsed,
     el,
     $,
+    sessionLoad,
+    sessionSave,
   };
 })();

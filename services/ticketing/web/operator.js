@@ -5,7 +5,7 @@
 "use strict";
 
 (() => {
-  const { t, api, el, $ } = MPP;
+  const { t, api, el, $, sessionLoad: load, sessionSave: save } = MPP;
   const KEY_SESSION = "antrian.op.session";
   const KEY_COUNTER = "antrian.op.counter";
   const KEY_TICKET = "antrian.op.ticket";
@@ -19,25 +19,6 @@
     busy: false,
     queueTimer: null,
   };
-
-  // --- storage --------------------------------------------------------------------------
-
-  function load(key) {
-    try {
-      return JSON.parse(sessionStorage.getItem(key) || "null");
-    } catch (_) {
-      return null;
-    }
-  }
-
-  function save(key, value) {
-    try {
-      if (value == null) sessionStorage.removeItem(key);
-      else sessionStorage.setItem(key, JSON.stringify(value));
-    } catch (_) {
-      /* private mode: the desk still works until reload */
-    }
-  }
 
   // --- views and messages ---------------------------------------------------------------
 

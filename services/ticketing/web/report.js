@@ -5,27 +5,13 @@
 "use strict";
 
 (() => {
-  const { api, el, $ } = MPP;
+  const { api, el, $, sessionLoad, sessionSave } = MPP;
   const KEY_SESSION = "antrian.report.session";
   const siteId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
   const state = { session: null, site: null };
 
-  function load() {
-    try {
-      return JSON.parse(sessionStorage.getItem(KEY_SESSION) || "null");
-    } catch (_) {
-      return null;
-    }
-  }
-
-  function save(value) {
-    try {
-      if (value == null) sessionStorage.removeItem(KEY_SESSION);
-      else sessionStorage.setItem(KEY_SESSION, JSON.stringify(value));
-    } catch (_) {
-      /* private mode: works until reload */
-    }
-  }
+  const load = () => sessionLoad(KEY_SESSION);
+  const save = (value) => sessionSave(KEY_SESSION, value);
 
   function show(view) {
     document.querySelectorAll(".view").forEach((v) => {
