@@ -22,13 +22,13 @@ from datetime import UTC, datetime
 
 import orjson
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 
 from services.display.board import Boards, Outcome
 from services.display.hub import Hub
 from shared import topics
 from shared.events import AnyEvent, TicketIssued, UnprocessableMessage, parse_event
-from shared.kafka import send_to_dead_letters
+from shared.kafka import ConsumedMessage, send_to_dead_letters
 from shared.metrics import count_event
 
 log = logging.getLogger("display.consumer")
@@ -76,8 +76,8 @@ class ConsumerState:
 
 def _handler(
     broker: KafkaBroker, state: ConsumerState, topic: str
-) -> Callable[[KafkaMessage], Awaitable[None]]:
-    async def handle(msg: KafkaMessage) -> None:
+) -> Callable[[ConsumedMessage], Awaitable[None]]:
+    async def handle(msg: ConsumedMessage) -> None:
         try:
             outcome = state.handle(msg.body, topic)
         except UnprocessableMessage as exc:

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 
 from services.notifier.notifications import handle_event
 from services.notifier.settings import NotifierSettings
 from shared import topics
 from shared.events import UnprocessableMessage, parse_event
-from shared.kafka import GROUP_REBALANCE_TIMEOUT_MS, send_to_dead_letters
+from shared.kafka import GROUP_REBALANCE_TIMEOUT_MS, ConsumedMessage, send_to_dead_letters
 from shared.metrics import count_event
 
 log = logging.getLogger("notifier.consumer")
@@ -46,7 +46,7 @@ def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerSt
         rebalance_timeout_ms=GROUP_REBALANCE_TIMEOUT_MS,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
     )
-    async def on_event(msg: KafkaMessage) -> None:
+    async def on_event(msg: ConsumedMessage) -> None:
         topic = str(getattr(msg.raw_message, "topic", ""))
         try:
             event = parse_event(msg.body, topic)

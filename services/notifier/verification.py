@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 
 from services.notifier import messages, repository
 from services.notifier.consumer import ConsumerState
@@ -15,7 +15,7 @@ from services.notifier.repository import Connection, Contact
 from services.notifier.settings import NotifierSettings
 from shared import topics
 from shared.events import PhoneVerificationRequested, UnprocessableMessage, parse_verification
-from shared.kafka import GROUP_REBALANCE_TIMEOUT_MS, send_to_dead_letters
+from shared.kafka import GROUP_REBALANCE_TIMEOUT_MS, ConsumedMessage, send_to_dead_letters
 
 
 async def handle_verification(conn: Connection, event: PhoneVerificationRequested) -> int | None:
@@ -54,7 +54,7 @@ def subscribe_verifications(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         rebalance_timeout_ms=GROUP_REBALANCE_TIMEOUT_MS,
     )
-    async def on_phone_verification_requested(msg: KafkaMessage) -> None:
+    async def on_phone_verification_requested(msg: ConsumedMessage) -> None:
         try:
             event = parse_verification(msg.body)
         except UnprocessableMessage as exc:
