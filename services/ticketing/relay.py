@@ -5,8 +5,9 @@ session-level PostgreSQL advisory lock on its own connection; if it dies, the
 connection closes, the lock is released and another replica takes over within
 `relay_poll_s`-ish. The leader LISTENs for the NOTIFY that `record_events` sends on
 commit, and polls as a fallback. A row is marked published only after the broker
-acknowledged it; if the relay dies in between, the row is published again and every
-consumer drops the duplicate by `event_id` (at-least-once by design).
+acknowledged it, in the same statement that reads the next batch; if the relay dies in
+between, the row is published again and every consumer drops the duplicate by `event_id`
+(at-least-once by design).
 """
 
 from __future__ import annotations
@@ -41,10 +42,18 @@ Publish = Callable[[list[PendingEvent]], Awaitable[None]]
 """Publish the events in order and return once the broker acknowledged all of them."""
 
 
-async def pending_events(conn: asyncpg.Connection, limit: int) -> list[PendingEvent]:
+async def next_events(
+    conn: asyncpg.Connection, published: list[int], limit: int
+) -> list[PendingEvent]:
+    """Mark `published` (the broker acknowledged them) and read the next pending events,
+    oldest first, in one trip: under load the relay spends one statement per batch."""
     rows = await conn.fetch(
-        """SELECT id, site_id, site_seq, topic, payload, traceparent FROM ticketing.outbox
-            WHERE published_at IS NULL ORDER BY id LIMIT $1""",
+        """WITH marked AS (
+               UPDATE ticketing.outbox SET published_at = clock_timestamp()
+                WHERE id = ANY($1::bigint[]))
+           SELECT id, site_id, site_seq, topic, payload, traceparent FROM ticketing.outbox
+            WHERE published_at IS NULL AND id <> ALL($1::bigint[]) ORDER BY id LIMIT $2""",
+        published,
         limit,
     )
     return [
@@ -58,12 +67,6 @@ async def pending_events(conn: asyncpg.Connection, limit: int) -> list[PendingEv
         )
         for r in rows
     ]
-
-
-async def mark_published(conn: asyncpg.Connection, ids: list[int]) -> None:
-    await conn.execute(
-        "UPDATE ticketing.outbox SET published_at = clock_timestamp() WHERE id = ANY($1)", ids
-    )
 
 
 async def _sleep(event: asyncio.Event, seconds: float) -> None:
@@ -92,16 +95,6 @@ class OutboxRelay:
         self.published = 0
         self.last_error: str | None = None
 
-    async def relay_once(self, conn: asyncpg.Connection) -> int:
-        """Publish one batch of pending events; how many were published."""
-        events = await pending_events(conn, self.batch)
-        if not events:
-            return 0
-        await self.publish(events)
-        await mark_published(conn, [e.id for e in events])
-        self.published += len(events)
-        return len(events)
-
     async def run(self, stop: asyncio.Event) -> None:
         delay = 0.5
         while not stop.is_set():
@@ -125,11 +118,23 @@ class OutboxRelay:
             log.info("outbox relay: this replica publishes")
             wake = asyncio.Event()
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
-            while not stop.is_set():
-                wake.clear()  # before reading: a NOTIFY during the read is not lost
-                if await self.relay_once(conn) < self.batch:
+            published: list[int] = []  # acknowledged, marked with the next read
+            try:
+                while not stop.is_set():
+                    wake.clear()  # before reading: a NOTIFY during the read is not lost
+                    events = await next_events(conn, published, self.batch)
+                    published = []
+                    self.last_error = None
+                    if events:
+                        await self.publish(events)  # returns once the broker acknowledged
+                        published = [e.id for e in events]
+                        self.published += len(events)
+                        continue
                     await _wait_any([wake, stop], self.poll_s)
-                self.last_error = None
+            finally:
+                if published and not conn.is_closed():
+                    with contextlib.suppress(Exception):  # else published again: deduplicated
+                        await asyncio.wait_for(next_events(conn, published, 0), 5)
         finally:
             self.is_leader = False
             with contextlib.suppress(Exception):
