@@ -431,6 +431,19 @@ async def site_counters(ticketing: str) -> list[dict[str, Any]]:
     return counters
 
 
+async def progress(load: Load, tickets: int = 10, calls: int = 5, timeout: float = 60) -> None:
+    """Until the load has `tickets` more 201s and `calls` more called tickets than now:
+    the system serving again after a fault (polled, not a fixed sleep that proves nothing
+    on a loaded machine and wastes time on an idle one)."""
+    t0, c0 = len(load.issued), len(load.calls)
+
+    async def moved() -> bool | Pending:
+        t, c = len(load.issued) - t0, len(load.calls) - c0
+        return True if t >= tickets and c >= calls else Pending(f"{t} tickets, {c} calls")
+
+    await eventually(moved, timeout, f"{tickets} tickets issued and {calls} calls", 0.1)
+
+
 async def run_load_for(load: Load, seconds: float) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(load.run(stop))
@@ -622,7 +635,7 @@ async def wait_quiet(
                 return Pending(f"{open_} SMS pending or sending")
         return True
 
-    await eventually(settled, timeout, "the system settling (outbox, boards, notifier)", 0.5)
+    await eventually(settled, timeout, "the system settling (outbox, boards, notifier)")
 
 
 async def reconcile(
@@ -650,7 +663,8 @@ async def reconcile(
     figures["tickets lost"] = len(lost) + len(dup_numbers)
 
     # topics
-    records = [r for t in topics.EVENT_TOPICS for r in await read_topic(cluster.bootstrap, t)]
+    read = await asyncio.gather(*(read_topic(cluster.bootstrap, t) for t in topics.EVENT_TOPICS))
+    records = [r for rs in read for r in rs]
     events: dict[str, dict[str, Any]] = {}
     poison = []
     for r in records:

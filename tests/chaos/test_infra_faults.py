@@ -23,6 +23,7 @@ from tests.chaos.cluster import (
     Load,
     database_view,
     eventually,
+    progress,
     reconcile,
     run_load_for,
     say,
@@ -98,7 +99,7 @@ async def test_broker_down_then_back_empty(make_cluster: MakeCluster) -> None:
         for name in ("ticketing", "notifier", "display"):
             await eventually(lambda n=name: _status(cluster.url(n), 200), 60, f"{name} healthy")
         say(f"all healthy {time.monotonic() - recovered:.1f}s after the broker came back")
-        await asyncio.sleep(2.0)
+        await progress(load)
         stop.set()
         await running
         await wait_quiet(cluster, [display])
@@ -171,7 +172,7 @@ async def test_postgres_down_then_back(make_cluster: MakeCluster, tmp_path: Path
         load = Load([ticketing], counters, kiosks=8, callers=8, issue_every_s=1.0)
         stop = asyncio.Event()
         running = asyncio.create_task(load.run(stop))
-        await asyncio.sleep(3.0)
+        await progress(load)
 
         server.stop()
         outage_s = 30.0 if LONG else 8.0
@@ -207,7 +208,7 @@ async def test_postgres_down_then_back(make_cluster: MakeCluster, tmp_path: Path
         back = time.monotonic()
         await eventually(lambda: _status(ticketing, 200), 60, "ticketing healthy again")
         say(f"ticketing healthy {time.monotonic() - back:.1f}s after PostgreSQL came back")
-        await asyncio.sleep(3.0)
+        await progress(load)
         stop.set()
         await running
         assert {n: cluster.pid(n) for n in pids} == pids
@@ -249,7 +250,7 @@ async def test_two_ticketing_replicas_one_relay_and_failover(make_cluster: MakeC
     failovers = 3 if LONG else 1
     samples: list[int] = []
     for _ in range(failovers):
-        await asyncio.sleep(3.0)
+        await progress(load)
         leader = names[leaders.index(True)]
         other = names[1 - leaders.index(True)]
         # while both run, never two leaders
@@ -263,7 +264,7 @@ async def test_two_ticketing_replicas_one_relay_and_failover(make_cluster: MakeC
         say(f"kill -9 {leader}: {other} leads after {time.monotonic() - killed:.1f}s")
         await cluster.restart(leader)
         leaders = await eventually(one_leader, 30, "exactly one relay leader after restart")
-    await asyncio.sleep(2.0)
+    await progress(load)
     stop.set()
     await running
     assert max(samples) == 1, samples

@@ -21,6 +21,7 @@ from tests.chaos.cluster import (
     board,
     database_view,
     eventually,
+    progress,
     read_topic,
     reconcile,
     say,
@@ -60,7 +61,7 @@ async def test_kill_9_ticketing_while_20_kiosks_issue_and_10_counters_call(
         await cluster.kill("ticketing")
         say(f"kill -9 ticketing after {before} tickets")
         await cluster.restart("ticketing")
-    await asyncio.sleep(2.0)
+    await progress(load)
     stop.set()
     await running
     say(f"load: {len(load.issued)} tickets (201), {len(load.calls)} calls, {dict(load.statuses)}")
@@ -175,7 +176,7 @@ async def test_kill_9_notifier_and_display_at_random_points(make_cluster: MakeCl
     cluster.gateway.behaviour = gateway_latency
     witness = await cluster.start("display-2")  # never crashes
     counters = (await site_counters(cluster.url("ticketing")))[:8]
-    load = Load([cluster.url("ticketing")], counters, kiosks=10, callers=8, issue_every_s=0.7)
+    load = Load([cluster.url("ticketing")], counters, kiosks=6, callers=6, issue_every_s=1.0)
     stop = asyncio.Event()
     running = asyncio.create_task(load.run(stop))
     victims = ["notifier", "display", "notifier"]
@@ -205,12 +206,12 @@ async def test_kill_9_notifier_and_display_at_random_points(make_cluster: MakeCl
                 f"hand at the gateway, {queued} pending or sending"
             )
         else:
-            await asyncio.sleep(random.uniform(1.0, 4.0))
+            await asyncio.sleep(random.uniform(0.5, 2.5))
             await cluster.kill(victim)
             say(f"kill -9 display ({len(gateway.received)} SMS so far)")
         await asyncio.sleep(random.uniform(0.0, 1.5))
         await cluster.restart(victim)
-    await asyncio.sleep(2.0)
+    await progress(load)
     stop.set()
     await running
     display = cluster.url("display")
@@ -245,13 +246,13 @@ async def test_consumer_group_rebalance_while_events_flow(make_cluster: MakeClus
     running = asyncio.create_task(load.run(stop))
     cycles = 4 if LONG else 2
     for i in range(cycles):
-        await asyncio.sleep(2.0)
+        await progress(load, 5, 3)
         await cluster.start("notifier-2")
         say(f"cycle {i + 1}: notifier-2 joined the group")
         await asyncio.sleep(random.uniform(2.0, 4.0))
         await cluster.kill("notifier-2", signal.SIGTERM)
         say(f"cycle {i + 1}: notifier-2 left (SIGTERM)")
-    await asyncio.sleep(2.0)
+    await progress(load)
     stop.set()
     await running
     await wait_quiet(cluster, [cluster.url("display")])
