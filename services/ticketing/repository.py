@@ -135,14 +135,6 @@ async def recent_service_times(conn: Connection, site_id: str, service_id: str) 
 # --- tickets ---------------------------------------------------------------------------
 
 
-async def insert_ticket(conn: Connection, **ticket: Any) -> None:
-    columns = ", ".join(ticket)
-    params = ", ".join(f"${i}" for i in range(1, len(ticket) + 1))
-    await conn.execute(
-        f"INSERT INTO ticketing.tickets ({columns}) VALUES ({params})", *ticket.values()
-    )
-
-
 async def number_and_insert_ticket(
     conn: Connection, channel: str, number: str, last_number: int, **ticket: Any
 ) -> Row:
@@ -240,25 +232,10 @@ class _Now:
 NOW: Any = _Now()
 
 
-async def waiting_ahead(conn: Connection, t: Row) -> int:
-    """Waiting tickets of the same service called before `t` (priority, then FIFO)."""
-    n: int = await conn.fetchval(
-        f"""SELECT count(*) FROM ticketing.tickets w
-             WHERE w.site_id = $1 AND w.service_id = $2 AND w.status = 'waiting'
-               AND ({_CLASS.format(t="w")}, w.queued_at, w.id) < ($3, $4, $5)""",
-        t["site_id"],
-        t["service_id"],
-        0 if t["priority"] == "priority" else 1,
-        t["queued_at"],
-        t["id"],
-    )
-    return n
-
-
 async def ticket_standing(conn: Connection, t: Row) -> Row:
     """Where a waiting ticket stands, in one trip: `waiting` in its service, `ahead` of it,
-    `recent` service times (seconds, newest first; see `recent_service_times`) and `busy`
-    (seconds each open counter of the service has been serving; see `counter_load`)."""
+    `recent` service times (seconds, newest first; as `recent_service_times`) and `busy`
+    (seconds each open counter of the service has been serving, NULL if free)."""
     row = await conn.fetchrow(
         f"""SELECT
               (SELECT count(*) FROM ticketing.tickets w
@@ -313,19 +290,6 @@ async def queue_figures(
     return figures
 
 
-async def waiting_counts(conn: Connection, site_id: str, service_ids: list[str]) -> dict[str, int]:
-    rows = await conn.fetch(
-        """SELECT s.id, count(t.id) AS n
-             FROM unnest($2::text[]) AS s(id)
-             LEFT JOIN ticketing.tickets t
-               ON t.site_id = $1 AND t.service_id = s.id AND t.status = 'waiting'
-            GROUP BY s.id""",
-        site_id,
-        service_ids,
-    )
-    return {r["id"]: r["n"] for r in rows}
-
-
 async def all_waiting_counts(conn: Connection, site_id: str) -> dict[str, int]:
     rows = await conn.fetch(
         """SELECT s.id, count(t.id) AS n
@@ -337,18 +301,6 @@ async def all_waiting_counts(conn: Connection, site_id: str) -> dict[str, int]:
         site_id,
     )
     return {r["id"]: r["n"] for r in rows}
-
-
-async def queue_head(conn: Connection, site_id: str, service_id: str, n: int = 4) -> list[Row]:
-    """The first `n` waiting tickets of a service, in call order."""
-    return await conn.fetch(
-        f"""SELECT id, number FROM ticketing.tickets t
-             WHERE t.site_id = $1 AND t.service_id = $2 AND t.status = 'waiting'
-             ORDER BY {_CLASS.format(t="t")}, t.queued_at, t.id LIMIT $3""",
-        site_id,
-        service_id,
-        n,
-    )
 
 
 async def staff(conn: Connection, username: str) -> Row | None:
@@ -379,24 +331,6 @@ async def lock_service_day(conn: Connection, site_id: str, service_id: str, day:
     )
     assert row is not None
     return row
-
-
-async def count_issued(
-    conn: Connection, site_id: str, service_id: str, day: Any, channel: str
-) -> int:
-    """Take the next daily number and count the ticket against its channel's quota."""
-    if channel not in ("kiosk", "online", "mobile"):
-        raise ValueError(channel)
-    n: int = await conn.fetchval(
-        f"""UPDATE ticketing.service_day_numbers
-               SET last_number = last_number + 1, issued_{channel} = issued_{channel} + 1
-             WHERE site_id = $1 AND service_id = $2 AND day = $3
-            RETURNING last_number""",
-        site_id,
-        service_id,
-        day,
-    )
-    return n
 
 
 async def day_override(conn: Connection, site_id: str, service_id: str, day: Any) -> Row | None:
@@ -459,42 +393,6 @@ async def issued_today(conn: Connection, site_id: str, day: Any) -> dict[str, Ro
     return {r["service_id"]: r for r in rows}
 
 
-async def line_heads(conn: Connection, site_id: str, service_ids: list[str]) -> list[Row]:
-    """The first waiting ticket of each class (priority, regular) of each service."""
-    return await conn.fetch(
-        """SELECT h.* FROM unnest($2::text[]) AS s(id)
-             CROSS JOIN (VALUES ('priority'), ('regular')) AS k(priority)
-             CROSS JOIN LATERAL (
-                 SELECT t.id, t.service_id, t.priority, t.queued_at
-                   FROM ticketing.tickets t
-                  WHERE t.site_id = $1 AND t.service_id = s.id AND t.priority = k.priority
-                    AND t.status = 'waiting'
-                  ORDER BY t.queued_at, t.id
-                  LIMIT 1) h""",
-        site_id,
-        service_ids,
-    )
-
-
-async def call_ticket(conn: Connection, ticket_id: UUID, counter_id: str) -> bool:
-    """Call a waiting ticket to a counter, atomically: False if another counter took it first.
-
-    The `status = 'waiting'` condition is checked again after any concurrent call of the
-    same row commits (row lock), so two counters can never both call it.
-    """
-    called = await conn.fetchval(
-        """UPDATE ticketing.tickets
-              SET status = 'called', counter_id = $2, call_count = 1, outcome = NULL,
-                  called_at = clock_timestamp(),
-                  first_called_at = coalesce(first_called_at, clock_timestamp())
-            WHERE id = $1 AND status = 'waiting'
-           RETURNING id""",
-        ticket_id,
-        counter_id,
-    )
-    return called is not None
-
-
 async def call_choice(conn: Connection, site_id: str, service_ids: list[str]) -> list[Row]:
     """What choosing a counter's next ticket reads, in one trip: per service (in the order
     given; unknown ones left out) its `rules`, its priority `streak` (NULL before the first
@@ -517,7 +415,7 @@ async def call_choice(conn: Connection, site_id: str, service_ids: list[str]) ->
                          AND t.priority = c.priority AND t.status = 'waiting'
                        ORDER BY t.queued_at, t.id
                        LIMIT 1) t) h ON true
-            ORDER BY u.position""",
+            ORDER BY u.position, h.priority""",
         site_id,
         service_ids,
     )
@@ -551,29 +449,6 @@ async def call_to_counter(
         site_id,
         ticket_id,
         counter_id,
-        streak,
-    )
-
-
-async def priority_streaks(
-    conn: Connection, site_id: str, service_ids: list[str]
-) -> dict[str, int]:
-    rows = await conn.fetch(
-        """SELECT service_id, priority_streak FROM ticketing.service_call_streaks
-            WHERE site_id = $1 AND service_id = ANY($2)""",
-        site_id,
-        service_ids,
-    )
-    return {r["service_id"]: r["priority_streak"] for r in rows}
-
-
-async def set_priority_streak(conn: Connection, site_id: str, service_id: str, streak: int) -> None:
-    await conn.execute(
-        """INSERT INTO ticketing.service_call_streaks (site_id, service_id, priority_streak)
-           VALUES ($1, $2, $3)
-           ON CONFLICT (site_id, service_id) DO UPDATE SET priority_streak = $3""",
-        site_id,
-        service_id,
         streak,
     )
 
@@ -652,13 +527,6 @@ _COUNTER_LOAD = """
              WHERE t.site_id = $1 AND t.counter_id = o.id AND t.status = 'called'
              ORDER BY t.called_at DESC LIMIT 1) AS busy_s
       FROM open o"""
-
-
-async def counter_load(conn: Connection, site_id: str, service_id: str) -> list[float | None]:
-    """For each open counter serving the service (called in the last 30 minutes, else every
-    counter configured for it): seconds its current citizen has been served, None if free."""
-    rows = await conn.fetch(_COUNTER_LOAD, site_id, service_id)
-    return [r["busy_s"] for r in rows]
 
 
 async def issue_times(conn: Connection, site_id: str, service_id: str, day: Any) -> list[Row]:
