@@ -1,7 +1,11 @@
 """The SSE hub: fans each event out to every board connected to its site.
 
 Each event is framed once (`sse.frame`) and the same bytes go to every client. Each
-client has a bounded queue: a client too slow to keep up is dropped (its stream ends,
+client has a bounded list of pending frames and, while its stream is idle, one future
+to wake it: a publish appends a reference to the shared frame and resolves that future,
+no task and no queue machinery per client. The stream then writes everything pending in
+one `send` (frames published while it was writing are coalesced). A client too slow to
+keep up (more than `client_queue` frames pending) is dropped (its stream ends,
 EventSource reconnects with Last-Event-ID) instead of growing memory. A bounded
 per-site buffer of recent frames serves Last-Event-ID replays.
 
@@ -18,15 +22,28 @@ from datetime import date
 
 from services.display import sse
 
-CLOSE = b""
-"""Queued to a client to end its stream (it was dropped for being slow)."""
-
 
 @dataclass(eq=False)
 class Client:
     site_id: str
-    queue: asyncio.Queue[bytes]
+    pending: list[bytes] = field(default_factory=list)
+    """Frames published since the stream last took them (references to shared bytes)."""
+    waiter: asyncio.Future[None] | None = None
+    """Set by an idle stream; resolved (and cleared) by whoever gives it work."""
     dropped: bool = False
+
+    def wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def take(self) -> list[bytes]:
+        """The pending frames, oldest first; the client has none pending afterwards."""
+        frames = self.pending
+        self.pending = []
+        return frames
 
 
 @dataclass
@@ -45,7 +62,7 @@ class Hub:
         self.dropped = 0
 
     def publish(self, site_id: str, day: date, event_type: str, event_id: str, data: str) -> bytes:
-        """Frame one event once and queue it to every client of the site."""
+        """Frame one event once and hand it to every client of the site."""
         payload = sse.frame(data, event=event_type, event_id=event_id)
         recent = self._recent.setdefault(site_id, _Recent())
         if recent.day != day:  # a new day: yesterday's events are no replay for today's board
@@ -55,11 +72,21 @@ class Hub:
             recent.frames.append((event_id, payload))
             while len(recent.frames) > self.replay_events:
                 recent.frames.popleft()
-        for client in list(self._clients.get(site_id, ())):
-            try:
-                client.queue.put_nowait(payload)
-            except asyncio.QueueFull:
-                self._drop(client)
+        limit = self.client_queue
+        slow: list[Client] = []
+        for client in self._clients.get(site_id, ()):
+            pending = client.pending
+            if len(pending) >= limit:
+                slow.append(client)
+                continue
+            pending.append(payload)
+            waiter = client.waiter
+            if waiter is not None:  # inlined Client.wake: this loop runs once per client
+                client.waiter = None
+                if not waiter.done():
+                    waiter.set_result(None)
+        for client in slow:
+            self._drop(client)
         self.published += 1
         return payload
 
@@ -76,7 +103,7 @@ class Hub:
             ids = [event_id for event_id, _ in frames]
             if last_event_id in ids:
                 replay = [payload for _, payload in frames[ids.index(last_event_id) + 1 :]]
-        client = Client(site_id, asyncio.Queue(self.client_queue))
+        client = Client(site_id)
         self._clients.setdefault(site_id, set()).add(client)
         return client, replay, (frames[-1][0] if frames else None)
 
@@ -88,12 +115,12 @@ class Hub:
                 del self._clients[client.site_id]
 
     def _drop(self, client: Client) -> None:
+        """End a slow client's stream: what it had pending is freed at once."""
         self.disconnect(client)
         client.dropped = True
         self.dropped += 1
-        while not client.queue.empty():
-            client.queue.get_nowait()
-        client.queue.put_nowait(CLOSE)
+        client.pending = []
+        client.wake()
 
     def clients(self, site_id: str | None = None) -> int:
         if site_id is not None:

@@ -15,24 +15,23 @@ the id is unknown or too old, the snapshot alone.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Header, HTTPException, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, Response
 
 from services.display import sse
 from services.display.api import announcements
 from services.display.board import Board
 from services.display.consumer import ConsumerState
-from services.display.hub import CLOSE, Client, Hub
+from services.display.hub import Hub
 from services.display.settings import DisplaySettings
+from services.display.stream import BoardStream
 
 log = logging.getLogger("display.api")
 
@@ -79,34 +78,12 @@ async def board_json(request: Request, site_id: str) -> Response:
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-async def _stream(
-    request: Request, hub: Hub, client: Client, first: list[bytes], keepalive_s: float
-) -> AsyncIterator[bytes]:
-    try:
-        for payload in first:
-            yield payload
-        while True:
-            try:
-                payload = await asyncio.wait_for(client.queue.get(), keepalive_s)
-            except TimeoutError:
-                if await request.is_disconnected():
-                    return
-                yield sse.comment("keepalive")
-                continue
-            if payload == CLOSE:
-                log.info("dropped a slow board client of %s", client.site_id)
-                return
-            yield payload
-    finally:
-        hub.disconnect(client)
-
-
 @router.get("/api/sites/{site_id}/board/stream")
 async def board_stream(
     request: Request,
     site_id: str,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-) -> StreamingResponse:
+) -> BoardStream:
     settings: DisplaySettings = request.app.state.settings
     hub: Hub = request.app.state.hub
     board = _board(request, site_id)
@@ -118,9 +95,11 @@ async def board_stream(
         sse.frame(body.decode("utf-8"), event="snapshot", event_id=latest_id),
         *replay,
     ]
-    return StreamingResponse(
-        _stream(request, hub, client, first, settings.sse_keepalive_s),
-        media_type="text/event-stream",
+    return BoardStream(
+        hub,
+        client,
+        first,
+        settings.sse_keepalive_s,
         headers={
             "Cache-Control": "no-cache, no-transform",
             "X-Accel-Buffering": "no",  # nginx: do not buffer the stream
