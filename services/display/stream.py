@@ -15,7 +15,6 @@ client (the only other task) turns into the end of the stream.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 
@@ -67,47 +66,61 @@ class BoardStream(Response):
         self.closed = True
         self.client.wake()
 
+    async def _pump(self, send: Send) -> None:
+        """Write what the hub hands the client until the stream is closed or dropped.
+
+        Runs as a task of its own: a wake resumes this one coroutine, not the whole
+        chain of middleware coroutines the request is awaited through."""
+        loop = asyncio.get_running_loop()
+        client, keepalive_s = self.client, self.keepalive_s
+        last_write = loop.time()
+        while not self.closed:
+            if client.pending:
+                frames = client.take()
+                body = frames[0] if len(frames) == 1 else b"".join(frames)
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+                last_write = loop.time()
+                continue
+            if client.dropped:
+                log.info("dropped a slow board client of %s", client.site_id)
+                # end the chunked body: EventSource reconnects with Last-Event-ID
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            if self._tick:
+                self._tick = False
+                if loop.time() - last_write >= keepalive_s * 0.95:
+                    await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
+                    last_write = loop.time()
+                continue
+            if self._timer is None:
+                self._timer = loop.call_at(last_write + keepalive_s, self._on_tick)
+            waiter: asyncio.Future[None] = loop.create_future()
+            client.waiter = waiter
+            await waiter
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()
-        hub, client, keepalive_s = self.hub, self.client, self.keepalive_s
-        watcher = loop.create_task(self._watch(receive))
+        client = self.client
+        pump: asyncio.Task[None] | None = None
+        watcher: asyncio.Task[None] | None = None
         try:
             start = {"type": "http.response.start", "status": self.status_code}
             await send({**start, "headers": self.raw_headers})
             first, self.first = b"".join(self.first), []
             await send({"type": "http.response.body", "body": first, "more_body": True})
-            last_write = loop.time()
-            while not self.closed:
-                if client.pending:
-                    frames = client.take()
-                    body = frames[0] if len(frames) == 1 else b"".join(frames)
-                    await send({"type": "http.response.body", "body": body, "more_body": True})
-                    last_write = loop.time()
-                    continue
-                if client.dropped:
-                    log.info("dropped a slow board client of %s", client.site_id)
-                    break
-                if self._tick:
-                    self._tick = False
-                    if loop.time() - last_write >= keepalive_s * 0.95:
-                        await send(
-                            {"type": "http.response.body", "body": KEEPALIVE, "more_body": True}
-                        )
-                        last_write = loop.time()
-                    continue
-                if self._timer is None:
-                    self._timer = loop.call_at(last_write + keepalive_s, self._on_tick)
-                waiter: asyncio.Future[None] = loop.create_future()
-                client.waiter = waiter
-                await waiter
+            pump = loop.create_task(self._pump(send))
+            watcher = loop.create_task(self._watch(receive))
+            await asyncio.wait((pump, watcher), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            hub.disconnect(client)
+            self.closed = True
+            self.hub.disconnect(client)
             client.waiter = None
             client.pending = []
             if self._timer is not None:
                 self._timer.cancel()
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
-        # dropped: end the chunked body so the client reconnects (a no-op for a gone peer)
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+            tasks = [t for t in (pump, watcher) if t is not None]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        if pump is not None and not pump.cancelled() and (error := pump.exception()) is not None:
+            raise error
