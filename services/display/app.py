@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 from services.display.api import boards, health
 from services.display.board import Boards
 from services.display.consumer import ConsumerState, subscribe
 from services.display.hub import Hub
 from services.display.settings import DisplaySettings
+from services.display.stream import SERVER_SEND
 from shared.kafka import connect_kafka, finish_task, new_broker, reread_after_outages
 from shared.observability import instrument
 from shared.sites import load_sites
@@ -39,6 +40,18 @@ class CachedStatic(StaticFiles):
         if response.status_code in (200, 304):
             response.headers["Cache-Control"] = f"public, max-age={self.max_age}"
         return response
+
+
+class DisplayApp(FastAPI):
+    """FastAPI that hands the server's own `send` down in the scope (`SERVER_SEND`): a
+    board stream writes its events with it, past the middleware, which saw its response
+    start (services/display/stream.py). Thousands of boards x every event: each layer of
+    send wrapping was a measurable share of the fan-out's CPU."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[SERVER_SEND] = send
+        await super().__call__(scope, receive, send)
 
 
 async def _connect_kafka(app: FastAPI, settings: DisplaySettings, stop: asyncio.Event) -> None:
@@ -73,7 +86,7 @@ def create_app(
             await finish_task(kafka_task)  # a group join in progress must not hold up a stop
             await app.state.broker.stop()
 
-    app = FastAPI(title="Antrian MPP display", lifespan=lifespan)
+    app = DisplayApp(title="Antrian MPP display", lifespan=lifespan)
     app.state.settings = settings
     app.state.hub = Hub(settings.sse_replay_events, settings.sse_client_queue)
     app.state.consumer = ConsumerState(

@@ -16,9 +16,12 @@ to `publish` on the event loop, so a client neither misses nor doubles an event.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from services.display import sse
 
@@ -31,6 +34,14 @@ class Client:
     waiter: asyncio.Future[None] | None = None
     """Set by an idle stream; resolved (and cleared) by whoever gives it work."""
     dropped: bool = False
+    write: Callable[[bytes], Coroutine[Any, Any, None]] | None = None
+    """Set by an idle stream that can be written to from anywhere (the server's own
+    `send`, no middleware in between): a publish then writes the frame itself."""
+    blocked: tuple[Coroutine[Any, Any, None], Any] | None = None
+    """A write the publish started that must wait (flow control): the coroutine and what
+    it awaits; the stream finishes it before anything else."""
+    error: BaseException | None = None
+    last_write: float = field(default_factory=time.monotonic)
 
     def wake(self) -> None:
         waiter = self.waiter
@@ -74,8 +85,28 @@ class Hub:
                 recent.frames.popleft()
         limit = self.client_queue
         slow: list[Client] = []
+        failed: list[Client] = []
+        now = time.monotonic()
         for client in self._clients.get(site_id, ()):
             pending = client.pending
+            write = client.write
+            if write is not None and not pending:
+                # idle and writable in place: no task wakes (the common case by far)
+                writing = write(payload)
+                try:
+                    blocked_on = writing.send(None)
+                except StopIteration:
+                    client.last_write = now
+                    continue
+                except Exception as exc:
+                    client.error = exc
+                    failed.append(client)
+                    continue
+                client.write = None
+                client.blocked = (writing, blocked_on)
+                client.last_write = now
+                client.wake()
+                continue
             if len(pending) >= limit:
                 slow.append(client)
                 continue
@@ -87,6 +118,10 @@ class Hub:
                     waiter.set_result(None)
         for client in slow:
             self._drop(client)
+        for client in failed:
+            self.disconnect(client)
+            client.write = None
+            client.wake()
         self.published += 1
         return payload
 

@@ -1,25 +1,36 @@
-"""The board stream as a raw ASGI response: one coroutine per client, no task per frame.
+"""The board stream as a raw ASGI response: no task per frame, mostly no task wake at all.
 
-What a client costs per event: a publish appends the shared frame to its pending list
-and resolves its idle future (services/display/hub.py); this coroutine wakes and writes
-everything pending in one `send`. Compared with Starlette's StreamingResponse over an
-async generator doing `asyncio.wait_for(queue.get(), keepalive)`, that is no task
-created per frame, no generator hop and no anyio task group per request.
+A client costs per event, in the common case (its stream idle, the server's `send`
+known): the publish itself writes the shared frame with the server's `send`, inline
+(services/display/hub.py); that `send` finishes without suspending unless the socket's
+buffer is full. Only then, or while the stream is busy, frames go to the client's
+bounded pending list and its writer task is woken to send them, all pending in one
+`send`. Compared with Starlette's StreamingResponse over an async generator doing
+`asyncio.wait_for(queue.get(), keepalive)`: no task created per frame, no generator hop,
+no anyio task group per request, no resumption through the middleware chain.
+
+The server's `send` is put into the scope by `DisplayApp` (services/display/app.py,
+`SERVER_SEND`): the response start goes through every middleware as usual (status,
+headers, metrics), the body chunks after it do not (the middleware only look at the
+start; an event stream must not be transformed anyway). Without it (another ASGI host),
+every write goes through `send` from the writer task.
 
 Keepalive: one timer per client per keepalive period (not one per frame); when it fires
 and nothing was written for `keepalive_s`, a comment goes out. A write to a vanished
 peer (RST) makes the server report `http.disconnect`, which a small watcher task per
-client (the only other task) turns into the end of the stream.
+client turns into the end of the stream.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Coroutine, Mapping
+from typing import Any
 
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from services.display import sse
 from services.display.hub import Client, Hub
@@ -27,6 +38,31 @@ from services.display.hub import Client, Hub
 log = logging.getLogger("display.stream")
 
 KEEPALIVE = sse.comment("keepalive")
+SERVER_SEND = "antrian.server_send"
+"""Scope key of the server's own `send` (set by the outermost app, before middleware)."""
+
+
+async def _finish(writing: Coroutine[Any, Any, None], blocked_on: Any) -> None:
+    """Drive to its end a write coroutine that was started elsewhere and suspended on
+    `blocked_on` (an asyncio future, or None for a bare yield), as `await` would have."""
+    while True:
+        try:
+            if blocked_on is None:
+                await asyncio.sleep(0)
+            else:
+                # what a Task does with a future its coroutine yielded (else awaiting it
+                # again is "await wasn't used with future")
+                blocked_on._asyncio_future_blocking = False
+                await blocked_on
+        except BaseException:
+            if blocked_on is None or not blocked_on.done():
+                writing.close()
+                raise
+            # the future's own outcome: the write sees it when resumed below
+        try:
+            blocked_on = writing.send(None)
+        except StopIteration:
+            return
 
 
 class BoardStream(Response):
@@ -66,20 +102,31 @@ class BoardStream(Response):
         self.closed = True
         self.client.wake()
 
-    async def _pump(self, send: Send) -> None:
-        """Write what the hub hands the client until the stream is closed or dropped.
-
-        Runs as a task of its own: a wake resumes this one coroutine, not the whole
-        chain of middleware coroutines the request is awaited through."""
+    async def _pump(self, send: Send, server_send: Send | None) -> None:
+        """Write what the hub could not write in place, and keepalives, until the stream
+        is closed or dropped. A task of its own: a wake resumes this one coroutine, not
+        the whole chain of middleware coroutines the request is awaited through."""
         loop = asyncio.get_running_loop()
         client, keepalive_s = self.client, self.keepalive_s
-        last_write = loop.time()
+        body_send = server_send or send
+
+        def write(payload: bytes) -> Coroutine[Any, Any, None]:
+            message: Message = {"type": "http.response.body", "body": payload, "more_body": True}
+            return server_send(message)  # type: ignore[misc,return-value]
+
         while not self.closed:
+            if client.blocked is not None:
+                writing, blocked_on = client.blocked
+                client.blocked = None
+                await _finish(writing, blocked_on)
+                continue
+            if client.error is not None:
+                raise client.error
             if client.pending:
                 frames = client.take()
                 body = frames[0] if len(frames) == 1 else b"".join(frames)
-                await send({"type": "http.response.body", "body": body, "more_body": True})
-                last_write = loop.time()
+                await body_send({"type": "http.response.body", "body": body, "more_body": True})
+                client.last_write = time.monotonic()
                 continue
             if client.dropped:
                 log.info("dropped a slow board client of %s", client.site_id)
@@ -88,15 +135,23 @@ class BoardStream(Response):
                 return
             if self._tick:
                 self._tick = False
-                if loop.time() - last_write >= keepalive_s * 0.95:
-                    await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
-                    last_write = loop.time()
+                if time.monotonic() - client.last_write >= keepalive_s * 0.95:
+                    await body_send(
+                        {"type": "http.response.body", "body": KEEPALIVE, "more_body": True}
+                    )
+                    client.last_write = time.monotonic()
                 continue
             if self._timer is None:
-                self._timer = loop.call_at(last_write + keepalive_s, self._on_tick)
+                due = client.last_write + keepalive_s - time.monotonic()
+                self._timer = loop.call_later(max(due, 0.0), self._on_tick)
             waiter: asyncio.Future[None] = loop.create_future()
             client.waiter = waiter
-            await waiter
+            if server_send is not None:
+                client.write = write
+            try:
+                await waiter
+            finally:
+                client.write = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()
@@ -108,13 +163,15 @@ class BoardStream(Response):
             await send({**start, "headers": self.raw_headers})
             first, self.first = b"".join(self.first), []
             await send({"type": "http.response.body", "body": first, "more_body": True})
-            pump = loop.create_task(self._pump(send))
+            client.last_write = time.monotonic()
+            pump = loop.create_task(self._pump(send, scope.get(SERVER_SEND)))
             watcher = loop.create_task(self._watch(receive))
             await asyncio.wait((pump, watcher), return_when=asyncio.FIRST_COMPLETED)
         finally:
             self.closed = True
             self.hub.disconnect(client)
             client.waiter = None
+            client.write = None
             client.pending = []
             if self._timer is not None:
                 self._timer.cancel()
@@ -122,5 +179,8 @@ class BoardStream(Response):
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if client.blocked is not None:
+                client.blocked[0].close()
+                client.blocked = None
         if pump is not None and not pump.cancelled() and (error := pump.exception()) is not None:
             raise error
