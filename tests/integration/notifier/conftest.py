@@ -14,11 +14,12 @@ from uuid import UUID, uuid4
 import httpx
 import orjson
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
+from shared import topics
 from shared.events import (
     AnyEvent,
     Contact,
@@ -112,6 +113,53 @@ def new_phone() -> str:
     return f"+62812{uuid4().int % 10**4:04d}{next(_phones) % 10**3:03d}"
 
 
+_group: str | None = None
+
+
+async def _start_at_the_end(kafka: str, groups: list[str]) -> None:
+    """Commit the topics' current end offsets for `groups`: a test's notifier reads what
+    the test publishes, not every event the session's earlier tests left on the shared
+    topics (a new group starts from the earliest offset; late in `make test` that backlog
+    took the log-provider test's notifier more than 30 s)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()  # metadata
+        parts = [
+            TopicPartition(t, p)
+            for t in (*topics.EVENT_TOPICS, topics.PHONE_VERIFICATION_REQUESTED)
+            for p in sorted(consumer.partitions_for_topic(t) or ())
+        ]
+        ends = await consumer.end_offsets(parts)
+    finally:
+        await consumer.stop()
+    for group in groups:
+        committer = AIOKafkaConsumer(
+            bootstrap_servers=kafka, group_id=group, enable_auto_commit=False
+        )
+        await committer.start()
+        try:
+            committer.assign(parts)
+            await committer.commit({tp: ends[tp] for tp in parts})
+        finally:
+            await committer.stop()
+
+
+@pytest.fixture(autouse=True)
+async def notifier_group(kafka_topics: str) -> AsyncIterator[str]:
+    """This test's consumer group (and its restarted `-2` twin), starting at the topics'
+    end as of the test's start; `notifier_settings` uses it."""
+    global _group
+    group = f"notifier-test-{uuid4().hex[:8]}"
+    twins = [group, f"{group}-2"]
+    await _start_at_the_end(kafka_topics, [*twins, *(f"{g}-verification" for g in twins)])
+    _group = group
+    try:
+        yield group
+    finally:
+        _group = None
+
+
 def notifier_settings(
     kafka: str, database_url: str, gateway_url: str | None, **overrides: Any
 ) -> NotifierSettings:
@@ -124,7 +172,7 @@ def notifier_settings(
         "sms_backoff_base_s": 0.2,
         "sms_backoff_max_s": 1.0,
         "sms_poll_s": 0.5,
-        "notifier_group_id": f"notifier-test-{uuid4().hex[:8]}",
+        "notifier_group_id": _group or f"notifier-test-{uuid4().hex[:8]}",
         "public_base_url": "http://mpp.test",
     }
     values.update(overrides)
