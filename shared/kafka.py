@@ -102,21 +102,24 @@ async def connect_kafka(
     broker: KafkaBroker,
     what: str,
     stop: asyncio.Event,
+    settings: ServiceSettings,
     *,
-    bootstrap_servers: str,
-    partitions: int,
     logger: logging.Logger,
+    consumes: bool = False,
 ) -> None:
     """Ensure the topics exist, then start the broker; both retried with backoff until
     they succeed or `stop` is set. A service's background task at start-up: its HTTP
     (and /health, which says 503 meanwhile) is up while Kafka is still unreachable.
 
     `what` names the service in start_broker's log lines; `logger` is the service's own
-    logger, which says when the topics cannot be ensured yet."""
+    logger, which says when the topics cannot be ensured yet. `consumes`: the broker has
+    subscribers, which then reread their partitions after every outage
+    (`reread_after_outages`): the embedded broker may come back without its log, and a
+    consumer group without its offsets."""
     delay = 0.5
     while not stop.is_set():
         try:
-            await ensure_topics(bootstrap_servers, partitions)
+            await ensure_topics(settings.kafka_bootstrap_servers, settings.kafka_topic_partitions)
             break
         except Exception as exc:
             logger.warning("cannot ensure topics (%s); retrying in %.1fs", exc, delay)
@@ -124,6 +127,8 @@ async def connect_kafka(
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 10.0)
     await start_broker(broker, what, stop)
+    if consumes:
+        await reread_after_outages(broker, stop)
 
 
 MAX_DEAD_LETTER_BYTES = 512 * 1024

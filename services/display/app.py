@@ -21,7 +21,7 @@ from services.display.consumer import ConsumerState, subscribe
 from services.display.hub import Hub
 from services.display.settings import DisplaySettings
 from services.display.stream import SERVER_SEND
-from shared.kafka import connect_kafka, finish_task, new_broker, reread_after_outages
+from shared.kafka import connect_kafka, finish_task, new_broker
 from shared.observability import instrument
 from shared.sites import load_sites
 
@@ -54,19 +54,6 @@ class DisplayApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-async def _connect_kafka(app: FastAPI, settings: DisplaySettings, stop: asyncio.Event) -> None:
-    await connect_kafka(
-        app.state.broker,
-        "display",
-        stop,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        partitions=settings.kafka_topic_partitions,
-        logger=log,
-    )
-    # no consumer group: nothing resets our positions if the broker comes back empty
-    await reread_after_outages(app.state.broker, stop)
-
-
 def create_app(
     settings: DisplaySettings | None = None,
     clock: Callable[[], datetime] | None = None,
@@ -77,7 +64,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        kafka_task = asyncio.create_task(_connect_kafka(app, settings, stop), name="display-kafka")
+        kafka_task = asyncio.create_task(
+            connect_kafka(app.state.broker, "display", stop, settings, logger=log, consumes=True),
+            name="display-kafka",
+        )
         log.info("display up: %d configured site(s)", len(configs))
         try:
             yield

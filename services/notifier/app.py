@@ -20,25 +20,12 @@ from services.notifier.sender import Sender
 from services.notifier.settings import NotifierSettings
 from services.notifier.verification import subscribe_verifications
 from shared.database import apply_migrations, create_pool, wait_for_database
-from shared.kafka import connect_kafka, finish_task, new_broker, reread_after_outages
+from shared.kafka import connect_kafka, finish_task, new_broker
 from shared.observability import instrument
 
 log = logging.getLogger("notifier")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-async def _connect_kafka(app: FastAPI, settings: NotifierSettings, stop: asyncio.Event) -> None:
-    await connect_kafka(
-        app.state.broker,
-        "notifier",
-        stop,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        partitions=settings.kafka_topic_partitions,
-        logger=log,
-    )
-    # the embedded broker may come back without its log and our group's offsets
-    await reread_after_outages(app.state.broker, stop)
 
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
@@ -60,7 +47,10 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         sender = Sender(pool, provider, settings)
         app.state.sender = sender
         sender_task = asyncio.create_task(sender.run(stop), name="notifier-sender")
-        kafka_task = asyncio.create_task(_connect_kafka(app, settings, stop), name="notifier-kafka")
+        kafka_task = asyncio.create_task(
+            connect_kafka(app.state.broker, "notifier", stop, settings, logger=log, consumes=True),
+            name="notifier-kafka",
+        )
         log.info("notifier up: SMS provider %s", settings.sms_provider)
         try:
             yield

@@ -117,14 +117,7 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
             await apply_migrations(conn, SCHEMA, MIGRATIONS)
             await load_all_sites(conn, settings)
         app.state.pool = pool
-        kafka = connect_kafka(
-            broker,
-            "ticketing",
-            stop,
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            partitions=settings.kafka_topic_partitions,
-            logger=log,
-        )
+        kafka = connect_kafka(broker, "ticketing", stop, settings, logger=log)
         background = [asyncio.create_task(kafka, name="kafka")]
         # the relay publishes once the broker has started; until then it waits in the outbox
         background.append(asyncio.create_task(relay.run(stop), name="outbox-relay"))

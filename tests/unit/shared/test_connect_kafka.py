@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from shared import kafka
+from shared.settings import ServiceSettings
 
 
 class FakeBroker:
@@ -40,8 +41,7 @@ async def test_retries_the_topics_then_starts_the_broker(
             broker,  # type: ignore[arg-type]
             "svc",
             asyncio.Event(),
-            bootstrap_servers="kafka:9092",
-            partitions=5,
+            ServiceSettings(kafka_bootstrap_servers="kafka:9092", kafka_topic_partitions=5),
             logger=logging.getLogger("svc"),
         )
     assert calls == [("kafka:9092", 5), ("kafka:9092", 5)]
@@ -63,8 +63,7 @@ async def test_a_stop_ends_the_retrying_without_starting(monkeypatch: pytest.Mon
             broker,  # type: ignore[arg-type]
             "svc",
             stop,
-            bootstrap_servers="kafka:9092",
-            partitions=3,
+            ServiceSettings(kafka_bootstrap_servers="kafka:9092", kafka_topic_partitions=3),
             logger=logging.getLogger("svc"),
         ),
         5,
