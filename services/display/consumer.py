@@ -16,7 +16,7 @@ goes out; every other byte of the event is sent as received.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -74,40 +74,44 @@ class ConsumerState:
         return outcome
 
 
-def _handler(
-    broker: KafkaBroker, state: ConsumerState, topic: str
-) -> Callable[[ConsumedMessage], Awaitable[None]]:
-    async def handle(msg: ConsumedMessage) -> None:
-        try:
-            outcome = state.handle(msg.body, topic)
-        except UnprocessableMessage as exc:
-            await send_to_dead_letters(broker, msg, exc.reason, "display")
-            state.dead_lettered += 1
-            count_event("display", topic, "dead_lettered")
-        except Exception:
-            state.failed += 1
-            count_event("display", topic, "failed")
-            log.exception(
-                "cannot apply %s[%s]@%s",
-                topic,
-                getattr(msg.raw_message, "partition", "?"),
-                getattr(msg.raw_message, "offset", "?"),
-            )
-        else:
-            count_event("display", topic, outcome.value)
-
-    handle.__name__ = handle.__qualname__ = f"on_{topic.replace('-', '_')}"
-    return handle
+async def fold_record(broker: KafkaBroker, state: ConsumerState, msg: ConsumedMessage) -> None:
+    """Fold one record of any of the three topics into its board."""
+    topic = str(getattr(msg.raw_message, "topic", ""))
+    try:
+        outcome = state.handle(msg.body, topic)
+    except UnprocessableMessage as exc:
+        await send_to_dead_letters(broker, msg, exc.reason, "display")
+        state.dead_lettered += 1
+        count_event("display", topic, "dead_lettered")
+    except Exception:
+        state.failed += 1
+        count_event("display", topic, "failed")
+        log.exception(
+            "cannot apply %s[%s]@%s",
+            topic,
+            getattr(msg.raw_message, "partition", "?"),
+            getattr(msg.raw_message, "offset", "?"),
+        )
+    else:
+        count_event("display", topic, outcome.value)
 
 
 def subscribe(broker: KafkaBroker, state: ConsumerState, fetch_max_wait_ms: int = 100) -> None:
-    """One group-less subscriber per topic: on_ticket_issued, on_ticket_called,
-    on_service_completed."""
-    for topic in topics.EVENT_TOPICS:
-        broker.subscriber(
-            topic,
-            group_id=None,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.ACK_FIRST,
-            fetch_max_wait_ms=fetch_max_wait_ms,
-        )(_handler(broker, state, topic))
+    """One group-less subscriber for the three topics, so one consumer and one fetch.
+
+    One fetch, not one per topic: a call-next records a ticket-called and the previous
+    ticket's service-completed together, and a single fetch brings both. It also halves
+    what a broker whose fetch cost grows with the partition's length (the embedded one:
+    every fetch that returns records lists the partition's stored batches) spends on
+    the display: measured 52 % → 39 % of a core at 35 events/s on 10,000-batch
+    partitions (docs/performance.md)."""
+
+    @broker.subscriber(
+        *topics.EVENT_TOPICS,
+        group_id=None,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK_FIRST,
+        fetch_max_wait_ms=fetch_max_wait_ms,
+    )
+    async def on_event(msg: ConsumedMessage) -> None:
+        await fold_record(broker, state, msg)
