@@ -54,7 +54,7 @@ async def test_soak_with_random_faults(make_cluster: MakeCluster) -> None:
     )
     ticketing, display = cluster.url("ticketing"), cluster.url("display")
     counters = await site_counters(ticketing)
-    load = Load([ticketing], counters, kiosks=14, callers=30, issue_every_s=1.0, call_every_s=2.0)
+    load = Load([ticketing], counters, kiosks=11, callers=30, issue_every_s=1.0, call_every_s=2.0)
     gateway_mode = {"mode": "ok"}
 
     async def behaviour(_sms: dict[str, Any]) -> int:
