@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -115,7 +116,8 @@ async def connect_kafka(
     logger, which says when the topics cannot be ensured yet. `consumes`: the broker has
     subscribers, which then reread their partitions after every outage
     (`reread_after_outages`): the embedded broker may come back without its log, and a
-    consumer group without its offsets."""
+    consumer group without its offsets; and fetch with a long wait while far behind
+    (`wait_longer_when_behind`)."""
     delay = 0.5
     while not stop.is_set():
         try:
@@ -128,7 +130,9 @@ async def connect_kafka(
             delay = min(delay * 2, 10.0)
     await start_broker(broker, what, stop)
     if consumes:
-        await reread_after_outages(broker, stop)
+        await asyncio.gather(
+            reread_after_outages(broker, stop), wait_longer_when_behind(broker, stop)
+        )
 
 
 MAX_DEAD_LETTER_BYTES = 512 * 1024
@@ -220,6 +224,90 @@ async def reread_after_outages(
                 )
         except Exception as exc:  # never let the watch die; the next round tries again
             log.warning("broker outage watch: %r", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
+
+
+CATCH_UP_FETCH_WAIT_MS = 500
+"""The fetch wait while a consumer is far behind (see `wait_longer_when_behind`)."""
+
+
+def records_behind(consumer: Any) -> int:
+    """Records between the consumer's position and the last high watermark a fetch
+    reported, summed over its assigned partitions (partitions not fetched yet count 0)."""
+    behind = 0
+    subscription = consumer._subscription.subscription
+    assignment = subscription.assignment if subscription is not None else None
+    if assignment is None:
+        return 0
+    for tp in consumer.assignment():
+        state = assignment.state_value(tp)
+        if state is None or state.highwater is None or not state.has_valid_position:
+            continue
+        behind += max(0, state.highwater - state.position)
+    return behind
+
+
+def fetch_wait(consumer: Any) -> int | None:
+    """The `fetch_max_wait_ms` the consumer's fetcher puts in its next requests."""
+    fetcher = getattr(consumer, "_fetcher", None)
+    wait = getattr(fetcher, "_fetch_max_wait_ms", None)
+    return wait if isinstance(wait, int) else None
+
+
+def set_fetch_wait(consumer: Any, wait_ms: int) -> None:
+    """Change the `fetch_max_wait_ms` of the consumer's next fetch requests (aiokafka's
+    fetcher reads it each time it builds a request)."""
+    fetcher = getattr(consumer, "_fetcher", None)
+    if fetcher is not None:
+        fetcher._fetch_max_wait_ms = wait_ms
+
+
+async def wait_longer_when_behind(
+    broker: KafkaBroker,
+    stop: asyncio.Event,
+    *,
+    catch_up_ms: int = CATCH_UP_FETCH_WAIT_MS,
+    behind: int = 200,
+    every_s: float = 0.25,
+) -> None:
+    """Fetch with `catch_up_ms` while a consumer is more than `behind` records behind, and
+    with its own configured wait again once it has caught up.
+
+    The embedded broker (Tansu, memory storage) answers a fetch with what it gathered
+    within the fetch's wait, and on a long log gathering even one batch can take longer
+    than a 10 ms wait: at the end of a 30-minute soak (~50,000 one-record batches) a
+    consumer reading from offset 0 with a 10 ms wait got 8 records in 8 s; with a 500 ms
+    wait 19,193 (one topic) and 56,530 (all three). A restarted display reads the whole
+    log, and a consumer that fell behind must catch up, so both read with the long wait.
+    The short wait is what keeps a live call on the board within milliseconds, so it comes
+    back once caught up. On real Kafka, which answers as soon as records are there, the
+    long wait costs nothing. (`_subscription` and `_fetcher` are aiokafka internals:
+    aiokafka has no public way to read positions without awaiting, or to change a
+    running consumer's wait; tests/integration/test_fetch_wait.py runs it on the broker.)"""
+    live: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+    while not stop.is_set():
+        try:
+            for subscriber in broker.subscribers:
+                consumer = getattr(subscriber, "consumer", None)
+                if consumer is None:
+                    continue
+                if consumer not in live:
+                    configured = fetch_wait(consumer)
+                    if configured is None:
+                        continue
+                    live[consumer] = configured
+                wanted = catch_up_ms if records_behind(consumer) > behind else live[consumer]
+                if fetch_wait(consumer) != wanted:
+                    set_fetch_wait(consumer, wanted)
+                    log.info(
+                        "%s: fetch wait %d ms (%s)",
+                        "/".join(sorted(consumer.subscription())) or "consumer",
+                        wanted,
+                        "catching up" if wanted == catch_up_ms else "caught up",
+                    )
+        except Exception as exc:  # never let the watch die
+            log.warning("fetch wait watch: %r", exc)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every_s)
 
