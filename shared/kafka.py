@@ -176,6 +176,11 @@ async def send_to_dead_letters(
     )
 
 
+def running_consumers(broker: KafkaBroker) -> list[Any]:
+    """The aiokafka consumers of the broker's subscribers that have started."""
+    return [c for s in broker.subscribers if (c := getattr(s, "consumer", None)) is not None]
+
+
 async def reread_after_outages(
     broker: KafkaBroker, stop: asyncio.Event, every_s: float = 0.5
 ) -> None:
@@ -203,9 +208,7 @@ async def reread_after_outages(
         except Exception:
             up = False
         try:
-            consumers = [
-                c for s in broker.subscribers if (c := getattr(s, "consumer", None)) is not None
-            ]
+            consumers = running_consumers(broker)
             if not up and not away:
                 away = True
                 for consumer in consumers:
@@ -288,10 +291,7 @@ async def wait_longer_when_behind(
     live: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
     while not stop.is_set():
         try:
-            for subscriber in broker.subscribers:
-                consumer = getattr(subscriber, "consumer", None)
-                if consumer is None:
-                    continue
+            for consumer in running_consumers(broker):
                 if consumer not in live:
                     configured = fetch_wait(consumer)
                     if configured is None:
