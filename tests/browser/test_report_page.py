@@ -181,4 +181,18 @@ async def test_survey_complaint_and_report_pages(
     # a reload keeps the session (sessionStorage), like the operator console
     await page.reload()
     await page.wait_for_selector("#report:not([hidden]) #chart-sla svg")
+
+    # at 00:30 WITA the browser's UTC date is still yesterday: the period is the site's today
+    today = datetime.now(ZONE).date()
+    early = await browser.new_page()
+    await early.clock.set_fixed_time(
+        datetime(today.year, today.month, today.day, 0, 30, tzinfo=ZONE)
+    )
+    await early.goto(f"{system.ticketing}/reports/{SITE}")
+    await early.fill("#username", "balangan-supervisor")
+    await early.fill("#password", system.env["MPP_DEMO_PASSWORD"])
+    await early.click("#login-btn")
+    await early.wait_for_selector("#report:not([hidden])")
+    assert await early.input_value("#f-to") == today.isoformat()
+    assert await early.input_value("#f-from") == (today - timedelta(days=29)).isoformat()
     assert not page_errors, page_errors

@@ -347,6 +347,27 @@ const MPP = (() => {
     }
   }
 
+  /** The calendar day ("2026-12-02") of an instant in the site's time zone, not the
+   * browser's or UTC's: a report opened at 07:30 WITA is for today in Balangan. */
+  function siteDay(instant, timeZone) {
+    const d = instant instanceof Date ? instant : new Date(instant);
+    const parts = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    }).formatToParts(d);
+    const part = (type) => parts.find((p) => p.type === type).value;
+    return `${part("year")}-${part("month")}-${part("day")}`;
+  }
+
+  /** The day before or after a "YYYY-MM-DD" calendar day, counted in whole days. */
+  function addDays(day, n) {
+    const d = new Date(day + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+
   /** A short zone label (WIB / WITA / WIT) for Indonesia's three zones. */
   function zoneLabel(timeZone) {
     return (
@@ -425,6 +446,8 @@ const MPP = (() => {
     uuid,
     formatTime,
     formatDate,
+    siteDay,
+    addDays,
     zoneLabel,
     formatWait,
     elapsed,

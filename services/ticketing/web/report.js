@@ -77,10 +77,6 @@
     }
   }
 
-  function isoDay(d) {
-    return d.toISOString().slice(0, 10);
-  }
-
   async function enter() {
     $("#who").textContent = state.session.username;
     show("report");
@@ -94,9 +90,9 @@
     document.title = "Laporan " + state.site.name;
     fillFilters();
     if (!$("#f-to").value) {
-      const today = new Date();
-      $("#f-to").value = isoDay(today);
-      $("#f-from").value = isoDay(new Date(today.getTime() - 29 * 86400000));
+      const today = MPP.siteDay(new Date(), state.site.timezone);
+      $("#f-to").value = today;
+      $("#f-from").value = MPP.addDays(today, -29);
     }
     await refresh();
   }

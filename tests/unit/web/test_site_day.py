@@ -1,0 +1,72 @@
+"""The pages' calendar day is the site's, not UTC's nor the browser's: `MPP.siteDay` run
+under node (common.js in a bare VM context) at 23:30 and 00:30 local in WIB, WITA and WIT,
+with the process itself in UTC and in a far zone, so the browser's own zone cannot leak in."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+COMMON = Path(__file__).resolve().parents[3] / "services" / "ticketing" / "web" / "common.js"
+NODE = shutil.which("node")
+
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+SCRIPT = """
+const vm = require("vm");
+const fs = require("fs");
+const ctx = { Intl, Date, console, localStorage: { getItem: () => null, setItem() {} },
+              sessionStorage: { getItem: () => null, setItem() {}, removeItem() {} },
+              document: { documentElement: {}, querySelectorAll: () => [] }, navigator: {} };
+vm.createContext(ctx);
+vm.runInContext(fs.readFileSync(process.argv[1], "utf8") + ";this.MPP = MPP;", ctx);
+const cases = JSON.parse(fs.readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(cases.map(([iso, zone, n]) => [
+  ctx.MPP.siteDay(new Date(iso), zone), ctx.MPP.addDays(ctx.MPP.siteDay(new Date(iso), zone), n),
+])));
+"""
+
+
+def run(cases: list[tuple[str, str, int]], tz: str) -> list[list[str]]:
+    assert NODE is not None
+    done = subprocess.run(
+        [NODE, "-e", SCRIPT, str(COMMON)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, "TZ": tz},
+    )
+    assert done.returncode == 0, done.stderr
+    result: list[list[str]] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.parametrize("process_tz", ["UTC", "America/Los_Angeles", "Pacific/Kiritimati"])
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"])
+@pytest.mark.parametrize(("local", "day"), [("23:30", "2026-12-01"), ("00:30", "2026-12-02")])
+def test_site_day_is_the_sites_calendar_day(
+    zone: str, local: str, day: str, process_tz: str
+) -> None:
+    hour, minute = map(int, local.split(":"))
+    base = datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=ZoneInfo(zone))
+    instant = base.astimezone(ZoneInfo("UTC")).isoformat()
+    [[today, month_ago]] = run([(instant, zone, -29)], process_tz)
+    assert today == day
+    assert month_ago == (datetime.fromisoformat(day) - timedelta(days=29)).date().isoformat()
+
+
+def test_add_days_crosses_months_and_leap_days() -> None:
+    cases = [
+        ("2028-03-01T04:00:00Z", "Asia/Makassar", -1),
+        ("2026-12-31T20:00:00Z", "Asia/Jayapura", 1),
+    ]
+    assert run(cases, "UTC") == [["2028-03-01", "2028-02-29"], ["2027-01-01", "2027-01-02"]]
