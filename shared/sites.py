@@ -82,6 +82,29 @@ class OnlineRules(_Config):
     )
 
 
+class KioskRules(_Config):
+    """Kiosks are enrolled devices (CONTRACT.md "Who may do what"): a kiosk ticket needs the
+    Bearer token a supervisor enrolled, and each kiosk issues at most `per_minute`."""
+
+    require_device: bool = Field(
+        default=True,
+        description="Kiosk and mobile tickets and check-ins need an enrolled kiosk's token",
+    )
+    per_minute: int | None = Field(
+        default=20, ge=1, description="Tickets one enrolled kiosk issues per minute; none: no cap"
+    )
+
+
+class MessageRules(_Config):
+    """What SMS may cost: the notifier caps `issued` messages per phone (a pumping script)."""
+
+    issued_per_phone_per_day: int | None = Field(
+        default=5,
+        ge=0,
+        description="`issued` messages one phone gets per site-local day; none: no cap",
+    )
+
+
 class SiteInfo(_Config):
     id: str = Field(pattern=_ID, description="Stable id, used in URLs and as the Kafka key")
     name: str = Field(min_length=1, description="e.g. MPP Kabupaten Balangan")
@@ -99,6 +122,13 @@ class SiteInfo(_Config):
         description="A mobile MPP (MPP keliling): open only on the days its schedule lists",
     )
     online: OnlineRules = Field(default_factory=OnlineRules)
+    kiosk: KioskRules = Field(default_factory=KioskRules)
+    messages: MessageRules = Field(default_factory=MessageRules)
+    sandbox: bool = Field(
+        default=False,
+        description="The demo site: its online, kiosk and message relaxations hold only "
+        "with ENVIRONMENT=development; elsewhere it keeps the real defaults",
+    )
 
     @field_validator("hours")
     @classmethod
@@ -288,7 +318,17 @@ class LoadedSite(_Config):
     digest: str = Field(description="sha256 of the file: a changed file is reloaded")
 
 
-def load_site_file(path: Path) -> LoadedSite:
+def _hardened(config: SiteConfig) -> SiteConfig:
+    """A sandbox site outside development: the real online, kiosk and message rules."""
+    site = config.site.model_copy(
+        update={"online": OnlineRules(), "kiosk": KioskRules(), "messages": MessageRules()}
+    )
+    return config.model_copy(update={"site": site})
+
+
+def load_site_file(path: Path, environment: str = "development") -> LoadedSite:
+    """One site file. Outside development a `sandbox` site loses its relaxations (and its
+    digest says so, so a restart in another environment reloads it)."""
     raw = path.read_bytes()
     try:
         config = SiteConfig.model_validate(tomllib.loads(raw.decode("utf-8")))
@@ -296,9 +336,15 @@ def load_site_file(path: Path) -> LoadedSite:
         raise ValueError(f"{path.name}: {exc}") from exc
     if config.site.id != path.stem:
         raise ValueError(f"{path.name}: site.id {config.site.id!r} must match the file name")
-    return LoadedSite(config=config, path=str(path), digest=hashlib.sha256(raw).hexdigest())
+    digest = hashlib.sha256(raw)
+    if config.site.sandbox and environment != "development":
+        config = _hardened(config)
+        digest.update(b"\0hardened")
+    return LoadedSite(config=config, path=str(path), digest=digest.hexdigest())
 
 
-def load_sites(directory: Path = SITES_DIR) -> dict[str, LoadedSite]:
+def load_sites(
+    directory: Path = SITES_DIR, environment: str = "development"
+) -> dict[str, LoadedSite]:
     """Every `<site_id>.toml` in `directory`, validated, by site id."""
-    return {p.stem: load_site_file(p) for p in sorted(directory.glob("*.toml"))}
+    return {p.stem: load_site_file(p, environment) for p in sorted(directory.glob("*.toml"))}

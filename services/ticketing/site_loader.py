@@ -172,7 +172,7 @@ async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) ->
 async def load_all_sites(conn: Connection, settings: TicketingSettings) -> list[str]:
     """Load every site file that changed; the ids written now."""
     written = []
-    for site_id, loaded in load_sites(settings.sites_dir).items():
+    for site_id, loaded in load_sites(settings.sites_dir, settings.environment).items():
         if await load_site(conn, loaded, settings.mpp_demo_password):
             written.append(site_id)
     return written
