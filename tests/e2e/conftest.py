@@ -146,8 +146,14 @@ async def sms_gateway() -> AsyncIterator[SmsGateway]:
 
 
 @pytest.fixture
+def system_env() -> dict[str, str]:
+    """Extra environment for the three services; a folder's conftest may override it."""
+    return {}
+
+
+@pytest.fixture
 async def system(
-    e2e_kafka: str, database_url: str, sms_gateway: SmsGateway
+    e2e_kafka: str, database_url: str, sms_gateway: SmsGateway, system_env: dict[str, str]
 ) -> AsyncIterator[System]:
     await ensure_topics(e2e_kafka)
     ports = {"ticketing": free_port(), "notifier": free_port(), "display": free_port()}
@@ -164,6 +170,7 @@ async def system(
         "MPP_DEMO_PASSWORD": "rahasia-e2e",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['ticketing']}",
         "PYTHONUNBUFFERED": "1",
+        **system_env,
     }
     log_dir = Path(tempfile.mkdtemp(prefix="antrian-e2e-"))
     procs = {name: start_service(name, env, log_dir) for name in ports}
