@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SITES_DIR = Path(__file__).resolve().parents[1] / "config" / "sites"
+DEPLOYMENT_FILE = SITES_DIR.parent / "deployment.toml"
 
 _ID = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -348,3 +349,26 @@ def load_sites(
 ) -> dict[str, LoadedSite]:
     """Every `<site_id>.toml` in `directory`, validated, by site id."""
     return {p.stem: load_site_file(p, environment) for p in sorted(directory.glob("*.toml"))}
+
+
+class DeploymentAdmin(_Config):
+    username: str = Field(pattern=_ID)
+    site_id: str = Field(pattern=_ID, description="The account's home site")
+
+
+class DeploymentConfig(_Config):
+    """`config/deployment.toml`: what belongs to the whole deployment, not to one site."""
+
+    admins: list[DeploymentAdmin] = Field(
+        default_factory=list, description="Admins of every site of this deployment"
+    )
+
+
+def load_deployment(path: Path = DEPLOYMENT_FILE) -> DeploymentConfig:
+    """The deployment file; a missing file is a deployment with no deployment-wide admins."""
+    if not path.exists():
+        return DeploymentConfig()
+    try:
+        return DeploymentConfig.model_validate(tomllib.loads(path.read_text("utf-8")))
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        raise ValueError(f"{path.name}: {exc}") from exc

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from shared.settings import DEFAULT_SECRET, ServiceSettings
-from shared.sites import SITES_DIR
+from shared.sites import DEPLOYMENT_FILE, SITES_DIR
 
 
 class TicketingSettings(ServiceSettings):
@@ -34,11 +34,12 @@ class TicketingSettings(ServiceSettings):
         default_factory=list,
         description="Origins allowed to call the API from a browser; none by default",
     )
-    login_attempts_per_user: int = Field(
-        default=10, ge=1, description="Logins per username per 15 minutes (against guessing)"
-    )
     login_attempts_per_ip: int = Field(
         default=60, ge=1, description="Logins per client address per 15 minutes"
+    )
+    deployment_file: Path = Field(
+        default=DEPLOYMENT_FILE,
+        description="Deployment-wide admins (they administer every site); missing: none",
     )
 
     def secrets_to_check(self) -> dict[str, str]:

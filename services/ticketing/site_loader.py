@@ -10,6 +10,7 @@ password is MPP_DEMO_PASSWORD (CONTRACT.md, Demo site), and so are the configure
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import zlib
 
@@ -18,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.ticketing.settings import TicketingSettings
 from shared.database import Connection
-from shared.sites import LoadedSite, load_sites
+from shared.sites import LoadedSite, load_deployment, load_sites
 
 log = logging.getLogger("ticketing.sites")
 
@@ -28,8 +29,9 @@ _hasher = PasswordHasher()
 async def _demo_hashes_current(conn: Connection, site_id: str, password: str) -> bool:
     """True when the site's accounts already hash `password` (one argon2 verify)."""
     sample = await conn.fetchval(
-        """SELECT password_hash FROM ticketing.staff WHERE site_id = $1 AND source = 'config'
-           LIMIT 1""",
+        """SELECT password_hash FROM ticketing.staff
+            WHERE site_id = $1 AND source = 'config' AND NOT 'password' = ANY (api_fields)
+            LIMIT 1""",
         site_id,
     )
     if sample is None:
@@ -143,19 +145,29 @@ async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) ->
         # 300 sites take an hour to start (make bench).
         shared_hash = await asyncio.to_thread(_hasher.hash, demo_password) if to_hash else None
         hashes = {username: shared_hash for username in to_hash}
+        # the file creates accounts and sets only what an admin has not changed by the API
         await conn.execute(
-            "UPDATE ticketing.staff SET active = false WHERE site_id = $1 AND source = 'config'",
+            """UPDATE ticketing.staff SET active = false
+                WHERE site_id = $1 AND source = 'config' AND NOT 'active' = ANY (api_fields)""",
             site.id,
         )
         await conn.executemany(
-            """INSERT INTO ticketing.staff (username, site_id, role, counter_ids, password_hash,
-                   active, source)
+            """INSERT INTO ticketing.staff AS st (username, site_id, role, counter_ids,
+                   password_hash, active, source)
                VALUES ($1, $2, $3, $4, coalesce($5, ''), true, 'config')
                ON CONFLICT (username) DO UPDATE SET
-                   site_id = EXCLUDED.site_id, role = EXCLUDED.role,
-                   counter_ids = EXCLUDED.counter_ids,
-                   password_hash = coalesce($5, ticketing.staff.password_hash), active = true,
-                   source = 'config'""",
+                   site_id = EXCLUDED.site_id,
+                   role = CASE WHEN 'role' = ANY (st.api_fields) THEN st.role
+                               ELSE EXCLUDED.role END,
+                   counter_ids = CASE WHEN 'counter_ids' = ANY (st.api_fields)
+                                      THEN st.counter_ids ELSE EXCLUDED.counter_ids END,
+                   password_hash = CASE WHEN 'password' = ANY (st.api_fields)
+                                        THEN st.password_hash
+                                        ELSE coalesce($5, st.password_hash) END,
+                   active = CASE WHEN 'active' = ANY (st.api_fields) THEN st.active
+                                 ELSE true END,
+                   source = 'config'
+               WHERE st.source <> 'deployment'""",
             [(u, site.id, role, counters, hashes.get(u)) for u, role, counters in accounts],
         )
     log.info(
@@ -170,9 +182,47 @@ async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) ->
 
 
 async def load_all_sites(conn: Connection, settings: TicketingSettings) -> list[str]:
-    """Load every site file that changed; the ids written now."""
+    """Load every site file that changed, then the deployment's admins; the ids written."""
     written = []
     for site_id, loaded in load_sites(settings.sites_dir, settings.environment).items():
         if await load_site(conn, loaded, settings.mpp_demo_password):
             written.append(site_id)
+    await load_deployment_admins(conn, settings)
     return written
+
+
+_deployment_current: set[str] = set()
+
+
+async def load_deployment_admins(conn: Connection, settings: TicketingSettings) -> None:
+    """Deployment-wide admins from the deployment file (README): each administers every
+    site; its password is MPP_DEMO_PASSWORD until an admin changes it by the API."""
+    admins = load_deployment(settings.deployment_file).admins
+    digest = hashlib.sha256(
+        repr((sorted(a.model_dump_json() for a in admins), settings.mpp_demo_password)).encode()
+    ).hexdigest()
+    if f"{settings.database_url}:{digest}" in _deployment_current or not admins:
+        return
+    sites = {r["id"] for r in await conn.fetch("SELECT id FROM ticketing.sites")}
+    password_hash = await asyncio.to_thread(_hasher.hash, settings.mpp_demo_password)
+    async with conn.transaction():
+        for admin in admins:
+            if admin.site_id not in sites:
+                log.error("deployment admin %s: unknown site %s", admin.username, admin.site_id)
+                continue
+            await conn.execute(
+                """INSERT INTO ticketing.staff AS st (username, site_id, role, counter_ids,
+                       password_hash, active, source, deployment_admin)
+                   VALUES ($1, $2, 'admin', '{}', $3, true, 'deployment', true)
+                   ON CONFLICT (username) DO UPDATE SET
+                       site_id = EXCLUDED.site_id, role = 'admin', deployment_admin = true,
+                       source = 'deployment',
+                       password_hash = CASE WHEN 'password' = ANY (st.api_fields)
+                                            THEN st.password_hash ELSE $3 END,
+                       active = CASE WHEN 'active' = ANY (st.api_fields) THEN st.active
+                                     ELSE true END""",
+                admin.username,
+                admin.site_id,
+                password_hash,
+            )
+    _deployment_current.add(f"{settings.database_url}:{digest}")

@@ -21,15 +21,17 @@ _hasher = PasswordHasher()
 
 
 def require_supervisor(actor: Actor, site_id: str) -> None:
-    if actor.role == "admin":
-        return
-    if actor.role != "supervisor" or actor.site_id != site_id:
-        raise NotAllowed(f"{actor.username} is not a supervisor of {site_id}")
+    if not actor.supervises(site_id):
+        raise NotAllowed(f"{actor.username} bukan supervisor atau admin lokasi {site_id}")
 
 
-def require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise NotAllowed(f"{actor.username} is not an admin")
+def require_admin(actor: Actor, site_id: str | None = None) -> None:
+    """An admin of `site_id`; with None, a deployment-wide admin (every site at once)."""
+    if site_id is None:
+        if not (actor.role == "admin" and actor.deployment_admin):
+            raise NotAllowed(f"{actor.username} bukan admin seluruh deployment")
+    elif not actor.administers(site_id):
+        raise NotAllowed(f"{actor.username} bukan admin lokasi {site_id}")
 
 
 async def _audit(
@@ -209,17 +211,26 @@ def _staff_json(row: Any) -> dict[str, Any]:
         "counter_ids": list(row["counter_ids"]),
         "active": row["active"],
         "source": row["source"],
+        "deployment_admin": row["deployment_admin"],
     }
 
 
 async def list_staff(conn: Connection, actor: Actor, site_id: str | None) -> list[dict[str, Any]]:
-    require_admin(actor)
+    """One site's accounts (its admin), or every site's (a deployment-wide admin)."""
+    require_admin(actor, site_id)
     rows = await conn.fetch(
         """SELECT * FROM ticketing.staff WHERE $1::text IS NULL OR site_id = $1
             ORDER BY site_id, username""",
         site_id,
     )
     return [_staff_json(r) for r in rows]
+
+
+async def _check_counters(conn: Connection, site_id: str, counter_ids: list[str]) -> None:
+    counters = {c["id"] for c in await repo.counters(conn, site_id)}
+    unknown = [c for c in counter_ids if c not in counters]
+    if unknown:
+        raise InvalidRequest("counter_ids", f"loket tidak dikenal: {', '.join(unknown)}")
 
 
 async def create_staff(
@@ -231,21 +242,22 @@ async def create_staff(
     counter_ids: list[str],
     password: str,
 ) -> dict[str, Any]:
-    """Add an account (or replace an admin-made one). Accounts from site files stay theirs."""
-    require_admin(actor)
+    """Add an account (or replace an admin-made one). Accounts from files stay theirs."""
+    require_admin(actor, site_id)
     password_hash = await asyncio.to_thread(_hasher.hash, password)
     async with conn.transaction():
         if await repo.site(conn, site_id) is None:
-            raise InvalidRequest("site_id", "unknown site")
-        counters = {c["id"] for c in await repo.counters(conn, site_id)}
-        unknown = [c for c in counter_ids if c not in counters]
-        if unknown:
-            raise InvalidRequest("counter_ids", f"unknown counters: {', '.join(unknown)}")
+            raise InvalidRequest("site_id", "lokasi tidak dikenal")
+        await _check_counters(conn, site_id, counter_ids)
         existing = await conn.fetchrow(
-            "SELECT * FROM ticketing.staff WHERE username = $1", username
+            "SELECT * FROM ticketing.staff WHERE username = $1 FOR UPDATE", username
         )
-        if existing is not None and existing["source"] == "config":
-            raise InvalidRequest("username", "this account comes from the site file; edit it there")
+        if existing is not None and existing["source"] != "admin":
+            raise InvalidRequest(
+                "username", "akun ini berasal dari berkas konfigurasi; ubah dengan PUT"
+            )
+        if existing is not None:
+            require_admin(actor, existing["site_id"])
         row = await conn.fetchrow(
             """INSERT INTO ticketing.staff
                    (username, site_id, role, counter_ids, password_hash, active, source)
@@ -260,46 +272,77 @@ async def create_staff(
             password_hash,
         )
         after = _staff_json(row)
-        await _audit(
-            conn,
-            actor,
-            site_id,
-            "staff.create",
-            username,
-            None if existing is None else _staff_json(existing),
-            after,
-        )
+        before = None if existing is None else _staff_json(existing)
+        await _audit(conn, actor, site_id, "staff.create", username, before, after)
         return after
 
 
-async def deactivate_staff(conn: Connection, actor: Actor, username: str) -> dict[str, Any]:
-    require_admin(actor)
+async def update_staff(
+    conn: Connection, actor: Actor, username: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """`PUT /api/admin/staff/{username}`: change role, counters, password or the active
+    flag. Each field changed here is never reverted by a site-file reload, and applies to
+    the account's tokens at their next use."""
+    password = changes.pop("password", None)
+    if not changes and not password:
+        raise InvalidRequest(
+            "body", "tidak ada yang diubah: isi role, counter_ids, password atau active"
+        )
+    password_hash = await asyncio.to_thread(_hasher.hash, password) if password else None
     async with conn.transaction():
         existing = await conn.fetchrow(
             "SELECT * FROM ticketing.staff WHERE username = $1 FOR UPDATE", username
         )
         if existing is None:
-            raise NotFound("no such account")
-        if username == actor.username:
-            raise InvalidRequest("username", "an admin cannot deactivate their own account")
+            raise NotFound("akun tidak ditemukan")
+        require_admin(actor, existing["site_id"])
+        if existing["deployment_admin"] and not actor.deployment_admin:
+            raise NotAllowed("hanya admin seluruh deployment yang mengubah akun ini")
+        if username == actor.username and (
+            changes.get("active") is False or changes.get("role", "admin") != "admin"
+        ):
+            raise InvalidRequest(
+                "username", "admin tidak dapat menonaktifkan atau menurunkan akunnya sendiri"
+            )
+        if "counter_ids" in changes:
+            await _check_counters(conn, existing["site_id"], changes["counter_ids"])
+        fields = sorted({*changes, *(["password"] if password_hash else [])})
         row = await conn.fetchrow(
-            "UPDATE ticketing.staff SET active = false WHERE username = $1 RETURNING *", username
+            """UPDATE ticketing.staff SET
+                   role = coalesce($2, role),
+                   counter_ids = coalesce($3, counter_ids),
+                   active = coalesce($4, active),
+                   password_hash = coalesce($5, password_hash),
+                   api_fields = ARRAY(SELECT DISTINCT unnest(api_fields || $6::text[]))
+                WHERE username = $1 RETURNING *""",
+            username,
+            changes.get("role"),
+            changes.get("counter_ids"),
+            changes.get("active"),
+            password_hash,
+            fields,
         )
         after = _staff_json(row)
+        audited = {**after, "password_changed": password_hash is not None}
         await _audit(
             conn,
             actor,
             existing["site_id"],
-            "staff.deactivate",
+            "staff.update",
             username,
             _staff_json(existing),
-            after,
+            audited,
         )
         return after
 
 
+async def deactivate_staff(conn: Connection, actor: Actor, username: str) -> dict[str, Any]:
+    return await update_staff(conn, actor, username, {"active": False})
+
+
 async def reload_sites(conn: Connection, actor: Actor, settings: TicketingSettings) -> list[str]:
-    """Load changed or new site files now (adding an MPP is a file plus this call)."""
+    """Load changed or new site files now (adding an MPP is a file plus this call): a
+    deployment-wide admin's call, since it reads every site's file."""
     require_admin(actor)
     written = await load_all_sites(conn, settings)
     await _audit(

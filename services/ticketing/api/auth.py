@@ -1,4 +1,5 @@
-"""POST /api/auth/token: counter staff log in with username and password (OAuth2 form)."""
+"""Staff login (`POST /api/auth/token`, OAuth2 form) and `GET /api/auth/me`: the account a
+token speaks for, as it is now (the notifier checks staff tokens with it)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 
-from services.ticketing.api.deps import Db, Settings
-from services.ticketing.api.schemas import Token
-from services.ticketing.auth import BadCredentials, authenticate, issue_token
+from services.ticketing.api.deps import Db, Operator, Settings
+from services.ticketing.api.schemas import Me, Token
+from services.ticketing.auth import (
+    BadCredentials,
+    authenticate,
+    check_login_allowed,
+    clear_login_failures,
+    issue_token,
+    record_login_failure,
+)
 from services.ticketing.booking import limit
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -26,20 +34,21 @@ async def login(
     settings: Settings,
     request: Request,
 ) -> Token:
-    """Log in; attempts are limited per username and per client address (429 with
-    Retry-After) so a password cannot be guessed by trying."""
-    window = 15 * 60
-    await limit(conn, f"login-user:{username}", settings.login_attempts_per_user, window, "masuk")
-    if request.client:
-        await limit(
-            conn, f"login-ip:{request.client.host}", settings.login_attempts_per_ip, window, "masuk"
-        )
+    """Log in. Wrong passwords slow down, then block, this username from this address only
+    (growing delays, 429 with Retry-After); each address also has a cap on all its logins."""
+    address = request.client.host if request.client else "-"
+    await check_login_allowed(conn, username, address)
+    await limit(conn, f"login-ip:{address}", settings.login_attempts_per_ip, 15 * 60, "masuk")
     try:
         actor = await authenticate(conn, username, password)
     except BadCredentials:
+        await record_login_failure(conn, username, address)
         raise HTTPException(
-            401, detail="wrong username or password", headers={"WWW-Authenticate": "Bearer"}
+            401,
+            detail="nama pengguna atau kata sandi salah",
+            headers={"WWW-Authenticate": "Bearer"},
         ) from None
+    await clear_login_failures(conn, username, address)
     return Token(
         access_token=issue_token(actor, settings.token_secret, settings.token_ttl_s),
         expires_in=settings.token_ttl_s,
@@ -47,4 +56,17 @@ async def login(
         site_id=actor.site_id,
         role=actor.role,
         counter_ids=list(actor.counter_ids),
+        deployment_admin=actor.deployment_admin,
+    )
+
+
+@router.get("/me", response_model=Me, responses={401: {"description": "No valid staff token"}})
+async def me(actor: Operator) -> Me:
+    """The staff account this token speaks for, as it is now."""
+    return Me(
+        username=actor.username,
+        role=actor.role,
+        site_id=actor.site_id,
+        counter_ids=list(actor.counter_ids),
+        deployment_admin=actor.deployment_admin,
     )

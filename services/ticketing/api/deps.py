@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
-from services.ticketing.auth import verify_token
+from services.ticketing.auth import (
+    InvalidToken,
+    ServiceCaller,
+    service_caller,
+    staff_actor,
+)
 from services.ticketing.queue import Actor
 from services.ticketing.settings import TicketingSettings
 from shared.database import Connection
@@ -34,30 +38,41 @@ async def settings(request: Request) -> TicketingSettings:  # async: no thread p
     return value
 
 
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 async def actor(
     token: Annotated[str | None, Depends(_bearer)],
     config: Annotated[TicketingSettings, Depends(settings)],
     conn: Annotated[Connection, Depends(connection)],
 ) -> Actor:
-    unauthorized = HTTPException(
-        status.HTTP_401_UNAUTHORIZED,
-        detail="a valid operator token is required",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+    """The staff account the token names, read now: a demoted, moved or deactivated
+    account's old token follows the change at once, not when it expires."""
     if not token:
-        raise unauthorized
+        raise _unauthorized("perlu token petugas yang sah (Authorization: Bearer)")
     try:
-        who = verify_token(token, config.token_secret)
-    except jwt.InvalidTokenError:
-        raise unauthorized from None
-    # a deactivated account's tokens stop working at once, not when they expire
-    if not await conn.fetchval(
-        "SELECT active FROM ticketing.staff WHERE username = $1", who.username
-    ):
-        raise unauthorized
-    return who
+        return await staff_actor(conn, token, config.token_secret)
+    except InvalidToken:
+        raise _unauthorized("token petugas tidak sah, kedaluwarsa, atau akunnya nonaktif") from None
+
+
+async def service(
+    token: Annotated[str | None, Depends(_bearer)],
+    config: Annotated[TicketingSettings, Depends(settings)],
+) -> ServiceCaller:
+    """Another service of this deployment (role `service`), e.g. the notifier."""
+    if not token:
+        raise _unauthorized("perlu token layanan (Authorization: Bearer)")
+    try:
+        return service_caller(token, config.token_secret)
+    except InvalidToken:
+        raise _unauthorized("token layanan tidak sah atau kedaluwarsa") from None
 
 
 Db = Annotated[Connection, Depends(connection)]
 Operator = Annotated[Actor, Depends(actor)]
 Settings = Annotated[TicketingSettings, Depends(settings)]
+Service = Annotated[ServiceCaller, Depends(service)]

@@ -174,3 +174,14 @@ class Token(BaseModel):
     site_id: str
     role: str
     counter_ids: list[str]
+    deployment_admin: bool = False
+
+
+class Me(BaseModel):
+    """CONTRACT.md: `GET /api/auth/me` → the account a staff token speaks for."""
+
+    username: str
+    role: str
+    site_id: str
+    counter_ids: list[str]
+    deployment_admin: bool = False

@@ -82,6 +82,7 @@ class StaffAccount(BaseModel):
     counter_ids: list[str]
     active: bool
     source: str
+    deployment_admin: bool = False
 
 
 class NewStaff(BaseModel):
@@ -92,6 +93,19 @@ class NewStaff(BaseModel):
     role: Literal["operator", "supervisor", "admin"]
     counter_ids: list[str] = Field(default_factory=list, max_length=30)
     password: str = Field(min_length=10, max_length=256, description="At least 10 characters")
+
+
+class StaffChange(BaseModel):
+    """Any of role, counters, password, active; what is set here outlives site reloads."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["operator", "supervisor", "admin"] | None = None
+    counter_ids: list[str] | None = Field(default=None, max_length=30)
+    password: str | None = Field(
+        default=None, min_length=10, max_length=256, description="At least 10 characters"
+    )
+    active: bool | None = None
 
 
 class Reloaded(BaseModel):
@@ -166,6 +180,15 @@ async def create_staff(body: NewStaff, conn: Db, actor: Operator) -> dict[str, A
     return await supervision.create_staff(
         conn, actor, body.username, body.site_id, body.role, body.counter_ids, body.password
     )
+
+
+@router.put("/api/admin/staff/{username}", response_model=StaffAccount, responses=_AUTH)
+async def update_staff(
+    username: str, body: StaffChange, conn: Db, actor: Operator
+) -> dict[str, Any]:
+    """Change an account (admin of its site): its tokens follow at their next use."""
+    changes = body.model_dump(exclude_none=True)
+    return await supervision.update_staff(conn, actor, username, changes)
 
 
 @router.delete("/api/admin/staff/{username}", response_model=StaffAccount, responses=_AUTH)

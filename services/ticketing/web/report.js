@@ -45,7 +45,9 @@
       const tok = await api("POST", "/api/auth/token", {
         form: { username: $("#username").value.trim(), password: $("#password").value },
       });
-      if (tok.role !== "admin" && (tok.role !== "supervisor" || tok.site_id !== siteId)) {
+      const ofSite = tok.site_id === siteId;
+      const admin = tok.role === "admin" && (ofSite || tok.deployment_admin);
+      if (!admin && !(tok.role === "supervisor" && ofSite)) {
         showLogin("Akun ini bukan supervisor lokasi ini.");
         return;
       }

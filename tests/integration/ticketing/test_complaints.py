@@ -110,7 +110,9 @@ async def test_only_the_sites_supervisor_or_an_admin(api: httpx.AsyncClient, log
     assert (
         await api.post(f"/api/complaints/{cid}/answer", json=answer, headers=other)
     ).status_code == 403
-    admin = await login("balangan-admin")
+    # an admin named in balangan's file administers balangan only; a deployment admin all
+    assert (await api.get(url, headers=await login("balangan-admin"))).status_code == 403
+    admin = await login("mpp-admin")
     assert (await api.get(url, headers=admin)).status_code == 200
     assert (
         await api.post(f"/api/complaints/{cid}/answer", json=answer, headers=admin)

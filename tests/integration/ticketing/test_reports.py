@@ -281,7 +281,8 @@ async def test_only_the_sites_supervisor_or_an_admin(
     assert (await api.get(f"{url}.csv", params=Q, headers=other)).status_code == 403
     svg = f"/api/sites/{SITE}/reports/charts/heatmap.svg"
     assert (await api.get(svg, params=Q, headers=other)).status_code == 403
-    assert (await api.get(url, params=Q, headers=await login("balangan-admin"))).status_code == 200
+    assert (await api.get(url, params=Q, headers=await login("balangan-admin"))).status_code == 403
+    assert (await api.get(url, params=Q, headers=await login("mpp-admin"))).status_code == 200
 
 
 async def test_csv_and_xlsx_hold_the_same_numbers(

@@ -4,6 +4,9 @@ production (object-level checks across sites are in test_tickets_api / test_supe
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import asyncpg
 import httpx
 import pytest
 from pydantic import ValidationError
@@ -31,23 +34,45 @@ async def test_oversized_bodies_are_refused_before_they_are_read(api: httpx.Asyn
     assert (await api.get("/api/sites/uji/queues")).json()["ktp-el"]["waiting"] == 0
 
 
-async def test_logins_are_rate_limited_per_username(api: httpx.AsyncClient) -> None:
-    statuses = []
-    for _ in range(10):
-        r = await api.post(
-            "/api/auth/token", data={"username": "uji-loket-05", "password": "tebak"}
-        )
-        statuses.append(r.status_code)
-    assert statuses == [401] * 10
-    blocked = await api.post(
-        "/api/auth/token", data={"username": "uji-loket-05", "password": DEMO_PASSWORD}
-    )
-    assert blocked.status_code == 429  # even the right password, until the window passes
-    assert int(blocked.headers["Retry-After"]) > 0
-    other = await api.post(
-        "/api/auth/token", data={"username": "uji-loket-06", "password": DEMO_PASSWORD}
-    )
-    assert other.status_code == 200
+def from_address(api: httpx.AsyncClient, host: str) -> httpx.AsyncClient:
+    """Another client on the same app, as seen from `host`."""
+    transport = httpx.ASGITransport(app=api.app, client=(host, 40000))  # type: ignore[attr-defined]
+    return httpx.AsyncClient(transport=transport, base_url="http://ticketing")
+
+
+async def test_wrong_passwords_slow_one_username_from_one_address_only(
+    api: httpx.AsyncClient, ticketing_db: str
+) -> None:
+    wrong = {"username": "uji-loket-05", "password": "tebak"}
+    right = {"username": "uji-loket-05", "password": DEMO_PASSWORD}
+    async with from_address(api, "10.0.0.66") as tout, from_address(api, "10.0.0.5") as clerk:
+        statuses = [(await tout.post("/api/auth/token", data=wrong)).status_code for _ in range(6)]
+        assert statuses == [401] * 5 + [429]
+        blocked = await tout.post("/api/auth/token", data=right)
+        assert blocked.status_code == 429  # even the right password, from the tout's address
+        assert 0 < int(blocked.headers["Retry-After"]) <= 30
+        assert "kata sandi salah" in blocked.json()["detail"]
+        # the clerk at the counter logs in with the right password all the same
+        assert (await clerk.post("/api/auth/token", data=right)).status_code == 200
+
+        # the delay doubles with each further failure once it has passed
+        conn = await asyncpg.connect(ticketing_db)
+        try:
+            back = "UPDATE ticketing.login_failures SET last_failure_at = last_failure_at - $1::interval"
+            await conn.execute(back, timedelta(seconds=31))
+            assert (await tout.post("/api/auth/token", data=wrong)).status_code == 401
+            again = await tout.post("/api/auth/token", data=wrong)
+            assert again.status_code == 429 and 30 < int(again.headers["Retry-After"]) <= 60
+            failures = await conn.fetchval(
+                "SELECT failures FROM ticketing.login_failures WHERE address = '10.0.0.66'"
+            )
+            assert failures == 6  # the refused tries were not counted as failures
+            await conn.execute(back, timedelta(seconds=61))
+        finally:
+            await conn.close()
+        # a success clears the address's failures
+        assert (await tout.post("/api/auth/token", data=right)).status_code == 200
+        assert (await tout.post("/api/auth/token", data=wrong)).status_code == 401
 
 
 async def test_cors_is_closed_and_api_answers_carry_safe_headers(api: httpx.AsyncClient) -> None:

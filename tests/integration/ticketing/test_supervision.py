@@ -98,14 +98,14 @@ async def test_roles_and_sites_are_enforced(api: httpx.AsyncClient, login: Login
         assert (await api.get("/api/admin/staff", headers=headers)).status_code == 403
     assert (await api.get(f"/api/sites/{SITE}/counters")).status_code == 401
     assert (
-        await api.get("/api/sites/nowhere/counters", headers=await login("balangan-admin"))
+        await api.get("/api/sites/nowhere/counters", headers=await login("mpp-admin"))
     ).status_code == 404
 
 
 async def test_admin_manages_staff_and_a_deactivated_token_stops_working(
     api: httpx.AsyncClient, login: Login
 ) -> None:
-    admin = await login("balangan-admin")
+    admin = await login("mpp-admin")
     created = await api.post(
         "/api/admin/staff",
         json={
