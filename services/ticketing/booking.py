@@ -233,7 +233,7 @@ async def check_online_ticket(
 
 def _appointment_code() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed at a kiosk
-    return "".join(secrets.choice(alphabet) for _ in range(6))
+    return "".join(secrets.choice(alphabet) for _ in range(8))  # 40 bits (appointment_access)
 
 
 async def _service_and_rules(
@@ -347,13 +347,6 @@ async def book(
             match.end,
         )
         return row
-
-
-async def appointment(conn: Connection, code: str) -> Any:
-    row = await conn.fetchrow("SELECT * FROM ticketing.appointments WHERE code = $1", code.upper())
-    if row is None:
-        raise NotFound("appointment not found")
-    return row
 
 
 async def cancel_appointment(conn: Connection, code: str) -> Any:

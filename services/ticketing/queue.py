@@ -66,6 +66,10 @@ class NotAllowed(PermissionError):
     """The staff member may not act for this counter or site (HTTP 403)."""
 
 
+class NotAuthenticated(PermissionError):
+    """The caller has not proven who they are: no key, code or token (HTTP 401)."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who asks: the staff account a verified token names, as the account is now."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.ticketing import booking, queue
+from services.ticketing import appointment_access, booking, queue
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Settings
 from services.ticketing.api.schemas import IssueTicketRequest, Ticket
@@ -144,10 +144,16 @@ async def slots(site_id: str, service_id: str, date: date, conn: Db) -> list[Slo
     ]
 
 
+class BookedAppointment(Appointment):
+    appointment_key: str = Field(
+        description="Only in this answer: with Appointment-Key the holder reads or cancels it"
+    )
+
+
 @router.post(
     "/api/sites/{site_id}/appointments",
     status_code=201,
-    response_model=Appointment,
+    response_model=BookedAppointment,
     responses={
         409: {"description": "Full, or the phone already has one"},
         429: {"description": "Too many"},
@@ -155,7 +161,7 @@ async def slots(site_id: str, service_id: str, date: date, conn: Db) -> list[Slo
 )
 async def book(
     site_id: str, body: BookingRequest, conn: Db, request: Request, settings: Settings
-) -> Appointment:
+) -> BookedAppointment:
     """Book a slot on a day ahead for a proven phone."""
     site = await repo.site(conn, site_id)
     if site is None:
@@ -167,19 +173,64 @@ async def book(
             "verification_token", "nomor HP belum diverifikasi dengan kode SMS"
         )
     start = datetime.combine(body.date, body.time, ZoneInfo(site["timezone"]))
-    return Appointment.of(
-        await booking.book(conn, site_id, body.service_id, body.date, start, body.phone)
+    row = await booking.book(conn, site_id, body.service_id, body.date, start, body.phone)
+    return BookedAppointment(
+        **Appointment.of(row).model_dump(),
+        appointment_key=appointment_access.appointment_key(row["id"], settings.token_secret),
     )
 
 
-@router.get("/api/appointments/{code}", response_model=Appointment)
-async def get_appointment(code: str, conn: Db) -> Appointment:
-    return Appointment.of(await booking.appointment(conn, code))
+_HOLDER: dict[int | str, dict[str, str]] = {
+    401: {"description": "Neither Phone-Last4 nor Appointment-Key"},
+    403: {"description": "The proof does not match"},
+    404: {"description": "Unknown code"},
+    429: {"description": "Too many misses from this address"},
+}
+PhoneLast4 = Annotated[
+    str | None,
+    Header(max_length=4, description="The last 4 digits of the booking phone"),
+]
+AppointmentKey = Annotated[
+    str | None,
+    Header(max_length=64, description="The key from the booking answer"),
+]
 
 
-@router.delete("/api/appointments/{code}", response_model=Appointment)
-async def cancel_appointment(code: str, conn: Db) -> Appointment:
-    return Appointment.of(await booking.cancel_appointment(conn, code))
+@router.get("/api/appointments/{code}", response_model=Appointment, responses=_HOLDER)
+async def get_appointment(
+    code: Annotated[str, Path(max_length=32)],
+    conn: Db,
+    request: Request,
+    settings: Settings,
+    phone_last4: PhoneLast4 = None,
+    appointment_key: AppointmentKey = None,
+) -> Appointment:
+    """The holder's appointment (CONTRACT.md "Appointments")."""
+    row = await appointment_access.holders_appointment(
+        conn, code, phone_last4, appointment_key, settings.token_secret, _caller(request)
+    )
+    return Appointment.of(row)
+
+
+@router.delete("/api/appointments/{code}", response_model=Appointment, responses=_HOLDER)
+async def cancel_appointment(
+    code: Annotated[str, Path(max_length=32)],
+    conn: Db,
+    request: Request,
+    settings: Settings,
+    phone_last4: PhoneLast4 = None,
+    appointment_key: AppointmentKey = None,
+) -> Appointment:
+    """The holder cancels a booked appointment."""
+    row = await appointment_access.cancel(
+        conn, code, phone_last4, appointment_key, settings.token_secret, _caller(request)
+    )
+    return Appointment.of(row)
+
+
+def _caller(request: Request) -> str:
+    """Whom misses are counted against: the client address."""
+    return request.client.host if request.client else "-"
 
 
 @router.post(

@@ -24,6 +24,10 @@ def install(app: FastAPI) -> None:
     async def not_found(_: Request, exc: queue.NotFound) -> JSONResponse:
         return _json(404, str(exc))
 
+    @app.exception_handler(queue.NotAuthenticated)
+    async def not_authenticated(_: Request, exc: queue.NotAuthenticated) -> JSONResponse:
+        return _json(401, str(exc))
+
     @app.exception_handler(queue.NotAllowed)
     async def forbidden(_: Request, exc: queue.NotAllowed) -> JSONResponse:
         return _json(403, str(exc))

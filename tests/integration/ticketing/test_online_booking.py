@@ -162,7 +162,8 @@ async def test_appointment_booking_and_check_in_at_its_slot(
     booked = await api.post(f"/api/sites/{SITE}/appointments", json=body)
     assert booked.status_code == 201, booked.text
     appointment = booked.json()
-    assert len(appointment["code"]) == 6 and appointment["status"] == "booked"
+    assert len(appointment["code"]) == 8 and appointment["status"] == "booked"
+    holder = {"Phone-Last4": PHONE[-4:]}
     assert "7778888" not in appointment["phone"][:-3]
     assert (
         await api.post(f"/api/sites/{SITE}/appointments", json=body)
@@ -189,7 +190,9 @@ async def test_appointment_booking_and_check_in_at_its_slot(
     ).status_code == 409
     early = await api.post(f"/api/sites/{SITE}/appointments/{appointment['code']}/check-in")
     assert early.status_code == 409 and "Check-in dibuka" in early.json()["detail"]
-    assert (await api.get(f"/api/appointments/{appointment['code']}")).json()["status"] == "booked"
+    assert (await api.get(f"/api/appointments/{appointment['code']}", headers=holder)).json()[
+        "status"
+    ] == "booked"
 
     # a booking whose slot started five minutes ago checks in and goes ahead of later walk-ins
     conn = await asyncpg.connect(ticketing_settings.database_url)
@@ -218,5 +221,8 @@ async def test_appointment_booking_and_check_in_at_its_slot(
         await api.post(f"/api/sites/{SITE}/counters/uji-loket-01/call-next", headers=desk)
     ).json()
     assert second["id"] == walk_in["id"]
-    cancelled = await api.delete(f"/api/appointments/{appointment['code']}")
+    cancelled = await api.delete(
+        f"/api/appointments/{appointment['code']}",
+        headers={"Appointment-Key": appointment["appointment_key"]},
+    )
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
