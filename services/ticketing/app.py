@@ -24,6 +24,7 @@ from services.ticketing.api import (
     ledger,
     pages,
     reports,
+    service_calls,
     sites,
     supervision,
     survey,
@@ -159,6 +160,7 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
         reports,
         survey,
         complaints,
+        service_calls,
     ):
         app.include_router(module.router)
     metrics = instrument(app, broker, "ticketing", settings)
