@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.ticketing import appointment_access, booking, queue
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Settings
-from services.ticketing.api.schemas import IssueTicketRequest, Ticket
+from services.ticketing.api.schemas import Ticket, required_phone
 from shared.phone import mask_phone
 
 router = APIRouter(tags=["online booking"])
@@ -26,7 +26,7 @@ class CodeRequest(BaseModel):
 
     phone: str = Field(max_length=32, description="Indonesian phone number to text the code to")
 
-    _phone = field_validator("phone")(IssueTicketRequest._phone.__func__)  # type: ignore[attr-defined]
+    _phone = field_validator("phone")(required_phone)
 
 
 class CodeSent(BaseModel):
@@ -63,7 +63,7 @@ class BookingRequest(BaseModel):
     phone: str = Field(max_length=32)
     verification_token: str = Field(max_length=1024)
 
-    _phone = field_validator("phone")(IssueTicketRequest._phone.__func__)  # type: ignore[attr-defined]
+    _phone = field_validator("phone")(required_phone)
 
 
 class Appointment(BaseModel):

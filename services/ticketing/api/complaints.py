@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.ticketing import complaints
 from services.ticketing.api.deps import Db, Operator, Settings
 from services.ticketing.api.pages import _page
-from services.ticketing.api.schemas import optional_phone
+from services.ticketing.api.schemas import file_answer, optional_phone
 
 router = APIRouter(tags=["complaints"])
 
@@ -115,7 +115,11 @@ async def list_complaints(
     return await complaints.list_complaints(conn, actor, site_id, status, limit, offset)
 
 
-@router.get("/api/sites/{site_id}/complaints.csv", responses=_STAFF)
+@router.get(
+    "/api/sites/{site_id}/complaints.csv",
+    response_class=Response,
+    responses=file_answer("text/csv", _STAFF),
+)
 async def export_complaints(
     site_id: str,
     conn: Db,

@@ -14,6 +14,7 @@ from services.ticketing import reports
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Operator
 from services.ticketing.api.pages import SECURITY_HEADERS, _page
+from services.ticketing.api.schemas import file_answer
 from services.ticketing.domain.tickets import local_day
 from services.ticketing.queue import Actor
 from shared.database import Connection
@@ -92,7 +93,11 @@ async def report(site_id: str, conn: Db, actor: Operator, q: ReportScope) -> dic
     return await reports.build(conn, p)
 
 
-@router.get("/api/sites/{site_id}/reports.csv", responses=_ERRORS)
+@router.get(
+    "/api/sites/{site_id}/reports.csv",
+    response_class=Response,
+    responses=file_answer("text/csv", _ERRORS),
+)
 async def report_csv(site_id: str, conn: Db, actor: Operator, q: ReportScope) -> Response:
     """The report's tables in one CSV (UTF-8 with BOM): title row, header, rows, blank row."""
     p = await _period(conn, actor, site_id, q)
@@ -100,7 +105,13 @@ async def report_csv(site_id: str, conn: Db, actor: Operator, q: ReportScope) ->
     return _download(body, "text/csv; charset=utf-8", p, "csv")
 
 
-@router.get("/api/sites/{site_id}/reports.xlsx", responses=_ERRORS)
+@router.get(
+    "/api/sites/{site_id}/reports.xlsx",
+    response_class=Response,
+    responses=file_answer(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ERRORS
+    ),
+)
 async def report_xlsx(site_id: str, conn: Db, actor: Operator, q: ReportScope) -> Response:
     """The report as an Excel workbook, one sheet per table."""
     p = await _period(conn, actor, site_id, q)
@@ -110,7 +121,11 @@ async def report_xlsx(site_id: str, conn: Db, actor: Operator, q: ReportScope) -
     )
 
 
-@router.get("/api/sites/{site_id}/reports/charts/{chart}.svg", responses=_ERRORS)
+@router.get(
+    "/api/sites/{site_id}/reports/charts/{chart}.svg",
+    response_class=Response,
+    responses=file_answer("image/svg+xml", _ERRORS),
+)
 async def report_chart(
     site_id: str,
     chart: Literal["heatmap", "wait-trend", "sla"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -22,6 +22,14 @@ def optional_phone(value: str | None) -> str | None:
         return normalise_phone(value)
     except InvalidPhone as exc:
         raise ValueError(str(exc)) from None
+
+
+def required_phone(value: str) -> str:
+    """A phone field that must be given (a code or a booking goes to it)."""
+    phone = optional_phone(value)
+    if phone is None:
+        raise ValueError("nomor HP wajib diisi")
+    return phone
 
 
 class IssueTicketRequest(BaseModel):
@@ -185,3 +193,8 @@ class Me(BaseModel):
     site_id: str
     counter_ids: list[str]
     deployment_admin: bool = False
+
+
+def file_answer(media_type: str, errors: dict[int | str, dict[str, str]]) -> dict[int | str, Any]:
+    """OpenAPI `responses` of a route that answers a file (CSV, XLSX, SVG), not JSON."""
+    return {200: {"description": "The file", "content": {media_type: {}}}, **errors}

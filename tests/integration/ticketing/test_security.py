@@ -99,3 +99,11 @@ def test_production_refuses_default_or_weak_secrets() -> None:
     TicketingSettings(
         environment="production", token_secret=strong, mpp_demo_password="kuat-sekali"
     )
+
+
+async def test_a_code_request_without_a_phone_is_a_422_not_a_500(api: httpx.AsyncClient) -> None:
+    # found by schemathesis: a blank phone passed validation as "no phone" and crashed
+    for phone in ("", "   "):
+        r = await api.post("/api/sites/uji/phone-verifications", json={"phone": phone})
+        assert r.status_code == 422, r.text
+        assert "nomor HP wajib diisi" in str(r.json()["detail"])
