@@ -1,5 +1,8 @@
-"""Signed, expiring links that one service makes and another checks (the survey link the
-notifier texts and ticketing's survey page accepts). HMAC-SHA256 over a purpose, the ticket
+"""Links citizens open: all built on PUBLIC_BASE_URL (CONTRACT.md, Public links), never
+on the Host header of a request, which any caller chooses.
+
+Signed, expiring links that one service makes and another checks (the survey link the
+notifier texts and ticketing's survey page accepts): HMAC-SHA256 over a purpose, the ticket
 id and the expiry, with the shared TOKEN_SECRET."""
 
 from __future__ import annotations
@@ -8,7 +11,35 @@ import base64
 import hashlib
 import hmac
 import time
+from typing import Annotated
+from urllib.parse import urlsplit
 from uuid import UUID
+
+from pydantic import AfterValidator
+
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8001"
+
+
+def _checked_base_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"PUBLIC_BASE_URL must be an http:// or https:// address, e.g. "
+            f"http://192.168.1.10:8001 (got {value!r})"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError("PUBLIC_BASE_URL must not carry a query or fragment")
+    return value.strip().rstrip("/")
+
+
+PublicBaseUrl = Annotated[str, AfterValidator(_checked_base_url)]
+"""The PUBLIC_BASE_URL setting: an http(s) address, kept without a trailing slash."""
+
+
+def tracking_link(base_url: str, ticket_id: UUID | str) -> str:
+    """The citizen's tracking page: `{PUBLIC_BASE_URL}/t/{ticket_id}`."""
+    return f"{base_url.rstrip('/')}/t/{UUID(str(ticket_id))}"
+
 
 SURVEY_TTL_S = 14 * 24 * 3600
 """A survey link lasts two weeks unless told otherwise."""

@@ -3,16 +3,58 @@ app and port."""
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
 import uvicorn
+from pydantic import ValidationError
 from starlette.types import ASGIApp
 
 from shared.logging import configure_logging
 from shared.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
+
+EXIT_BAD_SETTINGS = 2
+STARTUP_FAILURE = 3  # uvicorn's own code when a server never started
+
+
+def load_settings(name: str, settings_class: Callable[[], S]) -> S:
+    """The service's settings from the environment and `.env`; when they are refused (a
+    weak secret in production, a malformed value) the process exits with
+    EXIT_BAD_SETTINGS and one line per problem naming the setting — not a traceback, and
+    never the values (they may be secrets)."""
+    try:
+        return settings_class()
+    except ValidationError as exc:
+        for error in exc.errors(include_input=False, include_url=False):
+            where = ".".join(str(part) for part in error["loc"]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            sys.stderr.write(f"{name}: cannot start: {where + ': ' if where else ''}{message}\n")
+        raise SystemExit(EXIT_BAD_SETTINGS) from None
+
+
+def uvicorn_config(
+    settings: ServiceSettings, app: ASGIApp, port: int, graceful_shutdown_s: int | None = None
+) -> uvicorn.Config:
+    """How uvicorn runs a service: on HTTP_HOST:`port`, lifespan on, its own logging config
+    off. X-Forwarded-For/-Proto are believed only from the proxies FORWARDED_ALLOW_IPS
+    lists; with none (the default) they are ignored, so a caller on the same machine
+    cannot pose as another address to the per-address limits (uvicorn's own default
+    trusts 127.0.0.1)."""
+    proxies = [ip.strip() for ip in settings.forwarded_allow_ips.split(",") if ip.strip()]
+    return uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=port,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=graceful_shutdown_s,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or [],
+    )
 
 
 def serve(
@@ -23,15 +65,14 @@ def serve(
     graceful_shutdown_s: int | None = None,
 ) -> None:
     """Configure logging (before the app is built, so its first lines come out formatted),
-    build the app from the settings and run it under uvicorn on HTTP_HOST:`port`, its
-    lifespan on and uvicorn's own logging config off. `graceful_shutdown_s`: how long a
-    stop waits for open requests (None: as long as they take)."""
+    build the app from the settings and run it under uvicorn (`uvicorn_config`).
+    `graceful_shutdown_s`: how long a stop waits for open requests (None: as long as they
+    take)."""
     configure_logging(name, settings.log_level, settings.resolved_log_format())
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=port,
-        log_config=None,
-        lifespan="on",
-        timeout_graceful_shutdown=graceful_shutdown_s,
+    server = uvicorn.Server(
+        uvicorn_config(settings, create_app(settings), port, graceful_shutdown_s)
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:  # the lifespan or the bind failed: as uvicorn.run exits
+        sys.exit(STARTUP_FAILURE)

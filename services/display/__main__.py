@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from services.display.app import create_app
 from services.display.settings import DisplaySettings
-from shared.serve import serve
+from shared.serve import load_settings, serve
 
 
 def main() -> None:
-    settings = DisplaySettings()
+    settings = load_settings("display", DisplaySettings)
     # SSE streams never end by themselves
     serve("display", settings, create_app, settings.display_port, graceful_shutdown_s=5)
 

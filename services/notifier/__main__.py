@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
-from shared.serve import serve
+from shared.serve import load_settings, serve
 
 
 def main() -> None:
-    settings = NotifierSettings()
+    settings = load_settings("notifier", NotifierSettings)
     serve("notifier", settings, create_app, settings.notifier_port)
 
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from shared.links import DEFAULT_PUBLIC_BASE_URL, PublicBaseUrl
 from shared.settings import DEFAULT_SECRET, ServiceSettings
 
 
@@ -28,8 +29,8 @@ class NotifierSettings(ServiceSettings):
     sms_poll_s: float = Field(
         default=2.0, gt=0, description="Poll interval when no NOTIFY arrives (fallback)"
     )
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8001",
+    public_base_url: PublicBaseUrl = Field(
+        default=DEFAULT_PUBLIC_BASE_URL,
         description="Ticketing's public URL, for tracking and survey links in SMS",
     )
     notifier_group_id: str = Field(default="notifier", description="Kafka consumer group")

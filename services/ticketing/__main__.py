@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from services.ticketing.app import create_app
 from services.ticketing.settings import TicketingSettings
-from shared.serve import serve
+from shared.serve import load_settings, serve
 
 
 def main() -> None:
-    settings = TicketingSettings()
+    settings = load_settings("ticketing", TicketingSettings)
     serve("ticketing", settings, create_app, settings.ticketing_port)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from shared.links import DEFAULT_PUBLIC_BASE_URL, PublicBaseUrl
 from shared.settings import DEFAULT_SECRET, ServiceSettings
 from shared.sites import DEPLOYMENT_FILE, SITES_DIR
 
@@ -42,14 +43,12 @@ class TicketingSettings(ServiceSettings):
         description="Deployment-wide admins (they administer every site); missing: none",
     )
 
-    def secrets_to_check(self) -> dict[str, str]:
-        return {"token_secret": self.token_secret, "mpp_demo_password": self.mpp_demo_password}
+    public_base_url: PublicBaseUrl = Field(
+        default=DEFAULT_PUBLIC_BASE_URL,
+        description="The address citizens' phones use: QR codes and links are built on it, "
+        "never on the request's Host",
+    )
 
-    @model_validator(mode="after")
-    def _strong_enough(self) -> TicketingSettings:
-        if self.environment != "development":
-            if self.mpp_demo_password == "demo":  # noqa: S105 — the development default
-                raise ValueError("MPP_DEMO_PASSWORD must not be 'demo' outside development")
-            if len(self.token_secret) < 32:
-                raise ValueError("TOKEN_SECRET must be at least 32 characters in production")
-        return self
+    def secrets_to_check(self) -> dict[str, str]:
+        # how strong each must be outside development: shared.settings.SECRET_RULES
+        return {"token_secret": self.token_secret, "mpp_demo_password": self.mpp_demo_password}
