@@ -21,6 +21,8 @@ from services.display.consumer import ConsumerState, subscribe
 from services.display.hub import Hub
 from services.display.settings import DisplaySettings
 from services.display.stream import SERVER_SEND
+from shared import api_docs
+from shared.http import RefuseBadText
 from shared.kafka import connect_kafka, finish_task, new_broker
 from shared.observability import instrument
 from shared.sites import load_sites
@@ -76,7 +78,7 @@ def create_app(
             await finish_task(kafka_task)  # a group join in progress must not hold up a stop
             await app.state.broker.stop()
 
-    app = DisplayApp(title="Antrian MPP display", lifespan=lifespan)
+    app = DisplayApp(title="Antrian MPP display", lifespan=lifespan, **api_docs.NO_BUILTIN_DOCS)
     app.state.settings = settings
     app.state.hub = Hub(settings.sse_replay_events, settings.sse_client_queue)
     app.state.consumer = ConsumerState(
@@ -90,5 +92,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(boards.router)
     app.mount("/static", CachedStatic(directory=boards.STATIC), name="static")
+    api_docs.install(app, settings)
+    app.add_middleware(RefuseBadText)
     instrument(app, app.state.broker, "display", settings)
     return app

@@ -19,7 +19,9 @@ from services.notifier.repository import SCHEMA
 from services.notifier.sender import Sender
 from services.notifier.settings import NotifierSettings
 from services.notifier.verification import subscribe_verifications
+from shared import api_docs
 from shared.database import apply_migrations, create_pool, wait_for_database
+from shared.http import RefuseBadText
 from shared.kafka import connect_kafka, finish_task, new_broker
 from shared.observability import instrument
 
@@ -62,7 +64,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
             await provider.close()
             await pool.close()
 
-    app = FastAPI(title="Antrian MPP notifier", lifespan=lifespan)
+    app = FastAPI(title="Antrian MPP notifier", lifespan=lifespan, **api_docs.NO_BUILTIN_DOCS)
     app.state.settings = settings
     app.state.pool = None
     app.state.consumer = ConsumerState()
@@ -71,5 +73,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     subscribe_verifications(app.state.broker, settings, app.state.consumer)
     app.include_router(health.router)
     app.include_router(messages.router)
+    api_docs.install(app, settings)
+    app.add_middleware(RefuseBadText)
     instrument(app, app.state.broker, "notifier", settings)
     return app

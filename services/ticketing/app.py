@@ -34,7 +34,7 @@ from services.ticketing.metrics import counting_published, outbox_hook
 from services.ticketing.relay import OutboxRelay, PendingEvent, Publish
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
-from shared import topics
+from shared import api_docs, topics
 from shared.database import apply_migrations, create_pool, wait_for_database
 from shared.http import harden
 from shared.kafka import connect_kafka, new_broker
@@ -139,6 +139,7 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
         title="Antrian MPP ticketing",
         description="Kiosk and operator API of the Mal Pelayanan Publik queue",
         lifespan=lifespan,
+        **api_docs.NO_BUILTIN_DOCS,
     )
     app.state.settings = settings
     app.state.pool = None
@@ -163,6 +164,7 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
         service_calls,
     ):
         app.include_router(module.router)
+    api_docs.install(app, settings)
     metrics = instrument(app, broker, "ticketing", settings)
     metrics.hooks["outbox"] = outbox_hook(app, metrics)
     return app
