@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -360,6 +361,27 @@ class RunSettings(BaseSettings):
 
     def url(self, service: str) -> str:
         return f"http://{self.local_host}:{self.port(service)}"
+
+    @property
+    def public_url(self) -> str:
+        """PUBLIC_BASE_URL: what QR codes and SMS links are built on (never a Host header)."""
+        return self.public_base_url or self.url("ticketing")
+
+    def addresses(self) -> str:
+        """The start-up line that says where the services listen and what links use."""
+        text = (
+            f"listening on HTTP_HOST={self.http_host}; QR codes, SMS and page links use "
+            f"PUBLIC_BASE_URL={self.public_url}"
+        )
+        if self.http_host in ("127.0.0.1", "localhost", "::1"):
+            text += (
+                " (this machine only: for kiosks, boards and phones on the LAN set "
+                "HTTP_HOST=0.0.0.0 and PUBLIC_BASE_URL=http://<this machine's LAN address>:"
+                f"{self.ticketing_port})"
+            )
+        elif urlsplit(self.public_url).hostname in ("127.0.0.1", "localhost", "::1"):
+            text += " (phones cannot open 127.0.0.1 links: set PUBLIC_BASE_URL to a LAN address)"
+        return text
 
 
 # --------------------------------------------------------------------------- embedded infra
@@ -705,8 +727,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             DISPLAY_PORT=str(settings.display_port),
             MPP_DEMO_PASSWORD=settings.mpp_demo_password,
             ENVIRONMENT=settings.environment,
-            PUBLIC_BASE_URL=settings.public_base_url or settings.url("ticketing"),
+            PUBLIC_BASE_URL=settings.public_url,
+            HTTP_HOST=settings.http_host,
         )
+        log(settings.addresses())
         supervisor = Supervisor(
             service_commands(settings, services, child_env), output=out, watched=watched
         )

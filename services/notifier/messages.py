@@ -30,7 +30,7 @@ def short_site_name(site_name: str) -> str:
 
 
 def tracking_url(base_url: str, ticket_id: UUID | str) -> str:
-    return f"{base_url.rstrip('/')}/t/{ticket_id}"
+    return links.tracking_link(base_url, ticket_id)
 
 
 def survey_url(base_url: str, ticket_id: UUID | str, secret: str | None = None) -> str:

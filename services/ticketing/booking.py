@@ -71,7 +71,14 @@ async def online_limits(
     apart: each SMS costs money and is what a tout's script would hammer)."""
     info, _ = queue.site_calendar(site)
     if client_ip:
-        await limit(conn, f"ip:{client_ip}", info.online.per_ip_per_hour, 3600, "dari alamat ini")
+        # per site too: one MPP's busy lobby Wi-Fi (one NAT address) does not use up another's
+        await limit(
+            conn,
+            f"ip:{site['id']}:{client_ip}",
+            info.online.per_ip_per_hour,
+            3600,
+            "dari alamat ini",
+        )
     if phone:
         await limit(
             conn,
@@ -85,7 +92,13 @@ async def online_limits(
 async def kiosk_limits(conn: Connection, site: Any, client_ip: str | None) -> None:
     info, _ = queue.site_calendar(site)
     if client_ip and info.online.kiosk_per_ip_per_minute:
-        await limit(conn, f"kiosk:{client_ip}", info.online.kiosk_per_ip_per_minute, 60, "kiosk")
+        await limit(
+            conn,
+            f"kiosk:{site['id']}:{client_ip}",
+            info.online.kiosk_per_ip_per_minute,
+            60,
+            "kiosk",
+        )
 
 
 # --- phone verification -----------------------------------------------------------------

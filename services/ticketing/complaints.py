@@ -63,11 +63,11 @@ class ComplaintClosed(Exception):
     """The complaint is already resolved (HTTP 409)."""
 
 
-def client_key(address: str, secret: str) -> str:
-    """A keyed hash of the client's address: enough to count, not enough to recover it."""
-    return hmac.new(secret.encode(), f"complaint:{address}".encode(), hashlib.sha256).hexdigest()[
-        :32
-    ]
+def client_key(site_id: str, address: str, secret: str) -> str:
+    """A keyed hash of the client's address at this site: enough to count, not enough to
+    recover it."""
+    message = f"complaint:{site_id}:{address}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 def _public(row: Any) -> dict[str, Any]:
@@ -116,7 +116,7 @@ async def file_complaint(
     secret: str,
 ) -> dict[str, Any]:
     """File a complaint or suggestion (phone already normalised). Raises RateLimited."""
-    key = client_key(client_address, secret)
+    key = client_key(site_id, client_address, secret)
     async with conn.transaction():
         if await repo.site(conn, site_id) is None:
             raise NotFound("site not found")

@@ -23,6 +23,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from services.ticketing import queue
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db
+from shared import links
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 
@@ -156,8 +157,9 @@ def _serve(path: Path, media_type: str, cache: str) -> Response:
 
 
 def tracking_url(request: Request, ticket_id: UUID) -> str:
-    """The tracking page's address on the host the kiosk itself reached."""
-    return f"{str(request.base_url).rstrip('/')}/t/{ticket_id}"
+    """The tracking page's address under PUBLIC_BASE_URL: never the request's Host, which
+    the caller chooses (a tout's `Host: calo.example` must not end up in a citizen's QR)."""
+    return links.tracking_link(request.app.state.settings.public_base_url, ticket_id)
 
 
 @router.get("/api/tickets/{ticket_id}/qr.svg")
