@@ -196,3 +196,14 @@ def test_dockerfile_installs_the_locked_dependencies_on_python_311_slim() -> Non
 
 def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
     assert {".env", ".venv", ".tools", ".data", ".git"} <= dockerignored()
+
+
+def test_compose_keeps_api_docs_off_and_proxies_untrusted_and_links_public(
+    services: dict[str, Any],
+) -> None:
+    for app in APPS:
+        env = environment(services[app])
+        assert env["API_DOCS"] == "${API_DOCS:-false}", app
+        assert env["FORWARDED_ALLOW_IPS"] == "${FORWARDED_ALLOW_IPS:-}", app
+    for app in ("ticketing", "notifier"):  # CONTRACT.md, Public links
+        assert environment(services[app])["PUBLIC_BASE_URL"].startswith("${PUBLIC_BASE_URL"), app
