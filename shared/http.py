@@ -117,6 +117,8 @@ def _shown(text: str) -> str:
 def bad_pair_in(encoded: bytes, where: str) -> Loc | None:
     """Where a `name=value&…` string (query, form body) holds bytes that are not UTF-8:
     [where, name], or None when all of it is text."""
+    if encoded.isascii() and b"%" not in encoded:  # the usual case: plain ASCII
+        return None
     for pair in encoded.split(b"&"):
         name, _, value = pair.partition(b"=")
         name_text = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
@@ -183,8 +185,10 @@ class RefuseBadText:
 
 
 def _bad_text_in_url(scope: Scope) -> Loc | None:
+    raw_path: bytes = scope.get("raw_path") or b""
     try:
-        unquote_to_bytes(scope.get("raw_path") or b"").decode("utf-8")
+        if not raw_path.isascii() or b"%" in raw_path:
+            unquote_to_bytes(raw_path).decode("utf-8")
     except UnicodeDecodeError:
         return ["path"]
     return bad_pair_in(scope.get("query_string", b""), "query")
