@@ -706,6 +706,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             MPP_DEMO_PASSWORD=settings.mpp_demo_password,
             ENVIRONMENT=settings.environment,
             PUBLIC_BASE_URL=settings.public_base_url or settings.url("ticketing"),
+            TICKETING_URL=settings.url("ticketing"),  # the notifier checks staff tokens there
         )
         supervisor = Supervisor(
             service_commands(settings, services, child_env), output=out, watched=watched
