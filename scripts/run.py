@@ -706,7 +706,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             MPP_DEMO_PASSWORD=settings.mpp_demo_password,
             ENVIRONMENT=settings.environment,
             PUBLIC_BASE_URL=settings.public_base_url or settings.url("ticketing"),
-            TICKETING_URL=settings.url("ticketing"),  # the notifier checks staff tokens there
+            # the notifier checks staff tokens there (`--only notifier`: say where it runs)
+            TICKETING_URL=child_env.get("TICKETING_URL") or settings.url("ticketing"),
         )
         supervisor = Supervisor(
             service_commands(settings, services, child_env), output=out, watched=watched
