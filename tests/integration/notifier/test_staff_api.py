@@ -66,6 +66,11 @@ async def test_message_history_is_for_the_sites_supervisor_and_hides_codes(
         assert message["to"].startswith(phone[:6]) and "****" in message["to"]
         assert "583920" not in shown.text and phone not in shown.text
 
+        # the deployment's admin (config/deployment.toml; home site balangan) reads every site
+        admin = await client.get(path, params=params, headers=await ticketing.login("mpp-admin"))
+        assert admin.status_code == 200, admin.text
+        assert "583920" not in admin.text
+
         stats = await client.get("/api/stats", headers=supervisor)
         assert stats.status_code == 200
         assert stats.json()["site_id"] == SITE
