@@ -14,7 +14,14 @@ from services.notifier.api.access import Staff, site_allowed
 from services.notifier.messages import history_error, history_text
 from shared.phone import mask_phone
 
-router = APIRouter(prefix="/api")
+router = APIRouter(
+    prefix="/api",
+    responses={
+        401: {"description": "No valid staff token (Authorization: Bearer)"},
+        403: {"description": "Not a supervisor or admin, or another site's data"},
+        503: {"description": "Ticketing, which checks staff tokens, does not answer"},
+    },
+)
 
 STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 
