@@ -729,6 +729,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ENVIRONMENT=settings.environment,
             PUBLIC_BASE_URL=settings.public_url,
             HTTP_HOST=settings.http_host,
+            # the notifier checks staff tokens there (`--only notifier`: say where it runs)
+            TICKETING_URL=child_env.get("TICKETING_URL") or settings.url("ticketing"),
         )
         log(settings.addresses())
         supervisor = Supervisor(

@@ -12,12 +12,15 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.notifier.api import health, messages
+from services.notifier.api.access import StaffOnly
 from services.notifier.consumer import ConsumerState, subscribe
 from services.notifier.metrics import CountingProvider
 from services.notifier.providers import new_provider
 from services.notifier.repository import SCHEMA
 from services.notifier.sender import Sender
 from services.notifier.settings import NotifierSettings
+from services.notifier.site_rules import SiteRules
+from services.notifier.staff import StaffDirectory
 from services.notifier.verification import subscribe_verifications
 from shared import api_docs
 from shared.database import apply_migrations, create_pool, wait_for_database
@@ -62,18 +65,24 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
             await app.state.broker.stop()  # waits for the handler in progress (graceful)
             await asyncio.gather(sender_task, return_exceptions=True)
             await provider.close()
+            await staff.close()
             await pool.close()
 
     app = FastAPI(title="Antrian MPP notifier", lifespan=lifespan, **api_docs.NO_BUILTIN_DOCS)
     app.state.settings = settings
     app.state.pool = None
-    app.state.consumer = ConsumerState()
+    app.state.consumer = ConsumerState(
+        site_rules=SiteRules(settings.sites_dir, settings.environment)
+    )
+    staff = StaffDirectory(settings.ticketing_url)
+    app.state.staff = staff
     app.state.broker = new_broker(settings, "notifier")
     subscribe(app.state.broker, settings, app.state.consumer)
     subscribe_verifications(app.state.broker, settings, app.state.consumer)
     app.include_router(health.router)
     app.include_router(messages.router)
     api_docs.install(app, settings)
-    app.add_middleware(RefuseBadText)
+    app.add_middleware(StaffOnly, directory=staff)  # inside instrument's: refusals are measured
+    app.add_middleware(RefuseBadText)  # outside the staff check: bad text is a 422 for anyone
     instrument(app, app.state.broker, "notifier", settings)
     return app

@@ -15,8 +15,10 @@ import asyncpg
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
+from services.notifier.metrics import SMS_SKIPPED
 from services.notifier.notifications import handle_event
 from services.notifier.settings import NotifierSettings
+from services.notifier.site_rules import SiteRules
 from shared import topics
 from shared.events import UnprocessableMessage, parse_event
 from shared.kafka import GROUP_REBALANCE_TIMEOUT_MS, ConsumedMessage, send_to_dead_letters
@@ -30,6 +32,7 @@ class ConsumerState:
     """What the handler needs that only exists once the app has started."""
 
     pool: asyncpg.Pool | None = None
+    site_rules: SiteRules | None = None
     consecutive_failures: int = 0
     handled: int = 0
     duplicates: int = 0
@@ -56,11 +59,15 @@ def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerSt
             count_event("notifier", topic, "dead_lettered")
             return
         try:
-            if state.pool is None:
+            if state.pool is None or state.site_rules is None:
                 raise RuntimeError("database pool not ready")
             async with state.pool.acquire() as conn:
-                queued = await handle_event(
-                    conn, event, settings.public_base_url, settings.token_secret
+                handled = await handle_event(
+                    conn,
+                    event,
+                    settings.public_base_url,
+                    settings.token_secret,
+                    cap_of=state.site_rules.cap_of,
                 )
         except Exception as exc:
             # Redelivered after the nack; wait first so a database outage does not spin.
@@ -78,10 +85,12 @@ def subscribe(broker: KafkaBroker, settings: NotifierSettings, state: ConsumerSt
             await asyncio.sleep(delay)
             raise
         state.consecutive_failures = 0
-        if queued is None:
+        if handled is None:
             state.duplicates += 1
             count_event("notifier", topic, "duplicate")
             log.debug("duplicate %s %s dropped", topic, event.event_id)
         else:
             state.handled += 1
             count_event("notifier", topic, "handled")
+            if handled.skipped:
+                SMS_SKIPPED.labels("issued", "issued_cap").inc(handled.skipped)

@@ -8,6 +8,7 @@ number, counter or link the citizen needs.
 from __future__ import annotations
 
 import math
+import re
 from uuid import UUID
 
 from shared import links
@@ -149,3 +150,31 @@ def verification_text(*, site_name: str, code: str, valid_minutes: int) -> str:
         "termasuk petugas."
     )
     return text if len(text) <= SMS_SEGMENT else text[:SMS_SEGMENT]
+
+
+HIDDEN_TEXTS = {
+    "verification": "(kode verifikasi disembunyikan)",
+    "appointment": "(kode janji temu disembunyikan)",
+}
+"""What staff read instead of an SMS that carries a code the citizen alone may hold (a
+phone verification's one-time code, the code of a booked slot): never in any answer."""
+
+_SURVEY_SIG = re.compile(r"([?&]sig=)[^\s&]+")
+
+
+def history_text(kind: str, text: str) -> str:
+    """An SMS as the message history shows it: no one-time code, and no survey signature
+    (with it staff could fill in the citizen's survey of their own service)."""
+    hidden = HIDDEN_TEXTS.get(kind)
+    if hidden is not None:
+        return hidden
+    return _SURVEY_SIG.sub(r"\1(disembunyikan)", text)
+
+
+def history_error(kind: str, error: str | None) -> str | None:
+    """A failed attempt's error as the history shows it. A gateway may echo the SMS back in
+    its error body: for a code's SMS only the part before the echo is kept ('gateway
+    answered 400', 'ConnectTimeout')."""
+    if error is None or kind not in HIDDEN_TEXTS:
+        return error
+    return error.partition(":")[0]

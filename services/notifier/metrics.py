@@ -3,8 +3,17 @@ the provider, so the sender needs to know nothing of them)."""
 
 from __future__ import annotations
 
+from prometheus_client import Counter
+
 from services.notifier.providers import Sms, SmsProvider
 from shared.metrics import SMS_FAILED, SMS_SENT
+
+SMS_SKIPPED = Counter(
+    "mpp_sms_skipped",
+    "SMS recorded but not sent on purpose, by kind and reason (issued_cap: the phone already "
+    "got the site's daily number of `issued` SMS)",
+    ["kind", "reason"],
+)
 
 
 class CountingProvider:

@@ -7,37 +7,63 @@ sender delivers them later; nothing here talks to a gateway.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from uuid import UUID
 
 from services.notifier import messages, repository
 from services.notifier.repository import Connection, Contact
+from services.notifier.site_rules import MessageCap
 from shared.events import AnyEvent, QueuePosition, ServiceCompleted, TicketCalled, TicketIssued
 
 NEAR_TURN_AHEAD = 3
 """near_turn goes when this many tickets, or fewer, wait ahead."""
 
+CapOf = Callable[[str], MessageCap]
+"""A site id → its cap on `issued` SMS (services.notifier.site_rules.SiteRules.cap_of)."""
+
+
+@dataclass(frozen=True)
+class Handled:
+    queued: int
+    """SMS queued to send."""
+    skipped: int = 0
+    """`issued` SMS recorded as not sent: the phone reached the site's daily cap."""
+
 
 async def handle_event(
-    conn: Connection, event: AnyEvent, base_url: str, link_secret: str | None = None
-) -> int | None:
-    """Apply one event; the number of SMS queued, or None when it was a duplicate."""
+    conn: Connection,
+    event: AnyEvent,
+    base_url: str,
+    link_secret: str | None = None,
+    *,
+    cap_of: CapOf,
+) -> Handled | None:
+    """Apply one event; what it queued, or None when it was a duplicate."""
     async with conn.transaction():
         if not await repository.mark_processed(conn, event.event_id):
             return None
         if isinstance(event, TicketIssued):
-            queued = await on_ticket_issued(conn, event, base_url)
+            handled = await on_ticket_issued(conn, event, base_url, cap_of(event.site_id))
         elif isinstance(event, TicketCalled):
-            queued = await on_ticket_called(conn, event)
+            handled = Handled(await on_ticket_called(conn, event))
         else:
-            queued = await on_service_completed(conn, event, base_url, link_secret)
-        if queued:
+            handled = Handled(await on_service_completed(conn, event, base_url, link_secret))
+        if handled.queued:
             await repository.wake_senders(conn)
-        return queued
+        return handled
 
 
-async def on_ticket_issued(conn: Connection, event: TicketIssued, base_url: str) -> int:
+def cap_reached_reason(cap: int) -> str:
+    """Why an `issued` SMS was not sent, as staff read it in the message history."""
+    return f"tidak dikirim: nomor ini sudah menerima {cap} SMS nomor antrian hari ini di situs ini"
+
+
+async def on_ticket_issued(
+    conn: Connection, event: TicketIssued, base_url: str, cap: MessageCap
+) -> Handled:
     if event.contact is None:
-        return 0
+        return Handled(0)
     contact = Contact(
         ticket_id=event.ticket_id,
         site_id=event.site_id,
@@ -48,20 +74,7 @@ async def on_ticket_issued(conn: Connection, event: TicketIssued, base_url: str)
         issued_event_id=event.event_id,
     )
     await repository.add_contact(conn, contact)
-    text = messages.issued_text(
-        site_name=event.site_name,
-        ticket_number=event.ticket_number,
-        service_name=event.service_name,
-        waiting_ahead=event.waiting_ahead,
-        estimated_wait_s=event.estimated_wait_s,
-        link=messages.tracking_url(base_url, event.ticket_id),
-        quota_runs_out_at=event.quota_runs_out_at,
-    )
-    queued = int(
-        await repository.queue_message(
-            conn, event_id=event.event_id, kind="issued", contact=contact, text=text
-        )
-    )
+    queued, skipped = await _issued(conn, event, contact, base_url, cap)
     # The three topics are separate partitions, so this ticket's own calls (or even its
     # completion) and sightings near the head of its queue may have been consumed first.
     for early in await repository.take_early_events(conn, event.ticket_id):
@@ -77,7 +90,44 @@ async def on_ticket_issued(conn: Connection, event: TicketIssued, base_url: str)
                 waiting_ahead=early_ahead,
             ),
         )
-    return queued
+    return Handled(queued, skipped)
+
+
+async def _issued(
+    conn: Connection, event: TicketIssued, contact: Contact, base_url: str, cap: MessageCap
+) -> tuple[int, int]:
+    """Record the ticket's `issued` SMS: queued, or skipped past the phone's daily cap
+    (counted in this transaction). (queued, skipped)."""
+    text = messages.issued_text(
+        site_name=event.site_name,
+        ticket_number=event.ticket_number,
+        service_name=event.service_name,
+        waiting_ahead=event.waiting_ahead,
+        estimated_wait_s=event.estimated_wait_s,
+        link=messages.tracking_url(base_url, event.ticket_id),
+        quota_runs_out_at=event.quota_runs_out_at,
+    )
+    within_cap = await repository.count_issued(
+        conn,
+        site_id=event.site_id,
+        phone=contact.phone,
+        day=cap.day_of(event.occurred_at),  # the ticket's day, however late it is consumed
+        cap=cap.issued_per_phone_per_day,
+    )
+    skipped_reason = None
+    if not within_cap:
+        skipped_reason = cap_reached_reason(cap.issued_per_phone_per_day or 0)
+    recorded = await repository.queue_message(
+        conn,
+        event_id=event.event_id,
+        kind="issued",
+        contact=contact,
+        text=text,
+        skipped_reason=skipped_reason,
+    )
+    queued = int(recorded and within_cap)
+    skipped = int(recorded and not within_cap)
+    return queued, skipped
 
 
 async def on_ticket_called(conn: Connection, event: TicketCalled) -> int:

@@ -4,7 +4,7 @@ the caller owns the transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeAlias
 from uuid import UUID
 
@@ -172,11 +172,16 @@ async def queue_message(
     kind: str,
     contact: Contact,
     text: str,
+    skipped_reason: str | None = None,
 ) -> bool:
-    """Queue one SMS; False when this (event_id, kind) was already queued (never twice)."""
+    """Queue one SMS; False when this (event_id, kind) was already queued (never twice).
+
+    With `skipped_reason` the message is recorded as not sent on purpose (status
+    'skipped'): staff see it and why in the history, the sender never claims it."""
     inserted = await conn.fetchval(
-        """INSERT INTO notifier.messages (event_id, kind, ticket_id, site_id, phone, text)
-           VALUES ($1, $2, $3, $4, $5, $6)
+        """INSERT INTO notifier.messages
+               (event_id, kind, ticket_id, site_id, phone, text, status, skipped_reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (event_id, kind) DO NOTHING RETURNING true""",
         event_id,
         kind,
@@ -184,8 +189,33 @@ async def queue_message(
         contact.site_id,
         contact.phone,
         text,
+        "pending" if skipped_reason is None else "skipped",
+        skipped_reason,
     )
     return bool(inserted)
+
+
+async def count_issued(
+    conn: Connection, *, site_id: str, phone: str, day: date, cap: int | None
+) -> bool:
+    """Count one more `issued` SMS to `phone` at `site_id` on the site-local `day`; False
+    (nothing counted) when the phone already had `cap` of them (None: no cap). The row lock
+    of the upsert serialises concurrent handlers of one phone: the count cannot overshoot."""
+    if cap is not None and cap <= 0:
+        return False
+    counted = await conn.fetchval(
+        """INSERT INTO notifier.issued_counts (site_id, phone, day, issued)
+           VALUES ($1, $2, $3, 1)
+           ON CONFLICT (site_id, phone, day) DO UPDATE
+               SET issued = issued_counts.issued + 1
+               WHERE $4::integer IS NULL OR issued_counts.issued < $4::integer
+           RETURNING issued""",
+        site_id,
+        phone,
+        day,
+        cap,
+    )
+    return counted is not None
 
 
 async def wake_senders(conn: Connection) -> None:
@@ -279,6 +309,8 @@ async def forget_old_bookkeeping(conn: Connection) -> None:
     await conn.execute(
         "DELETE FROM notifier.processed_events WHERE processed_at < now() - interval '30 days'"
     )
+    # a site-local day is over everywhere two days after it began in UTC terms
+    await conn.execute("DELETE FROM notifier.issued_counts WHERE day < current_date - 2")
 
 
 # -- operators' read side --------------------------------------------------------------
@@ -288,16 +320,19 @@ async def messages_of_ticket(conn: Connection, ticket_id: UUID) -> list[asyncpg.
     return list(
         await conn.fetch(
             """SELECT id, event_id, kind, ticket_id, site_id, phone, text, status, attempts,
-                      next_attempt_at, last_error, created_at, sent_at
+                      next_attempt_at, last_error, skipped_reason, created_at, sent_at
                FROM notifier.messages WHERE ticket_id = $1 ORDER BY id""",
             ticket_id,
         )
     )
 
 
-async def message_counts(conn: Connection) -> list[asyncpg.Record]:
+async def message_counts(conn: Connection, site_id: str | None) -> list[asyncpg.Record]:
+    """Messages by kind and status, of one site (None: every site)."""
     return list(
         await conn.fetch(
-            "SELECT kind, status, count(*) AS n FROM notifier.messages GROUP BY kind, status"
+            """SELECT kind, status, count(*) AS n FROM notifier.messages
+               WHERE $1::text IS NULL OR site_id = $1 GROUP BY kind, status""",
+            site_id,
         )
     )

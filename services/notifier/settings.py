@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from shared.links import DEFAULT_PUBLIC_BASE_URL, PublicBaseUrl
 from shared.settings import DEFAULT_SECRET, ServiceSettings
+from shared.sites import SITES_DIR
 
 
 class NotifierSettings(ServiceSettings):
@@ -32,6 +34,16 @@ class NotifierSettings(ServiceSettings):
     public_base_url: PublicBaseUrl = Field(
         default=DEFAULT_PUBLIC_BASE_URL,
         description="Ticketing's public URL, for tracking and survey links in SMS",
+    )
+    ticketing_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Ticketing's URL inside the deployment: staff tokens are checked by asking "
+        "its GET /api/auth/me",
+    )
+    sites_dir: Path = Field(
+        default=SITES_DIR,
+        description="Site TOML files: time zones and message caps (messages.issued_per_phone_"
+        "per_day)",
     )
     notifier_group_id: str = Field(default="notifier", description="Kafka consumer group")
     token_secret: str = Field(

@@ -210,6 +210,8 @@ class Cluster:
             "SMS_WEBHOOK_URL": self.gateway.url,
             "MPP_DEMO_PASSWORD": PASSWORD,
             "PUBLIC_BASE_URL": "http://127.0.0.1:8001",
+            # the notifier checks staff tokens with ticketing (its port, whenever it starts)
+            "TICKETING_URL": f"http://127.0.0.1:{self.ports.setdefault('ticketing', free_port())}",
             "PYTHONUNBUFFERED": "1",
             "RELAY_POLL_S": "0.5",
             **self.extra_env,
@@ -239,6 +241,16 @@ class Cluster:
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
+
+    async def supervisor(self) -> dict[str, str]:
+        """The Authorization header of the site's supervisor: the notifier's API wants it."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            r = await client.post(
+                f"{self.url('ticketing')}/api/auth/token",
+                data={"username": f"{SITE}-supervisor", "password": PASSWORD},
+            )
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
     def pid(self, name: str) -> int:
         return self.procs[name].pid

@@ -67,6 +67,7 @@ async def test_kill_9_ticketing_while_20_kiosks_issue_and_10_counters_call(
     say(f"load: {len(load.issued)} tickets (201), {len(load.calls)} calls, {dict(load.statuses)}")
 
     await wait_quiet(cluster, [cluster.url("display")])
+    staff = await cluster.supervisor()
     async with httpx.AsyncClient(timeout=10) as client:
         for ticket_id, ticket in load.issued.items():
             got = await client.get(f"{cluster.url('ticketing')}/api/tickets/{ticket_id}")
@@ -75,7 +76,9 @@ async def test_kill_9_ticketing_while_20_kiosks_issue_and_10_counters_call(
             if ticket["phone"]:
                 sms = (
                     await client.get(
-                        f"{cluster.url('notifier')}/api/messages", params={"ticket_id": ticket_id}
+                        f"{cluster.url('notifier')}/api/messages",
+                        params={"ticket_id": ticket_id},
+                        headers=staff,
                     )
                 ).json()["messages"]
                 issued = [m for m in sms if m["kind"] == "issued"]
@@ -129,7 +132,11 @@ async def test_relay_killed_between_publish_and_mark_published_duplicates_are_dr
 
         # the notifier and the display each dropped every duplicate by event_id
         async with httpx.AsyncClient(timeout=10) as client:
-            stats = (await client.get(f"{cluster.url('notifier')}/api/stats")).json()
+            stats = (
+                await client.get(
+                    f"{cluster.url('notifier')}/api/stats", headers=await cluster.supervisor()
+                )
+            ).json()
             health = (await client.get(f"{display}/health")).json()
         say(f"notifier consumer {stats['consumer']}, display events {health['events']}")
         outbox = (await database_view(cluster.database_url))["outbox"]

@@ -111,7 +111,11 @@ async def test_poison_messages_go_to_the_dead_letter_topics_and_consumers_go_on(
             assert consumers == ["display", "notifier"]
             assert all(r.headers["x-dlq-reason"] for r in copies)
     async with httpx.AsyncClient(timeout=10) as client:
-        stats = (await client.get(f"{cluster.url('notifier')}/api/stats")).json()["consumer"]
+        stats = (
+            await client.get(
+                f"{cluster.url('notifier')}/api/stats", headers=await cluster.supervisor()
+            )
+        ).json()["consumer"]
         events = (await client.get(f"{display}/health")).json()["events"]
     say(f"notifier {stats}; display {events}")
     assert stats["dead_lettered"] == events["dead_lettered"] == 12
@@ -238,10 +242,14 @@ async def test_sms_gateway_failing_retries_with_backoff_then_records_a_failure(
         await cluster.gateway.wait_for("issued", ticket["number"], timeout=30)
     good_s = time.monotonic() - started
 
+    staff = await cluster.supervisor()
+
     async def messages(ticket_id: str) -> list[dict[str, Any]]:
         async with httpx.AsyncClient(timeout=10) as client:
             r = await client.get(
-                f"{cluster.url('notifier')}/api/messages", params={"ticket_id": ticket_id}
+                f"{cluster.url('notifier')}/api/messages",
+                params={"ticket_id": ticket_id},
+                headers=staff,
             )
             value: list[dict[str, Any]] = r.json()["messages"]
             return value

@@ -93,6 +93,16 @@ class System:
     processes: dict[str, subprocess.Popen[bytes]]
     logs: dict[str, Path]
 
+    async def login(self, username: str) -> dict[str, str]:
+        """The Authorization header of a staff member (the demo password)."""
+        async with httpx.AsyncClient(base_url=self.ticketing, timeout=10) as client:
+            r = await client.post(
+                "/api/auth/token",
+                data={"username": username, "password": self.env["MPP_DEMO_PASSWORD"]},
+            )
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
     def log_tail(self, name: str, lines: int = 40) -> str:
         text = self.logs[name].read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
@@ -169,6 +179,7 @@ async def system(
         "SMS_WEBHOOK_URL": sms_gateway.url,
         "MPP_DEMO_PASSWORD": "rahasia-e2e",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['ticketing']}",
+        "TICKETING_URL": f"http://127.0.0.1:{ports['ticketing']}",  # checks staff tokens
         "PYTHONUNBUFFERED": "1",
         **system_env,
     }

@@ -85,7 +85,7 @@ async def tokens(system: System) -> dict[str, str | None]:
     }
 
 
-@pytest.mark.parametrize("service", ["ticketing"])
+@pytest.mark.parametrize("service", ["ticketing", "notifier"])
 async def test_no_operation_answers_5xx_or_off_schema(system: System, service: str) -> None:
     base = getattr(system, service)
     for who, token in (await tokens(system)).items():

@@ -133,6 +133,8 @@ def test_app_env_names_are_read_by_the_code(services: dict[str, Any], app: str) 
     if app == "notifier":
         assert env["SMS_PROVIDER"].startswith("${SMS_PROVIDER")
         assert env["SMS_WEBHOOK_URL"].startswith("${SMS_WEBHOOK_URL")
+        # staff tokens are checked by ticketing, reached on the compose network
+        assert env["TICKETING_URL"] == f"http://ticketing:{APPS['ticketing']}"
 
 
 def test_compose_refuses_to_start_without_the_secrets(services: dict[str, Any]) -> None:

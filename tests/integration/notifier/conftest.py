@@ -1,4 +1,5 @@
-"""A real SMS gateway stand-in, a real notifier app (lifespan in-process) and event builders."""
+"""A real SMS gateway stand-in, a real notifier app (lifespan in-process), the real ticketing
+app on a real port (the notifier checks staff tokens with it) and event builders."""
 
 from __future__ import annotations
 
@@ -7,27 +8,39 @@ import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import orjson
 import pytest
+import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
+from services.ticketing.app import create_app as create_ticketing_app
 from shared import topics
+from shared.embedded import free_port
 from shared.events import (
     AnyEvent,
     Contact,
+    PhoneVerificationRequested,
     QueuePosition,
     ServiceCompleted,
     TicketCalled,
     TicketIssued,
 )
+from tests.integration.ticketing import conftest as ticketing_fixtures
+from tests.integration.ticketing.conftest import DEMO_PASSWORD, settings_for
+
+# ticketing's database (a copy of its template with the test sites loaded), for `ticketing`
+sites_dir = ticketing_fixtures.sites_dir
+ticketing_template = ticketing_fixtures.ticketing_template
+ticketing_db = ticketing_fixtures.ticketing_db
 
 
 @dataclass
@@ -180,17 +193,71 @@ def notifier_settings(
 
 
 @asynccontextmanager
-async def running(settings: NotifierSettings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """The notifier app with its lifespan running, and an HTTP client on it."""
+async def running(
+    settings: NotifierSettings, headers: dict[str, str] | None = None
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The notifier app with its lifespan running, and an HTTP client on it (sending
+    `headers`, e.g. a supervisor's Authorization, with every request)."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://notifier", headers=headers
+        ) as client:
             deadline = asyncio.get_running_loop().time() + 30
             while (await client.get("/health")).status_code != 200:
                 assert asyncio.get_running_loop().time() < deadline, "notifier never healthy"
                 await asyncio.sleep(0.1)
             yield app, client
+
+
+@dataclass
+class Ticketing:
+    """The real ticketing app serving on a loopback port, with the test sites loaded."""
+
+    url: str
+
+    async def login(self, username: str) -> dict[str, str]:
+        """The Authorization header of a staff member (password: the demo password)."""
+        async with httpx.AsyncClient(base_url=self.url) as client:
+            r = await client.post(
+                "/api/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+            )
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+async def ticketing(
+    ticketing_db: str, kafka_topics: str, sites_dir: Path
+) -> AsyncIterator[Ticketing]:
+    """Ticketing under uvicorn in this process (lifespan on), on a free port."""
+    app = create_ticketing_app(settings_for(ticketing_db, kafka_topics, sites_dir))
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_config=None)
+    )
+    serving = asyncio.create_task(server.serve())
+    deadline = asyncio.get_running_loop().time() + 60
+    while not server.started:
+        assert not serving.done(), "ticketing did not start"
+        assert asyncio.get_running_loop().time() < deadline, "ticketing never started"
+        await asyncio.sleep(0.05)
+    try:
+        yield Ticketing(f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        await serving
+
+
+SITE = "uji"
+"""The test site whose staff read the notifier's API in these tests (WIT, cap 5)."""
+
+
+@pytest.fixture
+async def supervisor(ticketing: Ticketing) -> dict[str, str]:
+    """uji's supervisor: may read uji's messages."""
+    return await ticketing.login("uji-supervisor")
 
 
 @pytest.fixture
@@ -203,7 +270,7 @@ async def producer(kafka_topics: str) -> AsyncIterator[AIOKafkaProducer]:
         await p.stop()
 
 
-async def publish(producer: AIOKafkaProducer, event: AnyEvent) -> None:
+async def publish(producer: AIOKafkaProducer, event: AnyEvent | PhoneVerificationRequested) -> None:
     await producer.send_and_wait(event.topic, event.to_json(), key=event.site_id.encode())
 
 
@@ -238,6 +305,19 @@ class Site:
             waiting_ahead=waiting_ahead,
             estimated_wait_s=waiting_ahead * 300 if waiting_ahead else None,
             contact=Contact(phone=phone) if phone else None,
+        )
+
+    def verification(self, phone: str, code: str) -> PhoneVerificationRequested:
+        now = datetime.now(UTC)
+        return PhoneVerificationRequested(
+            event_id=uuid4(),
+            occurred_at=now,
+            site_id=self.id,
+            site_name=self.name,
+            verification_id=uuid4(),
+            phone=phone,
+            code=code,
+            expires_at=now + timedelta(minutes=10),
         )
 
     def called(

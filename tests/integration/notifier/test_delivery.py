@@ -13,8 +13,10 @@ from aiokafka import AIOKafkaProducer
 
 from shared.phone import mask_phone
 from tests.integration.notifier.conftest import (
+    SITE,
     Gateway,
     Site,
+    Ticketing,
     new_phone,
     notifier_settings,
     publish,
@@ -23,14 +25,21 @@ from tests.integration.notifier.conftest import (
 
 
 async def test_retries_until_delivered_and_a_stuck_gateway_call_blocks_no_one(
-    kafka_topics: str, database_url: str, gateway: Gateway, producer: AIOKafkaProducer
+    kafka_topics: str,
+    database_url: str,
+    gateway: Gateway,
+    producer: AIOKafkaProducer,
+    ticketing: Ticketing,
+    supervisor: dict[str, str],
 ) -> None:
-    site = Site()
+    site = Site(id=SITE)  # its supervisor reads the messages
     flaky, stuck, fine = new_phone(), new_phone(), new_phone()
     gateway.script[flaky] = [500, 500]  # then 200
     gateway.script[stuck] = ["hang", "hang"]  # each attempt times out (3 s)
-    settings = notifier_settings(kafka_topics, database_url, gateway.url, sms_timeout_s=3.0)
-    async with running(settings) as (_app, client):
+    settings = notifier_settings(
+        kafka_topics, database_url, gateway.url, ticketing_url=ticketing.url, sms_timeout_s=3.0
+    )
+    async with running(settings, headers=supervisor) as (_app, client):
         warm_up = new_phone()  # the consumer has joined its group once this arrives
         await publish(producer, site.issued(warm_up))
         await gateway.wait_for(lambda: bool(gateway.to(warm_up)), what="first SMS")
@@ -62,13 +71,20 @@ async def test_retries_until_delivered_and_a_stuck_gateway_call_blocks_no_one(
 
 
 async def test_gives_up_after_max_attempts(
-    kafka_topics: str, database_url: str, gateway: Gateway, producer: AIOKafkaProducer
+    kafka_topics: str,
+    database_url: str,
+    gateway: Gateway,
+    producer: AIOKafkaProducer,
+    ticketing: Ticketing,
+    supervisor: dict[str, str],
 ) -> None:
-    site = Site()
+    site = Site(id=SITE)  # its supervisor reads the messages
     refused = new_phone()
     gateway.script[refused] = [400] * 10
-    settings = notifier_settings(kafka_topics, database_url, gateway.url, sms_max_attempts=3)
-    async with running(settings) as (_app, client):
+    settings = notifier_settings(
+        kafka_topics, database_url, gateway.url, ticketing_url=ticketing.url, sms_max_attempts=3
+    )
+    async with running(settings, headers=supervisor) as (_app, client):
         ticket = site.issued(refused, waiting_ahead=1)
         await publish(producer, ticket)
         await gateway.wait_for(

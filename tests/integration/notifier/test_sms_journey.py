@@ -9,8 +9,10 @@ from aiokafka import AIOKafkaProducer
 
 from shared import links
 from tests.integration.notifier.conftest import (
+    SITE,
     Gateway,
     Site,
+    Ticketing,
     new_phone,
     notifier_settings,
     publish,
@@ -19,12 +21,19 @@ from tests.integration.notifier.conftest import (
 
 
 async def test_issued_near_turn_called_survey_each_once(
-    kafka_topics: str, database_url: str, gateway: Gateway, producer: AIOKafkaProducer
+    kafka_topics: str,
+    database_url: str,
+    gateway: Gateway,
+    producer: AIOKafkaProducer,
+    ticketing: Ticketing,
+    supervisor: dict[str, str],
 ) -> None:
-    site = Site()
+    site = Site(id=SITE)  # its supervisor reads the messages
     phones = [new_phone() for _ in range(6)]
-    settings = notifier_settings(kafka_topics, database_url, gateway.url)
-    async with running(settings) as (_app, client):
+    settings = notifier_settings(
+        kafka_topics, database_url, gateway.url, ticketing_url=ticketing.url
+    )
+    async with running(settings, headers=supervisor) as (_app, client):
         tickets = [site.issued(phone, waiting_ahead=i) for i, phone in enumerate(phones)]
         walk_in = site.issued(None, waiting_ahead=6)  # no phone: never texted
         for t in [*tickets, walk_in]:
