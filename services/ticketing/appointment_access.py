@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -32,29 +33,35 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code if ch not in " -").upper()
 
 
-def _holds(row: Any, phone_last4: str | None, key: str | None, secret: str) -> bool:
-    if key is not None:
-        return hmac.compare_digest(key.encode(), appointment_key(row["id"], secret).encode())
-    assert phone_last4 is not None
-    return hmac.compare_digest(phone_last4.strip().encode(), str(row["phone"])[-4:].encode())
+@dataclass(frozen=True)
+class HolderProof:
+    """What a caller offers: the booking phone's last 4 digits or the holder's key, and
+    whom a miss counts against."""
+
+    phone_last4: str | None
+    key: str | None
+    secret: str
+    caller: str
+
+    def holds(self, row: Any) -> bool:
+        if self.key is not None:
+            expected = appointment_key(row["id"], self.secret)
+            return hmac.compare_digest(self.key.encode(), expected.encode())
+        assert self.phone_last4 is not None
+        return hmac.compare_digest(
+            self.phone_last4.strip().encode(), str(row["phone"])[-4:].encode()
+        )
 
 
-async def holders_appointment(
-    conn: Connection,
-    code: str,
-    phone_last4: str | None,
-    key: str | None,
-    secret: str,
-    caller: str,
-) -> Any:
+async def holders_appointment(conn: Connection, code: str, proof: HolderProof) -> Any:
     """The appointment `code` names, for its holder only: 401 without a proof (before any
     lookup, so existence does not leak), 429 after 10 misses, 404 unknown, 403 wrong."""
-    if not phone_last4 and not key:
+    if not proof.phone_last4 and not proof.key:
         raise NotAuthenticated(
             "sebutkan 4 angka terakhir nomor HP pemesan (Phone-Last4) atau kunci janji temu "
             "(Appointment-Key)"
         )
-    guard = f"appointment:{caller}"
+    guard = f"appointment:{proof.caller}"
     await refuse_if_guessing(conn, guard, MISSES_ALLOWED, MISS_WINDOW_S, "kode janji temu")
     row = await conn.fetchrow(
         "SELECT * FROM ticketing.appointments WHERE code = $1", normalise_code(code)
@@ -62,14 +69,12 @@ async def holders_appointment(
     if row is None:
         await record_miss(conn, guard, MISS_WINDOW_S)
         raise NotFound("janji temu tidak ditemukan")
-    if not _holds(row, phone_last4 or None, key or None, secret):
+    if not proof.holds(row):
         await record_miss(conn, guard, MISS_WINDOW_S)
         raise NotAllowed("4 angka terakhir nomor HP atau kunci janji temu tidak cocok")
     return row
 
 
-async def cancel(
-    conn: Connection, code: str, phone_last4: str | None, key: str | None, secret: str, caller: str
-) -> Any:
-    row = await holders_appointment(conn, code, phone_last4, key, secret, caller)
+async def cancel(conn: Connection, code: str, proof: HolderProof) -> Any:
+    row = await holders_appointment(conn, code, proof)
     return await booking.cancel_appointment(conn, row["code"])

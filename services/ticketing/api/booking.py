@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.ticketing import appointment_access, booking, queue
@@ -186,51 +186,42 @@ _HOLDER: dict[int | str, dict[str, str]] = {
     404: {"description": "Unknown code"},
     429: {"description": "Too many misses from this address"},
 }
-PhoneLast4 = Annotated[
-    str | None,
-    Header(max_length=4, description="The last 4 digits of the booking phone"),
-]
-AppointmentKey = Annotated[
-    str | None,
-    Header(max_length=64, description="The key from the booking answer"),
-]
+
+
+async def holder_proof(
+    request: Request,
+    settings: Settings,
+    phone_last4: Annotated[
+        str | None, Header(max_length=4, description="The last 4 digits of the booking phone")
+    ] = None,
+    appointment_key: Annotated[
+        str | None, Header(max_length=64, description="The key from the booking answer")
+    ] = None,
+) -> appointment_access.HolderProof:
+    """What the caller offers as proof of holding an appointment, and whom misses count
+    against (the client address)."""
+    return appointment_access.HolderProof(
+        phone_last4=phone_last4 or None,
+        key=appointment_key or None,
+        secret=settings.token_secret,
+        caller=request.client.host if request.client else "-",
+    )
+
+
+Proof = Annotated[appointment_access.HolderProof, Depends(holder_proof)]
+AppointmentCode = Annotated[str, Path(max_length=32)]
 
 
 @router.get("/api/appointments/{code}", response_model=Appointment, responses=_HOLDER)
-async def get_appointment(
-    code: Annotated[str, Path(max_length=32)],
-    conn: Db,
-    request: Request,
-    settings: Settings,
-    phone_last4: PhoneLast4 = None,
-    appointment_key: AppointmentKey = None,
-) -> Appointment:
+async def get_appointment(code: AppointmentCode, conn: Db, proof: Proof) -> Appointment:
     """The holder's appointment (CONTRACT.md "Appointments")."""
-    row = await appointment_access.holders_appointment(
-        conn, code, phone_last4, appointment_key, settings.token_secret, _caller(request)
-    )
-    return Appointment.of(row)
+    return Appointment.of(await appointment_access.holders_appointment(conn, code, proof))
 
 
 @router.delete("/api/appointments/{code}", response_model=Appointment, responses=_HOLDER)
-async def cancel_appointment(
-    code: Annotated[str, Path(max_length=32)],
-    conn: Db,
-    request: Request,
-    settings: Settings,
-    phone_last4: PhoneLast4 = None,
-    appointment_key: AppointmentKey = None,
-) -> Appointment:
+async def cancel_appointment(code: AppointmentCode, conn: Db, proof: Proof) -> Appointment:
     """The holder cancels a booked appointment."""
-    row = await appointment_access.cancel(
-        conn, code, phone_last4, appointment_key, settings.token_secret, _caller(request)
-    )
-    return Appointment.of(row)
-
-
-def _caller(request: Request) -> str:
-    """Whom misses are counted against: the client address."""
-    return request.client.host if request.client else "-"
+    return Appointment.of(await appointment_access.cancel(conn, code, proof))
 
 
 @router.post(
