@@ -75,12 +75,6 @@ class OnlineRules(_Config):
     )
     per_phone_per_hour: int = Field(default=5, ge=1, description="Codes or bookings per phone")
     per_ip_per_hour: int = Field(default=30, ge=1, description="Online requests per client address")
-    kiosk_per_ip_per_minute: int | None = Field(
-        default=None,
-        ge=1,
-        description="Kiosk issuing limit per client address; off by default: a kiosk at "
-        "opening time must never be refused",
-    )
 
 
 class KioskRules(_Config):

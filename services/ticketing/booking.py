@@ -89,18 +89,6 @@ async def online_limits(
         )
 
 
-async def kiosk_limits(conn: Connection, site: Any, client_ip: str | None) -> None:
-    info, _ = queue.site_calendar(site)
-    if client_ip and info.online.kiosk_per_ip_per_minute:
-        await limit(
-            conn,
-            f"kiosk:{site['id']}:{client_ip}",
-            info.online.kiosk_per_ip_per_minute,
-            60,
-            "kiosk",
-        )
-
-
 # --- phone verification -----------------------------------------------------------------
 
 

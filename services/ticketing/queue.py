@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -101,6 +101,8 @@ class TicketState:
     waiting_ahead: int
     estimated_wait_s: int | None
     replayed: bool = False
+    holder: bool = True
+    """The answer goes to the ticket's holder (false: a replay to another caller)."""
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -414,8 +416,10 @@ async def issue_ticket(
     before_issue: BeforeIssue | None = None,
     journey: list[str] | None = None,
     site: Any = None,
+    requester: str | None = None,
 ) -> TicketState:
-    """A citizen takes a ticket. With an Idempotency-Key, a retry returns the first ticket.
+    """A citizen takes a ticket. With an Idempotency-Key, a retry returns the first ticket,
+    as its holder's only when `requester` (who asks, see kiosks.Caller) made the first.
 
     `journey`: the services to visit after this one, in order (one visit across agencies:
     KK at Disdukcapil, then KTP-el, then the bank), each checked for hours and quota now.
@@ -442,7 +446,7 @@ async def issue_ticket(
                 }
             )
             first = await repo.claim_idempotency_key(
-                conn, site_id, idempotency_key, fingerprint, ticket_id
+                conn, site_id, idempotency_key, fingerprint, ticket_id, requester
             )
             if first is not None:
                 if first["request_hash"] != fingerprint:
@@ -450,7 +454,9 @@ async def issue_ticket(
                         "Idempotency-Key was already used for a different request"
                     )
                 row = await _reload(conn, first["ticket_id"])
-                return await describe(conn, row, replayed=True)
+                state = await describe(conn, row, replayed=True)
+                same = requester is not None and first["requester"] == requester
+                return replace(state, holder=same)
         now = service["now"]
         day = rules.local_day(now, site["timezone"])
         override = service["override"]
@@ -610,7 +616,7 @@ async def enter_queue(
 
 
 async def cancel_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
-    """The citizen gives up a waiting ticket (the ticket id is their proof of holding it)."""
+    """The citizen gives up a waiting ticket (the API has checked the holder's key)."""
     async with conn.transaction():
         before = await repo.ticket(conn, ticket_id, lock=True)
         if before is None:

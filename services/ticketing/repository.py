@@ -167,22 +167,30 @@ async def number_and_insert_ticket(
 
 
 async def claim_idempotency_key(
-    conn: Connection, site_id: str, key: str, request_hash: str, ticket_id: UUID
+    conn: Connection,
+    site_id: str,
+    key: str,
+    request_hash: str,
+    ticket_id: UUID,
+    requester: str | None = None,
 ) -> Row | None:
-    """Claim `key` for `ticket_id`; if another request holds it, wait for that request's
-    transaction and return its (request_hash, ticket_id) row instead."""
+    """Claim `key` for `ticket_id` (and who asks); if another request holds it, wait for
+    that request's transaction and return its (request_hash, ticket_id, requester) row."""
     claimed = await conn.fetchval(
-        """INSERT INTO ticketing.idempotency_keys (site_id, key, request_hash, ticket_id)
-           VALUES ($1, $2, $3, $4) ON CONFLICT (site_id, key) DO NOTHING RETURNING ticket_id""",
+        """INSERT INTO ticketing.idempotency_keys
+               (site_id, key, request_hash, ticket_id, requester)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site_id, key) DO NOTHING
+           RETURNING ticket_id""",
         site_id,
         key,
         request_hash,
         ticket_id,
+        requester,
     )
     if claimed is not None:
         return None
     return await conn.fetchrow(
-        """SELECT request_hash, ticket_id FROM ticketing.idempotency_keys
+        """SELECT request_hash, ticket_id, requester FROM ticketing.idempotency_keys
             WHERE site_id = $1 AND key = $2""",
         site_id,
         key,

@@ -2,9 +2,10 @@
 
 After a served ticket the citizen gets an SMS with a link to `/survey/{ticket_id}`. A
 signed link carries `sig=<expiry>.<mac>`, an HMAC-SHA256 (TOKEN_SECRET) over the ticket id
-and the expiry; `survey_link` makes one. The notifier sends the link unsigned today, so an
-unsigned link is also accepted for a served ticket within `UNSIGNED_DAYS` of its
-completion: the ticket id is a random UUID only the citizen received.
+and the expiry; `survey_link` makes one (the notifier signs every link it sends). Without a
+`sig`, the survey opens only to the ticket's holder, by the `Ticket-Key` header
+(`ticket_keys`), within `KEY_DAYS` of the service: the ticket id alone is public (boards
+show it), so it proves nothing (401 without either, 403 when wrong).
 
 One response per ticket, only for a ticket whose status is served.
 """
@@ -12,7 +13,7 @@ One response per ticket, only for a ticket whose status is served.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 from uuid import UUID
@@ -20,13 +21,14 @@ from uuid import UUID
 import asyncpg
 
 from services.ticketing import repository as repo
+from services.ticketing import ticket_keys
 from services.ticketing.domain import ikm as ikm_rules
 from services.ticketing.queue import InvalidRequest, NotFound
 from shared import links
 from shared.database import Connection
 
-UNSIGNED_DAYS = 7
-"""How long after completion an unsigned survey link (what the notifier sends) works."""
+KEY_DAYS = 7
+"""How long after completion the holder's key (no signed link) opens the survey."""
 
 DEFAULT_TTL_S = 14 * 24 * 3600
 """How long a signed link lasts unless told otherwise."""
@@ -89,17 +91,27 @@ async def _ticket(conn: Connection, ticket_id: UUID) -> Any:
     return row
 
 
-def _admit(row: Any, sig: str | None, secret: str, now: datetime) -> bool:
-    """May this link answer the survey of this ticket? Returns whether it was signed."""
+async def _admitted(
+    conn: Connection, ticket_id: UUID, sig: str | None, key: str | None, secret: str
+) -> tuple[Any, bool]:
+    """The ticket, if this signed link or the holder's key may answer its survey, and
+    whether it came through a signed link. Run outside a transaction: a wrong key's miss
+    is counted and stays counted."""
+    row = await _ticket(conn, ticket_id)
+    now = await repo.database_now(conn)
     if sig:
         check_signature(row["id"], sig, secret, now.timestamp())
+    elif key:
+        await ticket_keys.check(conn, row["id"], key, secret)
+    else:
+        raise ticket_keys.KeyRequired(
+            "survei memerlukan tautan survei dari SMS (sig) atau header Ticket-Key"
+        )
     if row["status"] != "served" or row["completed_at"] is None:
         raise SurveyNotOpen("the survey opens once the ticket has been served")
-    if not sig and now - row["completed_at"] > timedelta(days=UNSIGNED_DAYS):
-        raise SurveyRefused(
-            f"this survey link has expired ({UNSIGNED_DAYS} days after the service)"
-        )
-    return bool(sig)
+    if not sig and now - row["completed_at"] > timedelta(days=KEY_DAYS):
+        raise SurveyRefused(f"this survey has closed ({KEY_DAYS} days after the service)")
+    return row, bool(sig)
 
 
 def _context(row: Any) -> dict[str, Any]:
@@ -120,11 +132,10 @@ def _context(row: Any) -> dict[str, Any]:
 
 
 async def survey_form(
-    conn: Connection, ticket_id: UUID, sig: str | None, secret: str
+    conn: Connection, ticket_id: UUID, sig: str | None, key: str | None, secret: str
 ) -> dict[str, Any]:
-    """What the survey page shows; raises when the link may not answer."""
-    row = await _ticket(conn, ticket_id)
-    _admit(row, sig, secret, await repo.database_now(conn))
+    """What the survey page shows; raises when the link or key may not answer."""
+    row, _ = await _admitted(conn, ticket_id, sig, key, secret)
     return _context(row)
 
 
@@ -134,6 +145,7 @@ async def submit(
     answers: Sequence[int],
     comment: str,
     sig: str | None,
+    key: str | None,
     secret: str,
 ) -> dict[str, Any]:
     """Store the one response of a served ticket (SurveyNotOpen on a second one)."""
@@ -141,31 +153,29 @@ async def submit(
         ikm_rules.check_answers(answers)
     except ikm_rules.InvalidAnswers as exc:
         raise InvalidRequest("answers", str(exc)) from None
-    async with conn.transaction():
-        row = await _ticket(conn, ticket_id)
-        signed = _admit(row, sig, secret, await repo.database_now(conn))
-        if row["answered_at"] is not None:
-            raise SurveyNotOpen("this ticket's survey has already been answered")
-        try:
-            saved = await conn.fetchrow(
-                """INSERT INTO ticketing.survey_responses
-                       (ticket_id, site_id, service_id, agency_id, counter_id, day,
-                        u1, u2, u3, u4, u5, u6, u7, u8, u9, comment, signed)
-                   VALUES ($1, $2, $3, $4, $5, $6,
-                           $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-                   RETURNING submitted_at""",
-                row["id"],
-                row["site_id"],
-                row["service_id"],
-                row["agency_id"],
-                row["counter_id"],
-                row["day"],
-                *answers,
-                comment.strip(),
-                signed,
-            )
-        except asyncpg.UniqueViolationError:
-            raise SurveyNotOpen("this ticket's survey has already been answered") from None
+    row, signed = await _admitted(conn, ticket_id, sig, key, secret)
+    if row["answered_at"] is not None:
+        raise SurveyNotOpen("this ticket's survey has already been answered")
+    try:  # one statement: the unique ticket_id settles two answers at once
+        saved = await conn.fetchrow(
+            """INSERT INTO ticketing.survey_responses
+                   (ticket_id, site_id, service_id, agency_id, counter_id, day,
+                    u1, u2, u3, u4, u5, u6, u7, u8, u9, comment, signed)
+               VALUES ($1, $2, $3, $4, $5, $6,
+                       $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+               RETURNING submitted_at""",
+            row["id"],
+            row["site_id"],
+            row["service_id"],
+            row["agency_id"],
+            row["counter_id"],
+            row["day"],
+            *answers,
+            comment.strip(),
+            signed,
+        )
+    except asyncpg.UniqueViolationError:
+        raise SurveyNotOpen("this ticket's survey has already been answered") from None
     assert saved is not None
     return {"ticket_id": row["id"], "submitted_at": saved["submitted_at"], "answers": answers}
 

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.ticketing import appointment_access, booking, queue
+from services.ticketing import appointment_access, booking, queue, ticket_keys
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Settings
-from services.ticketing.api.schemas import Ticket, required_phone
+from services.ticketing.api.kiosks import KIOSK_REFUSALS, CheckInCaller
+from services.ticketing.api.schemas import IssuedTicket, required_phone
 from shared.phone import mask_phone
 
 router = APIRouter(tags=["online booking"])
@@ -227,9 +228,19 @@ async def cancel_appointment(code: AppointmentCode, conn: Db, proof: Proof) -> A
 @router.post(
     "/api/sites/{site_id}/appointments/{code}/check-in",
     status_code=201,
-    response_model=Ticket,
-    responses={409: {"description": "Outside the slot window, or already checked in"}},
+    response_model=IssuedTicket,
+    responses={
+        **KIOSK_REFUSALS,
+        409: {"description": "Outside the slot window, or already checked in"},
+    },
 )
-async def check_in(site_id: str, code: str, conn: Db) -> Ticket:
-    """At the kiosk: the appointment becomes a ticket placed at its slot's time."""
-    return Ticket.of(await booking.check_in(conn, site_id, code))
+async def check_in(
+    site_id: str, code: str, conn: Db, caller: CheckInCaller, settings: Settings
+) -> IssuedTicket:
+    """At the kiosk (its Bearer token where the site requires enrolled kiosks): the
+    appointment becomes a ticket placed at its slot's time; the answer carries the holder's
+    `ticket_key`."""
+    state = await booking.check_in(conn, site_id, code)
+    return IssuedTicket.of_holder(
+        state, ticket_keys.ticket_key(state.row["id"], settings.token_secret)
+    )

@@ -120,6 +120,20 @@ class Ticket(BaseModel):
         )
 
 
+class IssuedTicket(Ticket):
+    """The answer to whoever took the ticket: the Ticket and the holder's key."""
+
+    ticket_key: str | None = Field(
+        description="The holder's secret (192 bits, base64url): send it as the `Ticket-Key` "
+        "header to cancel or answer the survey; links carry it as `/t/{id}#key=…`, never in "
+        "a query. Null on an Idempotency-Key replay to another caller than the first"
+    )
+
+    @classmethod
+    def of_holder(cls, state: TicketState, ticket_key: str | None) -> IssuedTicket:
+        return cls(**Ticket.of(state).model_dump(), ticket_key=ticket_key)
+
+
 class Agency(BaseModel):
     id: str
     name: str

@@ -1,8 +1,10 @@
 """The satisfaction survey (SKM) a citizen answers after being served, and the public IKM.
 
-`/survey/{ticket_id}[?sig=…]` is the page the survey SMS links to; the API behind it
-answers 404 for an unknown ticket, 403 for a forged or expired link, 409 when the ticket
-was not served or its survey is already answered, 422 for anything but nine answers 1–4.
+`/survey/{ticket_id}[?sig=…]` is the page the survey SMS links to (`#key=…` when the
+holder comes from their tracking page); the API behind it needs the link's `sig` or the
+holder's `Ticket-Key` header and answers 401 without either, 404 for an unknown ticket, 403
+for a forged or expired link or a wrong key, 409 when the ticket was not served or its
+survey is already answered, 422 for anything but nine answers 1–4.
 `/ikm/{site_id}` and `/api/sites/{site_id}/ikm` are public: aggregates only."""
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from services.ticketing import repository as repo
 from services.ticketing import survey
 from services.ticketing.api.deps import Db, Settings
 from services.ticketing.api.pages import _page
+from services.ticketing.api.tickets import TicketKey
 from services.ticketing.domain.tickets import local_day
 
 router = APIRouter(tags=["survey"])
 
 _ERRORS: dict[int | str, dict[str, str]] = {
-    403: {"description": "The link is forged or expired"},
+    401: {"description": "Neither the link's sig nor the Ticket-Key header"},
+    403: {"description": "The link is forged or expired, or the Ticket-Key is wrong"},
     404: {"description": "Unknown ticket"},
     409: {"description": "The ticket was not served, or its survey is already answered"},
+    429: {"description": "Too many wrong keys for this ticket"},
 }
 
 Sig = Annotated[str | None, Query(max_length=64, description="The signed link's signature, if any")]
@@ -65,10 +70,12 @@ async def survey_page(ticket_id: str, request: Request) -> Response:
 
 
 @router.get("/api/tickets/{ticket_id}/survey", responses=_ERRORS)
-async def survey_form(ticket_id: UUID, conn: Db, settings: Settings, sig: Sig = None) -> Any:
+async def survey_form(
+    ticket_id: UUID, conn: Db, settings: Settings, sig: Sig = None, ticket_key: TicketKey = None
+) -> Any:
     """The ticket's number and service, the nine elements, and whether it is answered."""
     try:
-        return await survey.survey_form(conn, ticket_id, sig, settings.token_secret)
+        return await survey.survey_form(conn, ticket_id, sig, ticket_key, settings.token_secret)
     except (survey.SurveyRefused, survey.SurveyNotOpen) as exc:
         raise _refuse(exc) from None
 
@@ -80,12 +87,17 @@ async def survey_form(ticket_id: UUID, conn: Db, settings: Settings, sig: Sig = 
     responses={**_ERRORS, 422: {"description": "Not nine answers of 1–4"}},
 )
 async def submit_survey(
-    ticket_id: UUID, body: SurveyAnswers, conn: Db, settings: Settings, sig: Sig = None
+    ticket_id: UUID,
+    body: SurveyAnswers,
+    conn: Db,
+    settings: Settings,
+    sig: Sig = None,
+    ticket_key: TicketKey = None,
 ) -> Any:
-    """Store the one survey response of a served ticket."""
+    """Store the one survey response of a served ticket (signed link or holder's key)."""
     try:
         return await survey.submit(
-            conn, ticket_id, body.answers, body.comment, sig, settings.token_secret
+            conn, ticket_id, body.answers, body.comment, sig, ticket_key, settings.token_secret
         )
     except (survey.SurveyRefused, survey.SurveyNotOpen) as exc:
         raise _refuse(exc) from None

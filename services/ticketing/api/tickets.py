@@ -1,17 +1,18 @@
-"""Tickets: citizens take, follow and cancel them; counter staff recall, complete,
-mark no-show and transfer them. Errors map in `api/errors.py` (404, 403, 409, 422)."""
+"""Tickets: citizens take, follow and cancel them (the holder, with the ticket's key);
+counter staff recall, complete, mark no-show and transfer them. Errors map in
+`api/errors.py` (404, 401, 403, 409, 422, 429)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 
-from services.ticketing import booking, queue
-from services.ticketing import repository as repo
+from services.ticketing import booking, queue, ticket_keys
 from services.ticketing.api.deps import Db, Operator, Settings
-from services.ticketing.api.schemas import IssueTicketRequest, Ticket, TransferRequest
+from services.ticketing.api.kiosks import KIOSK_REFUSALS, IssuingCaller, KioskFirst
+from services.ticketing.api.schemas import IssuedTicket, IssueTicketRequest, Ticket, TransferRequest
 
 router = APIRouter(tags=["tickets"])
 
@@ -22,45 +23,35 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
-@router.post(
-    "/api/sites/{site_id}/tickets",
-    status_code=201,
-    response_model=Ticket,
-    responses={
-        404: {"description": "Unknown site or service"},
-        409: {"description": "The service does not take tickets now (the reason is for the kiosk)"},
-        422: {"description": "Invalid body (which field, why)"},
-        429: {"description": "Online: too many requests from this phone or address"},
-    },
-)
 async def issue_ticket(
     site_id: str,
     body: IssueTicketRequest,
     conn: Db,
-    request: Request,
+    caller: IssuingCaller,
     response: Response,
     settings: Settings,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-) -> Ticket:
-    """A citizen takes a ticket. A retry with the same `Idempotency-Key` returns the first one.
+) -> IssuedTicket:
+    """A citizen takes a ticket; the answer carries the holder's `ticket_key`. A retry with
+    the same `Idempotency-Key` returns the first ticket (with its key only to the same kiosk,
+    or without a kiosk token the same address).
 
-    Online tickets (channel `online`) follow the site's anti-calo rules: a phone proven by a
-    one-time SMS code, one active ticket per phone per service per day, and rate limits per
-    phone and per client address (429 with Retry-After). Kiosk limits are off by default."""
-    site = await repo.site(conn, site_id)
+    Where the site requires enrolled kiosks, a kiosk or mobile ticket needs the kiosk's
+    Bearer token (401 first, before hours, quotas and the body), and each kiosk issues at
+    most its tickets per minute (429). Online tickets (channel `online`) follow the site's
+    anti-calo rules: a phone proven by a one-time SMS code, one active ticket per phone per
+    service per day, and rate limits per phone and per client address (429)."""
+    site = caller.site
     if site is None:
         raise queue.NotFound("site not found")
-    client_ip = request.client.host if request.client else None
     before_issue = None
     if body.channel == "online":
-        await booking.online_limits(conn, site, body.phone, client_ip)
+        await booking.online_limits(conn, site, body.phone, caller.address)
         proven = booking.proven_phone(body.verification_token, site_id, settings.token_secret)
 
         async def before_issue(site_row: Any) -> None:
             await booking.check_online_ticket(conn, site_row, body.service_id, body.phone, proven)
 
-    elif body.channel == "kiosk":
-        await booking.kiosk_limits(conn, site, client_ip)
     state = await queue.issue_ticket(
         conn,
         site_id,
@@ -72,10 +63,29 @@ async def issue_ticket(
         before_issue,
         body.journey,
         site=site,
+        requester=caller.requester(settings.token_secret),
     )
     if state.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return Ticket.of(state)
+    key = ticket_keys.ticket_key(state.row["id"], settings.token_secret) if state.holder else None
+    return IssuedTicket.of_holder(state, key)
+
+
+router.add_api_route(
+    "/api/sites/{site_id}/tickets",
+    issue_ticket,
+    methods=["POST"],
+    status_code=201,
+    response_model=IssuedTicket,
+    responses={
+        **KIOSK_REFUSALS,
+        404: {"description": "Unknown site or service"},
+        409: {"description": "The service does not take tickets now (the reason is for the kiosk)"},
+        422: {"description": "Invalid body (which field, why)"},
+        429: {"description": "Too many: this kiosk per minute, or online this phone or address"},
+    },
+    route_class_override=KioskFirst,
+)
 
 
 @router.get("/api/tickets/{ticket_id}", response_model=Ticket, responses={404: _ERRORS[404]})
@@ -83,13 +93,28 @@ async def get_ticket(ticket_id: UUID, conn: Db) -> Ticket:
     return Ticket.of(await queue.get_ticket(conn, ticket_id))
 
 
+TicketKey = Annotated[
+    str | None,
+    Header(max_length=128, description="The holder's `ticket_key` from the issuing answer"),
+]
+
+
 @router.delete(
     "/api/tickets/{ticket_id}",
     response_model=Ticket,
-    responses={404: _ERRORS[404], 409: _ERRORS[409]},
+    responses={
+        401: {"description": "No Ticket-Key header"},
+        403: {"description": "Wrong Ticket-Key (counted)"},
+        404: _ERRORS[404],
+        409: _ERRORS[409],
+        429: {"description": "Too many wrong keys for this ticket"},
+    },
 )
-async def cancel_ticket(ticket_id: UUID, conn: Db) -> Ticket:
-    """The citizen gives up a waiting ticket: outcome `cancelled`."""
+async def cancel_ticket(
+    ticket_id: UUID, conn: Db, settings: Settings, ticket_key: TicketKey = None
+) -> Ticket:
+    """The holder gives up a waiting ticket: outcome `cancelled`."""
+    await ticket_keys.check(conn, ticket_id, ticket_key, settings.token_secret)
     return Ticket.of(await queue.cancel_ticket(conn, ticket_id))
 
 

@@ -115,8 +115,58 @@ def login(api: httpx.AsyncClient) -> Login:
     return _login
 
 
+KIOSK_USES = 15
+"""Tickets the helpers take through one enrolled kiosk before enrolling the next (a lobby has
+several kiosks; each issues at most 20 a minute, which test_kiosks.py tests on its own)."""
+
+
+async def supervisor_headers(api: httpx.AsyncClient, site: str) -> dict[str, str]:
+    """The site supervisor's Authorization header, logged in once per client."""
+    tokens: dict[str, dict[str, str]] = api.__dict__.setdefault("supervisor_tokens", {})
+    if site not in tokens:
+        response = await api.post(
+            "/api/auth/token",
+            data={"username": f"{site}-supervisor", "password": DEMO_PASSWORD},
+        )
+        assert response.status_code == 200, response.text
+        tokens[site] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return tokens[site]
+
+
+async def enrol_kiosk(api: httpx.AsyncClient, site: str, name: str = "Kiosk uji") -> str:
+    """Enrol a kiosk of `site` as its supervisor; its token."""
+    response = await api.post(
+        f"/api/sites/{site}/kiosks",
+        json={"name": name},
+        headers=await supervisor_headers(api, site),
+    )
+    assert response.status_code == 201, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+async def kiosk_headers(api: httpx.AsyncClient, site: str) -> dict[str, str]:
+    """The Authorization header of an enrolled kiosk of `site` (enrolled when first needed,
+    and again every KIOSK_USES tickets)."""
+    kiosks: dict[str, list[Any]] = api.__dict__.setdefault("kiosk_tokens", {})
+    if site not in kiosks or kiosks[site][1] >= KIOSK_USES:
+        kiosks[site] = [await enrol_kiosk(api, site), 0]
+    kiosks[site][1] += 1
+    return {"Authorization": f"Bearer {kiosks[site][0]}"}
+
+
 async def issue(api: httpx.AsyncClient, site: str, service: str, **body: Any) -> dict[str, Any]:
-    response = await api.post(f"/api/sites/{site}/tickets", json={"service_id": service, **body})
+    """Take a ticket as an enrolled kiosk would (as an anonymous caller for `online`); the
+    answer has the holder's `ticket_key`."""
+    headers = await kiosk_headers(api, site) if body.get("channel") != "online" else {}
+    response = await api.post(
+        f"/api/sites/{site}/tickets", json={"service_id": service, **body}, headers=headers
+    )
     assert response.status_code == 201, response.text
     ticket: dict[str, Any] = response.json()
     return ticket
+
+
+def holder(ticket: dict[str, Any]) -> dict[str, str]:
+    """The Ticket-Key header of a ticket the helpers took."""
+    return {"Ticket-Key": ticket["ticket_key"]}

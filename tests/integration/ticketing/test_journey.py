@@ -7,7 +7,7 @@ import asyncpg
 import httpx
 
 from services.ticketing.settings import TicketingSettings
-from tests.integration.ticketing.conftest import Login, issue
+from tests.integration.ticketing.conftest import Login, issue, kiosk_headers
 
 SITE = "uji"
 
@@ -78,7 +78,9 @@ async def test_journey_must_name_known_distinct_services(api: httpx.AsyncClient)
         ["ktp-el", "pajak", "kk", "a", "b", "c"],
     ):
         r = await api.post(
-            f"/api/sites/{SITE}/tickets", json={"service_id": "kk", "journey": journey}
+            f"/api/sites/{SITE}/tickets",
+            json={"service_id": "kk", "journey": journey},
+            headers=await kiosk_headers(api, SITE),
         )
         assert r.status_code == 422, (journey, r.text)
         assert "journey" in r.text

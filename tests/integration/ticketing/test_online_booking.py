@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 
 from services.ticketing.settings import TicketingSettings
-from tests.integration.ticketing.conftest import Login, issue
+from tests.integration.ticketing.conftest import Login, holder, issue, kiosk_headers
 
 SITE = "uji"
 PHONE = "081377778888"
@@ -91,7 +91,7 @@ async def test_online_ticket_needs_a_phone_proven_by_sms_code(
     )
     assert other_service.status_code == 201
     # once the first is cancelled, the phone may book that service again
-    await api.delete(f"/api/tickets/{ticket.json()['id']}")
+    await api.delete(f"/api/tickets/{ticket.json()['id']}", headers=holder(ticket.json()))
     assert (
         await api.post(f"/api/sites/{SITE}/tickets", json={**body, "verification_token": token})
     ).status_code == 201
@@ -188,7 +188,10 @@ async def test_appointment_booking_and_check_in_at_its_slot(
     assert (
         await api.post(f"/api/sites/{SITE}/appointments", json={**body, "service_id": "ktp-el"})
     ).status_code == 409
-    early = await api.post(f"/api/sites/{SITE}/appointments/{appointment['code']}/check-in")
+    kiosk = await kiosk_headers(api, SITE)
+    early = await api.post(
+        f"/api/sites/{SITE}/appointments/{appointment['code']}/check-in", headers=kiosk
+    )
     assert early.status_code == 409 and "Check-in dibuka" in early.json()["detail"]
     assert (await api.get(f"/api/appointments/{appointment['code']}", headers=holder)).json()[
         "status"
@@ -208,10 +211,12 @@ async def test_appointment_booking_and_check_in_at_its_slot(
     finally:
         await conn.close()
     walk_in = await issue(api, SITE, "kk")  # came after the slot started
-    checked = await api.post(f"/api/sites/{SITE}/appointments/{code}/check-in")
+    checked = await api.post(f"/api/sites/{SITE}/appointments/{code}/check-in", headers=kiosk)
     assert checked.status_code == 201, checked.text
     assert checked.json()["channel"] == "online" and checked.json()["waiting_ahead"] == 0
-    assert (await api.post(f"/api/sites/{SITE}/appointments/{code}/check-in")).status_code == 409
+    assert (
+        await api.post(f"/api/sites/{SITE}/appointments/{code}/check-in", headers=kiosk)
+    ).status_code == 409
     desk = await login("uji-loket-01")
     first = (
         await api.post(f"/api/sites/{SITE}/counters/uji-loket-01/call-next", headers=desk)

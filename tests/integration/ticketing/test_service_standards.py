@@ -13,7 +13,7 @@ import pytest
 
 from services.ticketing.app import create_app
 from services.ticketing.settings import TicketingSettings
-from tests.integration.ticketing.conftest import DEMO_PASSWORD, issue, settings_for
+from tests.integration.ticketing.conftest import DEMO_PASSWORD, issue, kiosk_headers, settings_for
 
 ALL_DAY = (
     "{ "
@@ -107,7 +107,11 @@ async def auth(api: httpx.AsyncClient, username: str) -> dict[str, str]:
 async def test_daily_quota_refuses_with_a_reason_a_kiosk_can_show(api: httpx.AsyncClient) -> None:
     await issue(api, SITE, "kuota")
     await issue(api, SITE, "kuota")
-    full = await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "kuota"})
+    full = await api.post(
+        f"/api/sites/{SITE}/tickets",
+        json={"service_id": "kuota"},
+        headers=await kiosk_headers(api, SITE),
+    )
     assert full.status_code == 409
     assert full.json()["detail"] == "Kuota KTP-el hari ini sudah habis"
     line = (await api.get(f"/api/sites/{SITE}/queues")).json()["kuota"]
@@ -126,12 +130,20 @@ async def test_online_quota_is_counted_apart_from_the_kiosk(api: httpx.AsyncClie
     await issue(api, SITE, "daring")
     await issue(api, SITE, "daring")
     assert (
-        await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "daring"})
+        await api.post(
+            f"/api/sites/{SITE}/tickets",
+            json={"service_id": "daring"},
+            headers=await kiosk_headers(api, SITE),
+        )
     ).status_code == 409
 
 
 async def test_a_closed_service_says_so_on_the_kiosk(api: httpx.AsyncClient) -> None:
-    closed = await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "libur"})
+    closed = await api.post(
+        f"/api/sites/{SITE}/tickets",
+        json={"service_id": "libur"},
+        headers=await kiosk_headers(api, SITE),
+    )
     assert closed.status_code == 409
     assert "Legalisir tutup" in closed.json()["detail"]
     line = (await api.get(f"/api/sites/{SITE}/queues")).json()["libur"]

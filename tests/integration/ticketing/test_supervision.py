@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.integration.ticketing.conftest import Login, issue
+from tests.integration.ticketing.conftest import Login, issue, kiosk_headers
 
 SITE = "uji"
 
@@ -15,9 +15,10 @@ async def test_supervisor_closes_and_opens_a_service_for_today(
     api: httpx.AsyncClient, login: Login
 ) -> None:
     boss = await login("uji-supervisor")
+    kiosk = await kiosk_headers(api, SITE)  # enrolled first: the audit log below is the closing's
     closed = await api.post(f"/api/sites/{SITE}/services/kk/close", headers=boss)
     assert closed.status_code == 200 and closed.json()["closed"] is True
-    refused = await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "kk"})
+    refused = await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "kk"}, headers=kiosk)
     assert refused.status_code == 409 and "ditutup sementara" in refused.json()["detail"]
     assert (await api.get(f"/api/sites/{SITE}/queues")).json()["kk"]["open"] is False
     assert (await api.post(f"/api/sites/{SITE}/services/kk/open", headers=boss)).json()[
@@ -38,7 +39,11 @@ async def test_quota_for_today(api: httpx.AsyncClient, login: Login) -> None:
     )
     assert r.status_code == 200 and r.json()["quota"] == 1
     await issue(api, SITE, "pajak")
-    full = await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "pajak"})
+    full = await api.post(
+        f"/api/sites/{SITE}/tickets",
+        json={"service_id": "pajak"},
+        headers=await kiosk_headers(api, SITE),
+    )
     assert full.status_code == 409 and "Kuota" in full.json()["detail"]
     assert (
         await api.put(

@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 
-from tests.integration.ticketing.conftest import DEMO_PASSWORD, Login, issue
+from tests.integration.ticketing.conftest import DEMO_PASSWORD, Login, holder, issue, kiosk_headers
 
 SITE = "uji"
 L1 = "uji-loket-01"
@@ -47,7 +47,10 @@ async def test_issue_errors_name_the_problem_and_write_nothing(api: httpx.AsyncC
     assert (
         await api.post("/api/sites/nowhere/tickets", json={"service_id": "ktp-el"})
     ).status_code == 404
-    unknown = await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "no-such"})
+    kiosk = await kiosk_headers(api, SITE)
+    unknown = await api.post(
+        f"/api/sites/{SITE}/tickets", json={"service_id": "no-such"}, headers=kiosk
+    )
     assert unknown.status_code == 404
     for body, field in [
         ({}, "service_id"),
@@ -56,7 +59,7 @@ async def test_issue_errors_name_the_problem_and_write_nothing(api: httpx.AsyncC
         ({"service_id": "ktp-el", "phone": "12345"}, "phone"),
         ({"service_id": "ktp-el", "bribe": 50000}, "bribe"),
     ]:
-        response = await api.post(f"/api/sites/{SITE}/tickets", json=body)
+        response = await api.post(f"/api/sites/{SITE}/tickets", json=body, headers=kiosk)
         assert response.status_code == 422, (body, response.text)
         assert field in {str(p) for e in response.json()["detail"] for p in e["loc"]}, response.text
     queues = (await api.get(f"/api/sites/{SITE}/queues")).json()
@@ -71,7 +74,7 @@ async def test_phone_is_normalised_and_never_returned(api: httpx.AsyncClient) ->
 
 
 async def test_idempotency_key_returns_the_first_ticket(api: httpx.AsyncClient) -> None:
-    headers = {"Idempotency-Key": "tap-42"}
+    headers = {"Idempotency-Key": "tap-42", **await kiosk_headers(api, SITE)}
     first = await api.post(
         f"/api/sites/{SITE}/tickets", json={"service_id": "ktp-el"}, headers=headers
     )
@@ -89,11 +92,13 @@ async def test_idempotency_key_returns_the_first_ticket(api: httpx.AsyncClient) 
 
 async def test_citizen_cancels_a_waiting_ticket_once(api: httpx.AsyncClient) -> None:
     ticket = await issue(api, SITE, "ktp-el")
-    cancelled = await api.delete(f"/api/tickets/{ticket['id']}")
+    cancelled = await api.delete(f"/api/tickets/{ticket['id']}", headers=holder(ticket))
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["outcome"] == "cancelled"
-    assert (await api.delete(f"/api/tickets/{ticket['id']}")).status_code == 409
+    assert (
+        await api.delete(f"/api/tickets/{ticket['id']}", headers=holder(ticket))
+    ).status_code == 409
     assert (await api.get(f"/api/sites/{SITE}/queues")).json()["ktp-el"]["waiting"] == 0
 
 
@@ -184,7 +189,7 @@ async def test_recall_complete_no_show_and_wrong_states(
         "status"
     ] == "served"
     assert (await api.post(f"/api/tickets/{tid}/complete", headers=auth)).status_code == 409
-    assert (await api.delete(f"/api/tickets/{tid}")).status_code == 409
+    assert (await api.delete(f"/api/tickets/{tid}", headers=holder(waiting))).status_code == 409
 
     gone = await issue(api, SITE, "ktp-el")
     assert (await api.post(url, headers=auth)).json()["id"] == gone["id"]
