@@ -1,8 +1,8 @@
 """Generated MPP sites for the many-sites figure: N sites of 15 counters each.
 
-Every generated site is always open with no quota (like the demo site) so a busy
-morning can be compressed into seconds at any hour. Ids: `bench-001` …, counters
-`bench-001-loket-01` …, services `layanan-01` … (prefix A …).
+Every generated site is always open with no quota and, like the demo site, a sandbox whose
+kiosks need no enrolment, so a busy morning can be compressed into seconds at any hour.
+Ids: `bench-001` …, counters `bench-001-loket-01` …, services `layanan-01` … (prefix A …).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ def site_toml(index: int) -> tuple[str, GeneratedSite]:
         f'name = "MPP Bench {index:03d}"',
         f'timezone = "{zones[index % 3]}"',
         "always_open = true",
+        # a sandbox like the demo site (bench runs in development): anonymous kiosks
+        "sandbox = true",
+        "kiosk = { require_device = false, per_minute = 100000 }",
         "",
     ]
     for a in range(AGENCIES):

@@ -262,5 +262,5 @@ def harden(app: Starlette, *, max_body_bytes: int, cors_origins: Sequence[str] =
             CORSMiddleware,
             allow_origins=list(cors_origins),
             allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Ticket-Key"],
         )

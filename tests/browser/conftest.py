@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import e2e_kafka, sms_gateway, system  # noqa: F401
+from tests.e2e.conftest import e2e_kafka, sms_gateway, system, system_env  # noqa: F401
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -106,3 +106,18 @@ def shot(request: pytest.FixtureRequest) -> Shot:
         return path
 
     return take
+
+
+async def qr_text(page: Any, selector: str) -> str:
+    """What the QR code drawn in `selector` says, read from a screenshot of it (zxing-cpp),
+    as a phone's camera would read it."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    png = await page.locator(selector).screenshot()
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert len(found) == 1, f"{selector}: {len(found)} QR codes read"
+    text: str = found[0].text
+    return text

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from tests.browser.conftest import PageErrors, Shot
+from tests.browser.conftest import PageErrors, Shot, qr_text
 from tests.e2e.conftest import System
 
 SITE = "balangan"
@@ -52,10 +52,11 @@ async def test_kiosk_issues_one_ticket_with_qr_and_forgets_the_phone(
     assert "Perekaman" in await page.inner_text("#t-service")
     assert "WITA" in await page.inner_text("#t-time")  # the site's zone, not the browser's
     ticket_id = await page.get_attribute("#view-ticket", "data-ticket-id")
-    await page.wait_for_function(
-        "() => { const i = document.querySelector('#t-qr'); return i.complete && i.naturalWidth > 0 }"
+    # the QR is the holder's own link, drawn by the kiosk: the key rides in the fragment
+    link = await qr_text(page, "#t-qr")
+    assert re.fullmatch(
+        rf"{re.escape(system.ticketing)}/t/{ticket_id}#key=[A-Za-z0-9_-]{{32}}", link
     )
-    assert await page.get_attribute("#t-qr", "src") == f"/api/tickets/{ticket_id}/qr.svg"
     await shot(page, "4-ticket")
 
     # no page shows a phone number, in any spacing
@@ -65,9 +66,10 @@ async def test_kiosk_issues_one_ticket_with_qr_and_forgets_the_phone(
 
     await page.emulate_media(media="print")
     await shot(page, "5-receipt-print")
+    assert await qr_text(page, "#r-qr") == link  # the printed receipt carries the same link
     await page.emulate_media(media="screen")
 
-    # the QR code points at the ticket's tracking page on the host the kiosk reached
+    # the server's own QR of the ticket (no key) still answers, for whoever asks
     async with httpx.AsyncClient(base_url=system.ticketing, timeout=10) as api:
         qr = await api.get(f"/api/tickets/{ticket_id}/qr.svg")
         assert qr.status_code == 200

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -98,7 +99,8 @@ async def seed_history(database_url: str, days: int = 21) -> None:
         await conn.close()
 
 
-async def served_ticket(api: httpx.AsyncClient, system: System) -> str:
+async def served_ticket(api: httpx.AsyncClient, system: System) -> dict[str, Any]:
+    """A ticket taken and served: its issuing answer, with the holder's key."""
     ticket = (await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "ktp-el"})).json()
     token = (
         await api.post(
@@ -112,8 +114,8 @@ async def served_ticket(api: httpx.AsyncClient, system: System) -> str:
     assert (
         await api.post(f"/api/tickets/{ticket['id']}/complete", headers=auth)
     ).status_code == 200
-    ticket_id: str = ticket["id"]
-    return ticket_id
+    served: dict[str, Any] = ticket
+    return served
 
 
 async def test_survey_complaint_and_report_pages(
@@ -121,12 +123,14 @@ async def test_survey_complaint_and_report_pages(
 ) -> None:
     await seed_history(system.env["DATABASE_URL"])
     async with httpx.AsyncClient(base_url=system.ticketing, timeout=10) as api:
-        ticket_id = await served_ticket(api, system)
+        ticket = await served_ticket(api, system)
+    ticket_id = ticket["id"]
 
     # the citizen answers the survey on a phone
     phone = await browser.new_page()
     await phone.set_viewport_size({"width": 400, "height": 820})
-    await phone.goto(f"{system.ticketing}/survey/{ticket_id}")
+    # from the tracking page's survey link: the holder's key rides in the fragment
+    await phone.goto(f"{system.ticketing}/survey/{ticket_id}#key={ticket['ticket_key']}")
     await phone.wait_for_selector("#survey:not([hidden])")
     assert await phone.locator(".elements > li").count() == 9
     await phone.click("#send")  # nothing picked: asks for every answer

@@ -1,6 +1,6 @@
 """The citizen's tracking page in Chromium against the real services: it moves from
-waiting to called while open (the counter calls through the API), and cancels a waiting
-ticket after a confirm step. No phone number on it, ever."""
+waiting to called while open (the counter calls through the API), and with the holder's
+link (`#key=…`) cancels a waiting ticket after a confirm step. No phone number on it, ever."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ async def test_tracking_page_follows_the_call_live_and_cancels(
         ]
         page = await browser.new_page()
         await page.set_viewport_size({"width": 400, "height": 820})  # a phone
-        await page.goto(f"{system.ticketing}/t/{first['id']}")
+        await page.goto(f"{system.ticketing}/t/{first['id']}#key={first['ticket_key']}")
         await page.wait_for_selector("#status.waiting:text('Menunggu')")
         assert await page.inner_text("#number") == first["number"]
         assert await page.inner_text("#ahead") == "0"
@@ -59,7 +59,7 @@ async def test_tracking_page_follows_the_call_live_and_cancels(
         # another ticket: cancel asks first, then cancels
         other = await browser.new_page()
         await other.set_viewport_size({"width": 400, "height": 820})
-        await other.goto(f"{system.ticketing}/t/{second['id']}")
+        await other.goto(second["tracking_url"])  # the holder's link, as the kiosk's QR has it
         await other.wait_for_selector("#status.waiting")
         assert await other.inner_text("#ahead") == "0"
         await other.click("#cancel")

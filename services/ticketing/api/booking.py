@@ -16,6 +16,7 @@ from services.ticketing import appointment_access, booking, queue, ticket_keys
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Settings
 from services.ticketing.api.kiosks import KIOSK_REFUSALS, CheckInCaller
+from services.ticketing.api.pages import tracking_url
 from services.ticketing.api.schemas import IssuedTicket, required_phone
 from shared.phone import mask_phone
 
@@ -235,12 +236,16 @@ async def cancel_appointment(code: AppointmentCode, conn: Db, proof: Proof) -> A
     },
 )
 async def check_in(
-    site_id: str, code: str, conn: Db, caller: CheckInCaller, settings: Settings
+    site_id: str,
+    code: str,
+    conn: Db,
+    caller: CheckInCaller,
+    settings: Settings,
+    request: Request,
 ) -> IssuedTicket:
     """At the kiosk (its Bearer token where the site requires enrolled kiosks): the
     appointment becomes a ticket placed at its slot's time; the answer carries the holder's
     `ticket_key`."""
     state = await booking.check_in(conn, site_id, code)
-    return IssuedTicket.of_holder(
-        state, ticket_keys.ticket_key(state.row["id"], settings.token_secret)
-    )
+    key = ticket_keys.ticket_key(state.row["id"], settings.token_secret)
+    return IssuedTicket.of_holder(state, key, tracking_url(request, state.row["id"]))

@@ -128,10 +128,16 @@ class IssuedTicket(Ticket):
         "header to cancel or answer the survey; links carry it as `/t/{id}#key=…`, never in "
         "a query. Null on an Idempotency-Key replay to another caller than the first"
     )
+    tracking_url: str = Field(
+        description="The holder's tracking link, `…/t/{id}#key=…` (what the kiosk's QR "
+        "encodes); without the fragment when ticket_key is null"
+    )
 
     @classmethod
-    def of_holder(cls, state: TicketState, ticket_key: str | None) -> IssuedTicket:
-        return cls(**Ticket.of(state).model_dump(), ticket_key=ticket_key)
+    def of_holder(cls, state: TicketState, ticket_key: str | None, link: str) -> IssuedTicket:
+        """`link`: the ticket's tracking page; the key goes in its fragment."""
+        url = f"{link}#key={ticket_key}" if ticket_key else link
+        return cls(**Ticket.of(state).model_dump(), ticket_key=ticket_key, tracking_url=url)
 
 
 class Agency(BaseModel):
@@ -161,6 +167,11 @@ class Site(BaseModel):
     agencies: list[Agency]
     services: list[Service]
     counters: list[Counter]
+    # -- extension beyond CONTRACT.md --
+    kiosk_required: bool = Field(
+        description="Kiosk and mobile tickets need an enrolled kiosk's token (the kiosk page "
+        "pairs first)"
+    )
 
 
 class ServiceQueue(BaseModel):

@@ -37,6 +37,7 @@ async def get_site(site_id: str, conn: Db) -> Site:
             Counter(id=c["id"], name=c["name"], service_ids=list(c["service_ids"]))
             for c in await repo.counters(conn, site_id)
         ],
+        kiosk_required=queue.site_calendar(site)[0].kiosk.require_device,
     )
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 
 from services.ticketing import booking, queue, ticket_keys
 from services.ticketing.api.deps import Db, Operator, Settings
 from services.ticketing.api.kiosks import KIOSK_REFUSALS, IssuingCaller, KioskFirst
+from services.ticketing.api.pages import tracking_url
 from services.ticketing.api.schemas import IssuedTicket, IssueTicketRequest, Ticket, TransferRequest
 
 router = APIRouter(tags=["tickets"])
@@ -28,6 +29,7 @@ async def issue_ticket(
     body: IssueTicketRequest,
     conn: Db,
     caller: IssuingCaller,
+    request: Request,
     response: Response,
     settings: Settings,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
@@ -68,7 +70,7 @@ async def issue_ticket(
     if state.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     key = ticket_keys.ticket_key(state.row["id"], settings.token_secret) if state.holder else None
-    return IssuedTicket.of_holder(state, key)
+    return IssuedTicket.of_holder(state, key, tracking_url(request, state.row["id"]))
 
 
 router.add_api_route(

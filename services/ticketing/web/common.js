@@ -227,6 +227,11 @@ const MPP = (() => {
     return s;
   }
 
+  /** A page's own strings, `{id: {...}, en: {...}}`, added to the shared ones. */
+  function addStrings(more) {
+    for (const [code, table] of Object.entries(more)) Object.assign(STRINGS[code], table);
+  }
+
   /** Fill every [data-i18n] element's text (and [data-i18n-placeholder] placeholders). */
   function translate(root) {
     const scope = root || document;
@@ -434,6 +439,7 @@ const MPP = (() => {
 
   return {
     t,
+    addStrings,
     translate,
     setLang,
     langToggle,

@@ -1,8 +1,10 @@
 /* The kiosk: agency → service → (priority, optional phone) → ticket with QR → back to start,
- * or "Saya punya janji temu": a booking code typed on an on-screen keyboard → check-in →
- * the same ticket screen. One Idempotency-Key per ticket attempt, so a double tap or a
- * retry after a lost answer never issues two tickets. Closed services, and when today's
- * quota is forecast to run out, come from the queues answer before anyone taps. */
+ * or "Saya punya janji temu" (kiosk-appointment.js) → check-in → the same ticket screen.
+ * One Idempotency-Key per ticket attempt, so a double tap or a retry after a lost answer
+ * never issues two tickets. Closed services, and when today's quota is forecast to run
+ * out, come from the queues answer before anyone taps. Where the site requires enrolled
+ * kiosks, the kiosk pairs first (kiosk-pair.js) and sends its token with every ticket and
+ * check-in; the QR is the holder's own link (`/t/{id}#key=…`), drawn here (qr.js). */
 "use strict";
 
 (() => {
@@ -12,8 +14,6 @@
   const TICKET_SCREEN_S = 20;
   const IDLE_RESET_MS = 90000;
   const CLOSED_AFTER_409_MS = 60000;
-  const CODE_LENGTH = 6;
-  const CODE_KEYS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"; // booking codes have no 0/O, 1/I
 
   const state = {
     site: null,
@@ -29,6 +29,8 @@
     countdown: null,
     idle: null,
     code: "", // the appointment code being typed
+    token: KioskPairing.token(siteId), // this kiosk's enrolment, where the site needs one
+    pairing: null, // the pairing in progress (a promise of the new token)
   };
 
   function show(view) {
@@ -60,6 +62,7 @@
     $("#site-name").textContent = state.site.name;
     $("#r-site").textContent = state.site.name;
     tickClock();
+    if (state.site.kiosk_required && !state.token) await pair(false);
     await refreshQueues();
     setInterval(refreshQueues, QUEUES_EVERY_MS);
     startOver();
@@ -117,6 +120,33 @@
   function waitingOf(serviceId) {
     const q = state.queues && state.queues[serviceId];
     return q ? q.waiting : 0;
+  }
+
+  // --- enrolment -----------------------------------------------------------------------
+
+  /** Show the pairing screen until a supervisor has enrolled this kiosk. */
+  async function pair(revoked) {
+    stopCountdown();
+    if (!state.pairing) {
+      show("pair");
+      state.pairing = KioskPairing.pair(siteId, revoked);
+    }
+    state.token = await state.pairing;
+    state.pairing = null;
+  }
+
+  /** A call as this kiosk. A 401 means its enrolment is gone: pair again, then start over. */
+  async function call(method, path, opts) {
+    try {
+      return await api(method, path, Object.assign({}, opts, { token: state.token || undefined }));
+    } catch (e) {
+      if (e.status === 401 && state.site && state.site.kiosk_required) {
+        KioskPairing.forget(siteId);
+        state.token = null;
+        pair(true).then(startOver);
+      }
+      throw e;
+    }
   }
 
   // --- step 1: agencies -----------------------------------------------------------------
@@ -261,12 +291,13 @@
     if (state.phone) body.phone = state.phone;
     let ticket;
     try {
-      ticket = await api("POST", `/api/sites/${encodeURIComponent(siteId)}/tickets`, {
+      ticket = await call("POST", `/api/sites/${encodeURIComponent(siteId)}/tickets`, {
         json: body,
         headers: { "Idempotency-Key": state.attemptKey },
       });
     } catch (e) {
       setTaking(false);
+      if (e.status === 401) return; // back to pairing; the citizen's choice is dropped
       if (e.status === 409) {
         state.closedUntil[service.id] = Date.now() + CLOSED_AFTER_409_MS;
         state.closedDetail[service.id] = MPP.detailText(e.detail);
@@ -295,13 +326,14 @@
     const tz = state.site.timezone;
     const time = `${MPP.formatTime(ticket.issued_at, tz)} ${MPP.zoneLabel(tz)}`.trim();
     const wait = MPP.formatWait(ticket.estimated_wait_s);
-    const qr = `/api/tickets/${encodeURIComponent(ticket.id)}/qr.svg`;
+    // the holder's link, with the key in its fragment; a ticket shown again has none
+    const link = ticket.tracking_url || new URL(`/t/${encodeURIComponent(ticket.id)}`, location.href).href;
     $("#t-number").textContent = ticket.number;
     $("#t-service").textContent = ticket.service_name;
     $("#t-ahead").textContent = String(ticket.waiting_ahead);
     $("#t-wait").textContent = wait;
     $("#t-time").textContent = time;
-    $("#t-qr").src = qr;
+    MPP.drawQr($("#t-qr"), link);
     const flags = [];
     if (note) flags.push(note);
     if (ticket.priority === "priority") flags.push(t("kiosk.priorityOn"));
@@ -315,7 +347,7 @@
     $("#r-wait").textContent = wait;
     $("#r-flags").textContent = ticket.priority === "priority" ? t("kiosk.priorityOn") : "";
     $("#r-time").textContent = `${MPP.formatDate(ticket.issued_at, tz)}, ${time}`;
-    $("#r-qr").src = qr;
+    MPP.drawQr($("#r-qr"), link);
     show("ticket");
     startCountdown();
     refreshQueues();
@@ -362,96 +394,6 @@
     }
   }
 
-  // --- appointment check-in -------------------------------------------------------------
-
-  function openAppointment() {
-    stopCountdown();
-    state.code = "";
-    appointmentError("");
-    setCheckingIn(false);
-    renderCode();
-    show("appointment");
-  }
-
-  function appointmentError(text) {
-    const box = $("#appt-error");
-    box.textContent = text || "";
-    box.hidden = !text;
-  }
-
-  function renderCode() {
-    const boxes = [];
-    for (let i = 0; i < CODE_LENGTH; i++) {
-      boxes.push(el("span", { class: i === state.code.length ? "next" : "", text: state.code[i] || "" }));
-    }
-    $("#appt-code").replaceChildren(...boxes);
-    $("#appt-code").setAttribute("aria-label", state.code);
-    $("#appt-go").disabled = state.inFlight || state.code.length !== CODE_LENGTH;
-  }
-
-  function typeCode(key) {
-    if (state.inFlight) return;
-    if (key === "clear") state.code = "";
-    else if (key === "back") state.code = state.code.slice(0, -1);
-    else if (CODE_KEYS.includes(key)) state.code = (state.code + key).slice(-CODE_LENGTH);
-    else return;
-    appointmentError("");
-    renderCode();
-  }
-
-  function setCheckingIn(busy) {
-    state.inFlight = busy;
-    const b = $("#appt-go");
-    b.textContent = t(busy ? "kiosk.checkingIn" : "kiosk.checkIn");
-    b.disabled = busy || state.code.length !== CODE_LENGTH;
-  }
-
-  async function checkIn() {
-    if (state.inFlight || state.code.length !== CODE_LENGTH) return;
-    const code = state.code;
-    setCheckingIn(true);
-    appointmentError("");
-    const path = `/api/sites/${encodeURIComponent(siteId)}/appointments/${encodeURIComponent(code)}/check-in`;
-    let ticket = null;
-    let note = t("kiosk.appointmentFlag");
-    try {
-      ticket = await api("POST", path);
-    } catch (e) {
-      if (e.status === 409) {
-        // checked in already (a lost answer, a second visit): show that ticket again
-        ticket = await ticketOfCheckedIn(code);
-        note = t("kiosk.alreadyCheckedIn");
-        if (!ticket) appointmentError(MPP.detailText(e.detail));
-      } else if (e.status === 404) {
-        appointmentError(t("kiosk.appointmentNotFound"));
-      } else {
-        appointmentError(MPP.detailText(e.detail));
-      }
-    }
-    setCheckingIn(false);
-    if (ticket) {
-      state.code = "";
-      showTicket(ticket, false, note);
-    }
-  }
-
-  async function ticketOfCheckedIn(code) {
-    try {
-      const booking = await api("GET", `/api/appointments/${encodeURIComponent(code)}`);
-      if (booking.site_id !== siteId || booking.status !== "checked_in" || !booking.ticket_id) return null;
-      const ticket = await api("GET", `/api/tickets/${encodeURIComponent(booking.ticket_id)}`);
-      return ticket.status === "waiting" || ticket.status === "called" ? ticket : null;
-    } catch (_) {
-      return null;
-    }
-  }
-
-  function buildCodeKeys() {
-    $("#appt-keys").replaceChildren(
-      ...CODE_KEYS.split("").map((k) => el("button", { type: "button", dataset: { apptKey: k }, text: k })),
-    );
-  }
-
   // --- wiring ---------------------------------------------------------------------------
 
   function tickClock() {
@@ -459,6 +401,16 @@
     const tz = state.site.timezone;
     $("#clock").textContent = `${MPP.formatTime(new Date(), tz)} ${MPP.zoneLabel(tz)}`.trim();
   }
+
+  const appointment = KioskAppointment({
+    state,
+    siteId,
+    show,
+    showTicket,
+    stopCountdown,
+    startOver: () => startOver(),
+    call,
+  });
 
   document.addEventListener("DOMContentLoaded", () => {
     MPP.translate();
@@ -470,7 +422,7 @@
         renderConfirmMeta();
         setTaking(state.inFlight);
       }
-      if (state.view === "appointment") setCheckingIn(state.inFlight);
+      if (state.view === "appointment") appointment.relabel();
     });
     $("#back-agencies").addEventListener("click", startOver);
     $("#back-services").addEventListener("click", () => {
@@ -497,23 +449,7 @@
       if (!isClosed(state.service.id)) $("#take").disabled = false;
     });
     $("#take").addEventListener("click", take);
-    buildCodeKeys();
-    document.querySelectorAll("[data-appointment]").forEach((b) => b.addEventListener("click", openAppointment));
-    $("#back-appointment").addEventListener("click", startOver);
-    $("#view-appointment").addEventListener("click", (ev) => {
-      const key = ev.target.closest("button[data-appt-key]");
-      if (key) typeCode(key.dataset.apptKey);
-    });
-    $("#appt-go").addEventListener("click", checkIn);
-    // a keyboard or a code scanner that types: letters, digits, Enter
-    document.addEventListener("keydown", (ev) => {
-      if (state.view !== "appointment" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-      if (ev.key === "Enter") checkIn();
-      else if (ev.key === "Backspace") typeCode("back");
-      else if (ev.key.length === 1) typeCode(ev.key.toUpperCase());
-      else return;
-      ev.preventDefault();
-    });
+    appointment.wire();
     $("#done").addEventListener("click", startOver);
     $("#print").addEventListener("click", () => {
       startCountdown();

@@ -1,5 +1,6 @@
 /* The survey (SKM) a citizen answers after being served: nine elements, 1–4 each, and
- * free text. The link's `sig` (if any) is passed on to the API, which decides. */
+ * free text. The SMS link's `sig`, or the holder's key from the fragment (`#key=…`, from
+ * the tracking page), is passed on to the API, which decides. */
 "use strict";
 
 (() => {
@@ -7,6 +8,8 @@
   const ticketId = location.pathname.split("/").filter(Boolean)[1] || "";
   const sig = new URLSearchParams(location.search).get("sig");
   const q = sig ? "?sig=" + encodeURIComponent(sig) : "";
+  const key = new URLSearchParams(location.hash.slice(1)).get("key");
+  const headers = !sig && key ? { "Ticket-Key": key } : {};
   let form = null;
 
   function banner(text, kind) {
@@ -18,7 +21,7 @@
 
   function why(e) {
     if (e.status === 404) return "Tiket tidak ditemukan.";
-    if (e.status === 403) return "Tautan survei ini tidak berlaku atau sudah kedaluwarsa.";
+    if (e.status === 401 || e.status === 403) return "Tautan survei ini tidak berlaku atau sudah kedaluwarsa.";
     if (e.status === 409) return "Survei untuk tiket ini belum dibuka atau sudah diisi. Terima kasih.";
     return MPP.detailText(e.detail);
   }
@@ -69,6 +72,7 @@
     try {
       await api("POST", `/api/tickets/${encodeURIComponent(ticketId)}/survey${q}`, {
         json: { answers, comment: $("#comment").value },
+        headers,
       });
       $("#survey").hidden = true;
       $("#thanks").hidden = false;
@@ -82,7 +86,7 @@
 
   async function start() {
     try {
-      form = await api("GET", `/api/tickets/${encodeURIComponent(ticketId)}/survey${q}`);
+      form = await api("GET", `/api/tickets/${encodeURIComponent(ticketId)}/survey${q}`, { headers });
       if (form.answered) {
         $("#site-name").textContent = form.site_name;
         $("#thanks").hidden = false;

@@ -1,11 +1,26 @@
 /* The citizen's tracking page: the ticket's status, people ahead and estimated wait, polled
- * until the ticket is final; a waiting ticket can be cancelled after a confirm step. */
+ * until the ticket is final. The holder's link carries the ticket's key in its fragment
+ * (`/t/{id}#key=…`, never sent to a server in the URL): with it, a waiting ticket can be
+ * cancelled after a confirm step (the key goes in the Ticket-Key header) and a served one
+ * leads to the survey; without it the page only shows the ticket. */
 "use strict";
 
 (() => {
   const { t, api, $ } = MPP;
   const ticketId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
+  const ticketKey = new URLSearchParams(location.hash.slice(1)).get("key") || "";
   const POLL_MS = 4000;
+
+  MPP.addStrings({
+    id: {
+      "t.noKey": "Untuk membatalkan, buka halaman ini dengan memindai QR pada struk atau layar kiosk.",
+      "t.survey": "Isi survei kepuasan",
+    },
+    en: {
+      "t.noKey": "To cancel, open this page by scanning the QR on your receipt or the kiosk screen.",
+      "t.survey": "Take the satisfaction survey",
+    },
+  });
   const FINAL = new Set(["served", "no_show", "cancelled"]);
 
   const state = { ticket: null, site: null, timer: null, lastUpdate: null, busy: false };
@@ -46,7 +61,9 @@
     $("#wait").textContent = MPP.formatWait(tk.estimated_wait_s);
     const zone = tz();
     $("#issued").textContent = `${MPP.formatTime(tk.issued_at, zone)} ${MPP.zoneLabel(zone)}`.trim();
-    $("#cancel-area").hidden = tk.status !== "waiting";
+    $("#cancel-area").hidden = tk.status !== "waiting" || !ticketKey;
+    $("#no-key").hidden = tk.status !== "waiting" || Boolean(ticketKey);
+    $("#survey-link").hidden = tk.status !== "served" || !ticketKey;
     if (tk.status !== "waiting") $("#confirm").hidden = true;
     $("#updated").textContent = state.lastUpdate
       ? t("t.updated", { time: MPP.formatTime(state.lastUpdate, zone, true) })
@@ -95,7 +112,9 @@
     state.busy = true;
     $("#confirm-yes").disabled = true;
     try {
-      state.ticket = await api("DELETE", "/api/tickets/" + encodeURIComponent(ticketId));
+      state.ticket = await api("DELETE", "/api/tickets/" + encodeURIComponent(ticketId), {
+        headers: { "Ticket-Key": ticketKey },
+      });
       state.lastUpdate = new Date();
       banner("");
     } catch (e) {
@@ -113,6 +132,7 @@
   document.addEventListener("DOMContentLoaded", () => {
     MPP.translate();
     MPP.langToggle($("#lang"), render);
+    $("#survey-link").href = `/survey/${encodeURIComponent(ticketId)}#key=${encodeURIComponent(ticketKey)}`;
     $("#cancel").addEventListener("click", () => {
       $("#confirm").hidden = false;
       $("#confirm-no").focus();

@@ -51,6 +51,8 @@ async def test_only_the_issuing_answer_carries_the_key(
     second = await issue(api, SITE, "ktp-el")
     key = first["ticket_key"]
     assert key_bits(key) >= 128 and key != second["ticket_key"]
+    # the holder's link: the key in the fragment, never in a query
+    assert first["tracking_url"] == f"http://ticketing/t/{first['id']}#key={key}"
     assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     desk = await login("uji-loket-01")
     called = await api.post(f"/api/sites/{SITE}/counters/uji-loket-01/call-next", headers=desk)

@@ -1,0 +1,122 @@
+/* The kiosk's "Saya punya janji temu": a booking code typed on an on-screen keyboard (or by
+ * a keyboard or code scanner) → check-in → the kiosk's ticket screen. `KioskAppointment`
+ * is given what it needs of the kiosk (kiosk.js): its state, views, the ticket screen and
+ * its authenticated call. */
+"use strict";
+
+const KioskAppointment = (kiosk) => {
+  const { t, api, el, $ } = MPP;
+  const { state } = kiosk;
+  const CODE_LENGTH = 6;
+  const CODE_KEYS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"; // booking codes have no 0/O, 1/I
+
+  function open() {
+    kiosk.stopCountdown();
+    state.code = "";
+    error("");
+    setCheckingIn(false);
+    renderCode();
+    kiosk.show("appointment");
+  }
+
+  function error(text) {
+    const box = $("#appt-error");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function renderCode() {
+    const boxes = [];
+    for (let i = 0; i < CODE_LENGTH; i++) {
+      boxes.push(el("span", { class: i === state.code.length ? "next" : "", text: state.code[i] || "" }));
+    }
+    $("#appt-code").replaceChildren(...boxes);
+    $("#appt-code").setAttribute("aria-label", state.code);
+    $("#appt-go").disabled = state.inFlight || state.code.length !== CODE_LENGTH;
+  }
+
+  function typeCode(key) {
+    if (state.inFlight) return;
+    if (key === "clear") state.code = "";
+    else if (key === "back") state.code = state.code.slice(0, -1);
+    else if (CODE_KEYS.includes(key)) state.code = (state.code + key).slice(-CODE_LENGTH);
+    else return;
+    error("");
+    renderCode();
+  }
+
+  function setCheckingIn(busy) {
+    state.inFlight = busy;
+    const b = $("#appt-go");
+    b.textContent = t(busy ? "kiosk.checkingIn" : "kiosk.checkIn");
+    b.disabled = busy || state.code.length !== CODE_LENGTH;
+  }
+
+  async function checkIn() {
+    if (state.inFlight || state.code.length !== CODE_LENGTH) return;
+    const code = state.code;
+    setCheckingIn(true);
+    error("");
+    const path = `/api/sites/${encodeURIComponent(kiosk.siteId)}/appointments/${encodeURIComponent(code)}/check-in`;
+    let ticket = null;
+    let note = t("kiosk.appointmentFlag");
+    try {
+      ticket = await kiosk.call("POST", path);
+    } catch (e) {
+      if (e.status === 401) {
+        setCheckingIn(false);
+        return; // the kiosk lost its enrolment: kiosk.call went back to pairing
+      }
+      if (e.status === 409) {
+        // checked in already (a lost answer, a second visit): show that ticket again
+        ticket = await ticketOfCheckedIn(code);
+        note = t("kiosk.alreadyCheckedIn");
+        if (!ticket) error(MPP.detailText(e.detail));
+      } else if (e.status === 404) {
+        error(t("kiosk.appointmentNotFound"));
+      } else {
+        error(MPP.detailText(e.detail));
+      }
+    }
+    setCheckingIn(false);
+    if (ticket) {
+      state.code = "";
+      kiosk.showTicket(ticket, false, note);
+    }
+  }
+
+  async function ticketOfCheckedIn(code) {
+    try {
+      const booking = await api("GET", `/api/appointments/${encodeURIComponent(code)}`);
+      if (booking.site_id !== kiosk.siteId || booking.status !== "checked_in" || !booking.ticket_id) return null;
+      const ticket = await api("GET", `/api/tickets/${encodeURIComponent(booking.ticket_id)}`);
+      return ticket.status === "waiting" || ticket.status === "called" ? ticket : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function wire() {
+    $("#appt-keys").replaceChildren(
+      ...CODE_KEYS.split("").map((k) => el("button", { type: "button", dataset: { apptKey: k }, text: k })),
+    );
+    document.querySelectorAll("[data-appointment]").forEach((b) => b.addEventListener("click", open));
+    $("#back-appointment").addEventListener("click", kiosk.startOver);
+    $("#view-appointment").addEventListener("click", (ev) => {
+      const key = ev.target.closest("button[data-appt-key]");
+      if (key) typeCode(key.dataset.apptKey);
+    });
+    $("#appt-go").addEventListener("click", checkIn);
+    // a keyboard or a code scanner that types: letters, digits, Enter
+    document.addEventListener("keydown", (ev) => {
+      if (state.view !== "appointment" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      if (ev.key === "Enter") checkIn();
+      else if (ev.key === "Backspace") typeCode("back");
+      else if (ev.key.length === 1) typeCode(ev.key.toUpperCase());
+      else return;
+      ev.preventDefault();
+    });
+  }
+
+  return { wire, relabel: () => setCheckingIn(state.inFlight) };
+};
