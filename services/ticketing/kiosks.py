@@ -19,7 +19,7 @@ from uuid import UUID
 
 from services.ticketing import repository as repo
 from services.ticketing.booking import limit
-from services.ticketing.queue import Actor, NotFound, site_calendar
+from services.ticketing.queue import Actor, NotAuthenticated, NotFound, site_calendar
 from services.ticketing.supervision import require_supervisor
 from shared.database import Connection
 
@@ -27,8 +27,8 @@ TOKEN_PREFIX = "kiosk_"  # noqa: S105 — a prefix, not a secret
 """Kiosk tokens start so: told apart at a glance from staff JWTs in a support call."""
 
 
-class KioskRequired(Exception):
-    """This call needs the token of an enrolled kiosk of the site (HTTP 401)."""
+class KioskRequired(NotAuthenticated):
+    """This call needs the token of an enrolled kiosk of the site (HTTP 401, Bearer)."""
 
 
 def new_token() -> str:

@@ -23,7 +23,7 @@ import asyncpg
 from services.ticketing import repository as repo
 from services.ticketing import ticket_keys
 from services.ticketing.domain import ikm as ikm_rules
-from services.ticketing.queue import InvalidRequest, NotFound
+from services.ticketing.queue import InvalidRequest, NotAuthenticated, NotFound
 from shared import links
 from shared.database import Connection
 
@@ -104,7 +104,7 @@ async def _admitted(
     elif key:
         await ticket_keys.check(conn, row["id"], key, secret)
     else:
-        raise ticket_keys.KeyRequired(
+        raise NotAuthenticated(
             "survei memerlukan tautan survei dari SMS (sig) atau header Ticket-Key"
         )
     if row["status"] != "served" or row["completed_at"] is None:

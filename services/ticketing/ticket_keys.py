@@ -7,20 +7,19 @@ cut to 192 bits. Nothing in the database, an event or a log can give it away, an
 Idempotency-Key replay to the same caller can answer it again. Whoever holds TOKEN_SECRET
 could derive every key, but could also sign any staff token: the secret guards both alike.
 
-A wrong key counts a miss against the ticket (in ticketing.rate_limits, outside any
-transaction, so the refusal keeps it); after `MAX_MISSES` misses the ticket answers 429
-to every further key, right or wrong, so the answer is no oracle."""
+A wrong key counts a miss against the ticket (`guessing`, outside any transaction, so the
+refusal keeps it); after `MAX_MISSES` misses in a day (a ticket's life) the ticket answers
+429 to every further key, right or wrong, so the answer is no oracle."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from datetime import UTC, datetime
 from uuid import UUID
 
-from services.ticketing.booking import TooManyRequests
-from services.ticketing.queue import NotAllowed, NotFound
+from services.ticketing.guessing import record_miss, refuse_if_guessing
+from services.ticketing.queue import NotAllowed, NotAuthenticated, NotFound
 from shared.database import Connection
 
 KEY_BYTES = 24
@@ -29,15 +28,8 @@ KEY_BYTES = 24
 MAX_MISSES = 10
 """Wrong keys one ticket takes before it refuses every key (429)."""
 
-LOCKED_RETRY_S = 24 * 3600
-"""What a locked ticket's 429 says in Retry-After: a ticket lives one day."""
-
-_MISSES_SINCE = datetime(1970, 1, 1, tzinfo=UTC)
-"""The misses of a ticket are counted over its whole life: one window, from the epoch."""
-
-
-class KeyRequired(Exception):
-    """The call needs the holder's key and none came (HTTP 401)."""
+MISS_WINDOW_S = 24 * 3600
+"""Misses are counted per day: a ticket lives one."""
 
 
 def ticket_key(ticket_id: UUID | str, secret: str) -> str:
@@ -59,31 +51,12 @@ async def check(conn: Connection, ticket_id: UUID, key: str | None, secret: str)
     if not await conn.fetchval("SELECT true FROM ticketing.tickets WHERE id = $1", ticket_id):
         raise NotFound("ticket not found")
     if not key:
-        raise KeyRequired("header Ticket-Key wajib: kunci tiket ada di tautan struk (/t/…#key=…)")
-    counter = f"ticket-key:{ticket_id}"
-    misses = await conn.fetchval(
-        "SELECT hits FROM ticketing.rate_limits WHERE key = $1 AND window_start = $2",
-        counter,
-        _MISSES_SINCE,
-    )
-    if misses is not None and misses >= MAX_MISSES:
-        raise _locked()
+        raise NotAuthenticated(
+            "header Ticket-Key wajib: kunci tiket ada di tautan QR struk (/t/…#key=…)"
+        )
+    guard = f"ticket-key:{ticket_id}"
+    await refuse_if_guessing(conn, guard, MAX_MISSES, MISS_WINDOW_S, "kunci tiket")
     if is_holder(ticket_id, key, secret):
         return
-    misses = await conn.fetchval(
-        """INSERT INTO ticketing.rate_limits AS r (key, window_start, hits) VALUES ($1, $2, 1)
-           ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + 1
-           RETURNING hits""",
-        counter,
-        _MISSES_SINCE,
-    )
-    if misses > MAX_MISSES:
-        raise _locked()
+    await record_miss(conn, guard, MISS_WINDOW_S)
     raise NotAllowed("Ticket-Key salah untuk tiket ini")
-
-
-def _locked() -> TooManyRequests:
-    return TooManyRequests(
-        f"kunci tiket salah {MAX_MISSES} kali; tiket ini tidak menerima kunci lagi",
-        LOCKED_RETRY_S,
-    )

@@ -18,6 +18,8 @@ from services.ticketing.api.deps import Db, Settings
 from services.ticketing.api.kiosks import KIOSK_REFUSALS, CheckInCaller
 from services.ticketing.api.pages import tracking_url
 from services.ticketing.api.schemas import IssuedTicket, required_phone
+from services.ticketing.appointment_access import MISS_WINDOW_S
+from services.ticketing.guessing import record_miss, refuse_if_guessing
 from shared.phone import mask_phone
 
 router = APIRouter(tags=["online booking"])
@@ -232,7 +234,9 @@ async def cancel_appointment(code: AppointmentCode, conn: Db, proof: Proof) -> A
     response_model=IssuedTicket,
     responses={
         **KIOSK_REFUSALS,
+        404: {"description": "No such appointment at this site (a miss, counted)"},
         409: {"description": "Outside the slot window, or already checked in"},
+        429: {"description": "This kiosk's tickets per minute, or 10 unknown codes in 10 min"},
     },
 )
 async def check_in(
@@ -245,7 +249,16 @@ async def check_in(
 ) -> IssuedTicket:
     """At the kiosk (its Bearer token where the site requires enrolled kiosks): the
     appointment becomes a ticket placed at its slot's time; the answer carries the holder's
-    `ticket_key`."""
-    state = await booking.check_in(conn, site_id, code)
+    `ticket_key`. Unknown codes count as misses of the kiosk (without one, the address):
+    429 after 10 in 10 minutes, as for reading an appointment."""
+    guard = f"appointment:{caller.kiosk_id or caller.address or '-'}"
+    await refuse_if_guessing(
+        conn, guard, appointment_access.MISSES_ALLOWED, MISS_WINDOW_S, "kode janji temu"
+    )
+    try:
+        state = await booking.check_in(conn, site_id, appointment_access.normalise_code(code))
+    except queue.NotFound:
+        await record_miss(conn, guard, MISS_WINDOW_S)
+        raise
     key = ticket_keys.ticket_key(state.row["id"], settings.token_secret)
     return IssuedTicket.of_holder(state, key, tracking_url(request, state.row["id"]))

@@ -8,7 +8,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.ticketing import booking, kiosks, queue, ticket_keys
+from services.ticketing import booking, kiosks, queue
 from services.ticketing.api.deps import DatabaseUnavailable
 from services.ticketing.domain.tickets import WrongState
 
@@ -35,10 +35,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(kiosks.KioskRequired)
     async def no_kiosk(_: Request, exc: kiosks.KioskRequired) -> JSONResponse:
         return _json(401, str(exc), **{"WWW-Authenticate": "Bearer"})
-
-    @app.exception_handler(ticket_keys.KeyRequired)
-    async def no_key(_: Request, exc: ticket_keys.KeyRequired) -> JSONResponse:
-        return _json(401, str(exc), **{"WWW-Authenticate": 'Ticket-Key realm="ticket"'})
 
     @app.exception_handler(WrongState)
     async def wrong_state(_: Request, exc: WrongState) -> JSONResponse:

@@ -245,3 +245,18 @@ async def test_the_sandbox_needs_no_enrolled_kiosk(
     issued = await api.post("/api/sites/balangan/tickets", json=body)
     assert issued.status_code == 201, issued.text
     assert issued.json()["ticket_key"]
+
+
+async def test_a_kiosk_guessing_codes_is_stopped_after_ten(api: httpx.AsyncClient) -> None:
+    guesser = bearer(await enrol_kiosk(api, SITE, "Penebak"))
+    honest = bearer(await enrol_kiosk(api, SITE, "Jujur"))
+    for i in range(10):
+        miss = await api.post(
+            f"/api/sites/{SITE}/appointments/ZZZZZZ{i:02d}/check-in", headers=guesser
+        )
+        assert miss.status_code == 404, miss.text
+    stopped = await api.post(f"/api/sites/{SITE}/appointments/ZZZZZZ99/check-in", headers=guesser)
+    assert stopped.status_code == 429 and int(stopped.headers["retry-after"]) > 0
+    # the next kiosk of the lobby (same address) is not held up by this one's guesses
+    other = await api.post(f"/api/sites/{SITE}/appointments/ZZZZZZ99/check-in", headers=honest)
+    assert other.status_code == 404

@@ -85,7 +85,7 @@ async def test_the_survey_needs_the_link_or_the_holders_key(
     try:
         stored = await conn.fetchval("SELECT count(*) FROM ticketing.survey_responses")
         misses = await conn.fetchval(
-            "SELECT hits FROM ticketing.rate_limits WHERE key = $1", f"ticket-key:{tid}"
+            "SELECT hits FROM ticketing.rate_limits WHERE key = $1", f"miss:ticket-key:{tid}"
         )
     finally:
         await conn.close()
