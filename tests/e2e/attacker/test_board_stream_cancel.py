@@ -2,7 +2,8 @@
 stream, which names every ticket's id, and tries to cancel each ticket and answer its
 survey. Before the fix the id was the holder's only proof, so it cancelled every one;
 now each try fails (401 without a key, 403 with a guessed key or a forged survey link),
-while the holders themselves, with the key their kiosk answer gave them, still can."""
+while the holders themselves, with the key their kiosk answer gave them, still can. The
+attacker's client is bound to 127.0.0.2, the kiosk's and the holders' to 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ async def attack(api: httpx.AsyncClient, ticket_id: str) -> list[int]:
 
 
 async def test_a_board_watcher_cancels_nothing_and_answers_no_survey(system: System) -> None:
-    async with httpx.AsyncClient(base_url=system.ticketing, timeout=15) as api:
+    local = httpx.AsyncHTTPTransport(local_address="127.0.0.1")
+    async with httpx.AsyncClient(base_url=system.ticketing, transport=local, timeout=15) as api:
         boss = await staff(api, system, "uji-supervisor")
         enrolled = await api.post(f"/api/sites/{SITE}/kiosks", json={"name": "Lobi"}, headers=boss)
         assert enrolled.status_code == 201, enrolled.text
@@ -84,7 +86,11 @@ async def test_a_board_watcher_cancels_nothing_and_answers_no_survey(system: Sys
                 )
                 seen.append(event.json()["ticket_id"])
             assert set(seen) == set(holders)
-            results = {ticket_id: await attack(api, ticket_id) for ticket_id in seen}
+            transport = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+            async with httpx.AsyncClient(
+                base_url=system.ticketing, transport=transport, timeout=15
+            ) as attacker:
+                results = {ticket_id: await attack(attacker, ticket_id) for ticket_id in seen}
             assert not any(h["ticket_key"] in raw for h in holders.values() for raw in board.raw)
 
         failed = [tid for tid, codes in results.items() if all(c in (401, 403) for c in codes)]

@@ -2,7 +2,8 @@
 tickets (each one a place in line, an SMS, a number off the quota). On `uji`, a real site,
 kiosk tickets need an enrolled kiosk's token: without one, with a forged, revoked or staff
 token the answer is 401 before anything else; an enrolled kiosk gets 429 past 20 tickets a
-minute; and none of the refused requests changes the queue."""
+minute; and none of the refused requests changes the queue. The pretender's client is bound
+to 127.0.0.2, the supervisor's and the enrolled kiosk's to 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ from tests.e2e.conftest import System
 pytestmark = pytest.mark.e2e
 
 SITE = "uji"
+
+
+def client(base: str, address: str) -> httpx.AsyncClient:
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    return httpx.AsyncClient(base_url=base, transport=transport, timeout=15)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -37,7 +43,10 @@ async def enrol(api: httpx.AsyncClient, boss: dict[str, str], name: str) -> dict
 
 
 async def test_a_script_cannot_pose_as_a_kiosk(system: System) -> None:
-    async with httpx.AsyncClient(base_url=system.ticketing, timeout=15) as api:
+    async with (
+        client(system.ticketing, "127.0.0.1") as api,
+        client(system.ticketing, "127.0.0.2") as pretender,
+    ):
         login = await api.post(
             "/api/auth/token",
             data={"username": "uji-supervisor", "password": system.env["MPP_DEMO_PASSWORD"]},
@@ -64,7 +73,7 @@ async def test_a_script_cannot_pose_as_a_kiosk(system: System) -> None:
                 {"service_id": "ktp-el", "channel": "mobile", "phone": "081234567890"},
                 {"service_id": "ktp-el"},
             ):
-                refused = await api.post(url, json=body, headers=headers)
+                refused = await pretender.post(url, json=body, headers=headers)
                 assert refused.status_code == 401, (who, body, refused.text)
         assert await queue_counts(api) == before  # refused: nothing written
 
@@ -87,5 +96,5 @@ async def test_a_script_cannot_pose_as_a_kiosk(system: System) -> None:
             ("GET", f"/api/sites/{SITE}/audit"),
             ("GET", f"/api/sites/{SITE}/kiosks"),
         ):
-            opened = await api.request(method, path, headers=bearer(kiosk["token"]))
+            opened = await pretender.request(method, path, headers=bearer(kiosk["token"]))
             assert opened.status_code in (401, 403), (path, opened.status_code)
