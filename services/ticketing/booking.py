@@ -10,7 +10,7 @@ import secrets
 import time
 import uuid
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -365,9 +365,12 @@ async def cancel_appointment(conn: Connection, code: str) -> Any:
         )
 
 
-async def check_in(conn: Connection, site_id: str, code: str) -> TicketState:
+async def check_in(
+    conn: Connection, site_id: str, code: str, requester: str | None = None
+) -> TicketState:
     """At the kiosk, within the slot window: the appointment becomes a ticket, placed in the
-    queue at its slot's start (ahead of walk-ins who came after that time)."""
+    queue at its slot's start (ahead of walk-ins who came after that time). The same
+    `requester` (kiosks.Caller) checking in again gets that ticket back, as a replay."""
     async with conn.transaction():
         row = await conn.fetchrow(
             "SELECT * FROM ticketing.appointments WHERE code = $1 AND site_id = $2 FOR UPDATE",
@@ -376,6 +379,9 @@ async def check_in(conn: Connection, site_id: str, code: str) -> TicketState:
         )
         if row is None:
             raise NotFound("appointment not found at this site")
+        again = row["status"] == "checked_in" and row["ticket_id"] is not None
+        if again and requester is not None and row["checked_in_by"] == requester:
+            return replace(await queue.get_ticket(conn, row["ticket_id"]), replayed=True)
         if row["status"] != "booked":
             raise NotTakingTickets(
                 "Janji temu ini sudah check-in"
@@ -399,8 +405,11 @@ async def check_in(conn: Connection, site_id: str, code: str) -> TicketState:
             appointment_id=row["id"],
         )
         await conn.execute(
-            "UPDATE ticketing.appointments SET status = 'checked_in', ticket_id = $2 WHERE id = $1",
+            """UPDATE ticketing.appointments
+                  SET status = 'checked_in', ticket_id = $2, checked_in_by = $3
+                WHERE id = $1""",
             row["id"],
             state.row["id"],
+            requester,
         )
         return state

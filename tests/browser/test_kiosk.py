@@ -243,8 +243,8 @@ async def type_code(page: Any, code: str) -> None:
 async def test_kiosk_checks_in_an_appointment_by_its_code(
     system: System, browser: Any, shot: Shot, page_errors: PageErrors
 ) -> None:
-    await insert_appointment(system, "KTP7A2", -5, "+6281234567890")  # its slot began 5 min ago
-    await insert_appointment(system, "LATER3", 180, "+6281234567891")  # in three hours
+    await insert_appointment(system, "KTP7A2XY", -5, "+6281234567890")  # its slot began 5 min ago
+    await insert_appointment(system, "LATER3ZZ", 180, "+6281234567891")  # in three hours
     walk_in = None
     async with httpx.AsyncClient(base_url=system.ticketing, timeout=15) as api:
         answer = await api.post(f"/api/sites/{SITE}/tickets", json={"service_id": "ktp-el"})
@@ -257,20 +257,20 @@ async def test_kiosk_checks_in_an_appointment_by_its_code(
     assert await page.is_disabled("#appt-go")
 
     # an unknown code, then one whose slot is hours away: said plainly, nothing issued
-    await type_code(page, "ZZZZZZ")
+    await type_code(page, "ZZZZZZZZ")
     await page.click("#appt-go")
     await page.wait_for_selector("#appt-error:text('tidak ditemukan')")
-    await type_code(page, "LATER3")
+    await type_code(page, "LATER3ZZ")
     await page.click("#appt-go")
     await page.wait_for_selector("#appt-error:text('Check-in dibuka pukul')")
     await shot(page, "1-too-early")
 
     # the right code: a ticket like any other, ahead of the walk-in who came after its slot
-    await type_code(page, "KTP7A")
+    await type_code(page, "KTP7A2X")
     assert await page.is_disabled("#appt-go")
-    await page.click("#appt-keys button[data-appt-key='2']")
+    await page.click("#appt-keys button[data-appt-key='Y']")
     assert [await b.inner_text() for b in await page.query_selector_all("#appt-code span")] == list(
-        "KTP7A2"
+        "KTP7A2XY"
     )
     await shot(page, "2-code")
     await page.click("#appt-go")
@@ -286,9 +286,10 @@ async def test_kiosk_checks_in_an_appointment_by_its_code(
     # the same code again (a lost answer, a second visit): the same ticket, not a new one
     await page.click("#done")
     await page.click("#view-agencies [data-appointment]")
-    await type_code(page, "KTP7A2")
+    await type_code(page, "KTP7A2XY")
     await page.click("#appt-go")
     await page.wait_for_selector(f"#view-ticket:not([hidden]) #t-number:text-is('{number}')")
     assert "sudah check-in" in await page.inner_text("#t-flags")
+    assert "#key=" in await qr_text(page, "#t-qr")  # the same kiosk: the holder's link again
     assert await waiting(system, "ktp-el") == 2
     assert all("404" in e or "409" in e for e in page_errors), page_errors

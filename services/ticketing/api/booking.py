@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.ticketing import appointment_access, booking, queue, ticket_keys
@@ -235,7 +235,8 @@ async def cancel_appointment(code: AppointmentCode, conn: Db, proof: Proof) -> A
     responses={
         **KIOSK_REFUSALS,
         404: {"description": "No such appointment at this site (a miss, counted)"},
-        409: {"description": "Outside the slot window, or already checked in"},
+        200: {"description": "Checked in before by this same kiosk: that ticket again"},
+        409: {"description": "Outside the slot window, or already checked in elsewhere"},
         429: {"description": "This kiosk's tickets per minute, or 10 unknown codes in 10 min"},
     },
 )
@@ -246,19 +247,30 @@ async def check_in(
     caller: CheckInCaller,
     settings: Settings,
     request: Request,
+    response: Response,
 ) -> IssuedTicket:
     """At the kiosk (its Bearer token where the site requires enrolled kiosks): the
     appointment becomes a ticket placed at its slot's time; the answer carries the holder's
-    `ticket_key`. Unknown codes count as misses of the kiosk (without one, the address):
-    429 after 10 in 10 minutes, as for reading an appointment."""
+    `ticket_key`. The same kiosk (without one, the same address) checking the code in again
+    gets that ticket back (200, `replayed`); anyone else 409. Unknown codes count as misses
+    of the kiosk (without one, the address): 429 after 10 in 10 minutes, as for reading an
+    appointment."""
     guard = f"appointment:{caller.kiosk_id or caller.address or '-'}"
     await refuse_if_guessing(
         conn, guard, appointment_access.MISSES_ALLOWED, MISS_WINDOW_S, "kode janji temu"
     )
     try:
-        state = await booking.check_in(conn, site_id, appointment_access.normalise_code(code))
+        state = await booking.check_in(
+            conn,
+            site_id,
+            appointment_access.normalise_code(code),
+            caller.requester(settings.token_secret),
+        )
     except queue.NotFound:
         await record_miss(conn, guard, MISS_WINDOW_S)
         raise
+    if state.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     key = ticket_keys.ticket_key(state.row["id"], settings.token_secret)
     return IssuedTicket.of_holder(state, key, tracking_url(request, state.row["id"]))

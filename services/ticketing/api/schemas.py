@@ -132,12 +132,21 @@ class IssuedTicket(Ticket):
         description="The holder's tracking link, `…/t/{id}#key=…` (what the kiosk's QR "
         "encodes); without the fragment when ticket_key is null"
     )
+    replayed: bool = Field(
+        description="This answer repeats an earlier one (the same Idempotency-Key, or the same "
+        "kiosk checking the same appointment in again)"
+    )
 
     @classmethod
     def of_holder(cls, state: TicketState, ticket_key: str | None, link: str) -> IssuedTicket:
         """`link`: the ticket's tracking page; the key goes in its fragment."""
         url = f"{link}#key={ticket_key}" if ticket_key else link
-        return cls(**Ticket.of(state).model_dump(), ticket_key=ticket_key, tracking_url=url)
+        return cls(
+            **Ticket.of(state).model_dump(),
+            ticket_key=ticket_key,
+            tracking_url=url,
+            replayed=state.replayed,
+        )
 
 
 class Agency(BaseModel):

@@ -5,9 +5,9 @@
 "use strict";
 
 const KioskAppointment = (kiosk) => {
-  const { t, api, el, $ } = MPP;
+  const { t, el, $ } = MPP;
   const { state } = kiosk;
-  const CODE_LENGTH = 6;
+  const CODE_LENGTH = 8; // 40 bits: booking codes cannot be guessed (appointment_access.py)
   const CODE_KEYS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"; // booking codes have no 0/O, 1/I
 
   function open() {
@@ -59,40 +59,20 @@ const KioskAppointment = (kiosk) => {
     error("");
     const path = `/api/sites/${encodeURIComponent(kiosk.siteId)}/appointments/${encodeURIComponent(code)}/check-in`;
     let ticket = null;
-    let note = t("kiosk.appointmentFlag");
     try {
+      // checked in here before (a lost answer, a second tap): the same ticket, `replayed`
       ticket = await kiosk.call("POST", path);
     } catch (e) {
       if (e.status === 401) {
         setCheckingIn(false);
         return; // the kiosk lost its enrolment: kiosk.call went back to pairing
       }
-      if (e.status === 409) {
-        // checked in already (a lost answer, a second visit): show that ticket again
-        ticket = await ticketOfCheckedIn(code);
-        note = t("kiosk.alreadyCheckedIn");
-        if (!ticket) error(MPP.detailText(e.detail));
-      } else if (e.status === 404) {
-        error(t("kiosk.appointmentNotFound"));
-      } else {
-        error(MPP.detailText(e.detail));
-      }
+      error(e.status === 404 ? t("kiosk.appointmentNotFound") : MPP.detailText(e.detail));
     }
     setCheckingIn(false);
     if (ticket) {
       state.code = "";
-      kiosk.showTicket(ticket, false, note);
-    }
-  }
-
-  async function ticketOfCheckedIn(code) {
-    try {
-      const booking = await api("GET", `/api/appointments/${encodeURIComponent(code)}`);
-      if (booking.site_id !== kiosk.siteId || booking.status !== "checked_in" || !booking.ticket_id) return null;
-      const ticket = await api("GET", `/api/tickets/${encodeURIComponent(booking.ticket_id)}`);
-      return ticket.status === "waiting" || ticket.status === "called" ? ticket : null;
-    } catch (_) {
-      return null;
+      kiosk.showTicket(ticket, false, t(ticket.replayed ? "kiosk.alreadyCheckedIn" : "kiosk.appointmentFlag"));
     }
   }
 

@@ -228,10 +228,18 @@ async def test_check_in_needs_a_kiosk_and_answers_the_holders_key(
     assert (await api.post(url)).status_code == 401
     assert (await api.post(url, headers=bearer("kiosk_nope"))).status_code == 401
     assert await counts(ticketing_db) == before
-    checked = await api.post(url, headers=bearer(await enrol_kiosk(api, SITE)))
+    kiosk = bearer(await enrol_kiosk(api, SITE))
+    checked = await api.post(url, headers=kiosk)
     assert checked.status_code == 201, checked.text
     ticket = checked.json()
-    assert len(ticket["ticket_key"]) >= 22
+    assert len(ticket["ticket_key"]) >= 22 and ticket["replayed"] is False
+    # the same kiosk again (a lost answer): that ticket and its key; another kiosk: 409
+    again = await api.post(url.replace("KIOSK2", "kiosk-2"), headers=kiosk)
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == ticket["id"] and again.json()["replayed"] is True
+    assert again.json()["ticket_key"] == ticket["ticket_key"]
+    elsewhere = await api.post(url, headers=bearer(await enrol_kiosk(api, SITE, "Lain")))
+    assert elsewhere.status_code == 409 and "sudah check-in" in elsewhere.json()["detail"]
     assert "ticket_key" not in (await api.get(f"/api/tickets/{ticket['id']}")).json()
     cancelled = await api.delete(f"/api/tickets/{ticket['id']}", headers=holder(ticket))
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"

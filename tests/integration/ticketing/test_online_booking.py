@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 
 from services.ticketing.settings import TicketingSettings
-from tests.integration.ticketing.conftest import Login, holder, issue, kiosk_headers
+from tests.integration.ticketing.conftest import Login, enrol_kiosk, holder, issue, kiosk_headers
 
 SITE = "uji"
 PHONE = "081377778888"
@@ -214,8 +214,11 @@ async def test_appointment_booking_and_check_in_at_its_slot(
     checked = await api.post(f"/api/sites/{SITE}/appointments/{code}/check-in", headers=kiosk)
     assert checked.status_code == 201, checked.text
     assert checked.json()["channel"] == "online" and checked.json()["waiting_ahead"] == 0
+    again = await api.post(f"/api/sites/{SITE}/appointments/{code}/check-in", headers=kiosk)
+    assert again.status_code == 200 and again.json()["id"] == checked.json()["id"]  # a replay
+    other_kiosk = {"Authorization": f"Bearer {await enrol_kiosk(api, SITE, 'Lain')}"}
     assert (
-        await api.post(f"/api/sites/{SITE}/appointments/{code}/check-in", headers=kiosk)
+        await api.post(f"/api/sites/{SITE}/appointments/{code}/check-in", headers=other_kiosk)
     ).status_code == 409
     desk = await login("uji-loket-01")
     first = (
