@@ -52,7 +52,8 @@ async def test_only_the_issuing_answer_carries_the_key(
     key = first["ticket_key"]
     assert key_bits(key) >= 128 and key != second["ticket_key"]
     # the holder's link: the key in the fragment, never in a query
-    assert first["tracking_url"] == f"http://ticketing/t/{first['id']}#key={key}"
+    base = api.app.state.settings.public_base_url.rstrip("/")  # type: ignore[attr-defined]
+    assert first["tracking_url"] == f"{base}/t/{first['id']}#key={key}"
     assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     desk = await login("uji-loket-01")
     called = await api.post(f"/api/sites/{SITE}/counters/uji-loket-01/call-next", headers=desk)
@@ -78,7 +79,8 @@ async def test_the_servers_qr_has_no_key(api: httpx.AsyncClient) -> None:
     ticket = await issue(api, SITE, "ktp-el")
     svg = (await api.get(f"/api/tickets/{ticket['id']}/qr.svg")).text
     # exactly the QR of the bare tracking link (the kiosk draws the holder's own)
-    bare = segno.make(f"http://ticketing/t/{ticket['id']}", error="m", micro=False)
+    base = api.app.state.settings.public_base_url.rstrip("/")  # type: ignore[attr-defined]
+    bare = segno.make(f"{base}/t/{ticket['id']}", error="m", micro=False)
     out = io.BytesIO()
     bare.save(out, kind="svg", border=2, xmldecl=False, omitsize=True, nl=False)
     assert svg == out.getvalue().decode()
