@@ -19,14 +19,20 @@ TICKETS = 12
 
 
 async def kiosk_headers(system: System) -> dict[str, str]:
-    """How the pumping script takes kiosk tickets on uji. On main today a kiosk ticket
-    needs no token; once uji requires enrolled kiosks (require_device, the kiosk work of
-    issue 13) this becomes: enrol one as uji's supervisor (`POST /api/sites/uji/kiosks`)
-    and send its Bearer token; one kiosk issues 20 a minute, more than these 12.
+    """How the pumping script takes kiosk tickets on uji, which requires enrolled kiosks: it
+    has one (enrolled here as uji's supervisor); one kiosk issues 20 a minute, more than
+    these 12.
 
     Not online tickets: uji's online rules (5 bookings per phone per hour, one active per
     service) would stop the script before the notifier's cap could be seen."""
-    return {}
+    async with httpx.AsyncClient(base_url=system.ticketing, timeout=10) as api:
+        enrolled = await api.post(
+            f"/api/sites/{SITE}/kiosks",
+            json={"name": "Kiosk pompa"},
+            headers=await system.login("uji-supervisor"),
+        )
+    assert enrolled.status_code == 201, enrolled.text
+    return {"Authorization": f"Bearer {enrolled.json()['token']}"}
 
 
 async def test_a_dozen_tickets_for_one_phone_cost_five_issued_sms(
