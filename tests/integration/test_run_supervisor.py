@@ -1,6 +1,6 @@
 """`make run`'s supervisor: restarts what dies, stops everything on Ctrl-C, leaves nothing.
 
-The first tests drive `scripts.run.Supervisor` with tiny Python children; the last ones
+The first tests drive `scripts.supervisor.Supervisor` with tiny Python children; the last ones
 run `python -m scripts.run` itself on free ports and a temporary data dir, with its
 embedded broker and PostgreSQL, and kill -9 the notifier under it.
 """
@@ -23,7 +23,9 @@ from typing import Any
 
 import pytest
 
-from scripts.run import Backoff, Command, Output, Supervisor, pid_alive, port_in_use
+from scripts.embedded_infra import pid_alive, port_in_use
+from scripts.output import Output
+from scripts.supervisor import Backoff, Command, Supervisor
 from shared.embedded import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -130,7 +132,8 @@ def test_backoff_resets_after_a_run_that_lasted() -> None:
 DRIVER = textwrap.dedent(
     """
     import signal, sys, threading
-    from scripts.run import Command, Output, Supervisor
+    from scripts.output import Output
+    from scripts.supervisor import Command, Supervisor
 
     py = sys.executable
     sleeper = "import time; print('ready', flush=True); time.sleep(600)"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from scripts.run import RunSettings
+from scripts.run_settings import RunSettings
 from services.display.settings import DisplaySettings
 from services.notifier.settings import NotifierSettings
 from services.ticketing.settings import TicketingSettings
