@@ -76,6 +76,13 @@ class _Watch:
     restart_at: float | None = None
 
 
+def _retry_later(entry: _Child | _Watch) -> float:
+    """A (re)start that failed at once: schedule the next try, backed off; the delay."""
+    delay = entry.backoff.after(0.0)
+    entry.restart_at = time.monotonic() + delay
+    return delay
+
+
 def describe_exit(code: int) -> str:
     if code < 0:
         try:
@@ -191,8 +198,7 @@ class Supervisor:
         try:
             watch.resource.restart()
         except Exception as exc:
-            delay = watch.backoff.after(0.0)
-            watch.restart_at = time.monotonic() + delay
+            delay = _retry_later(watch)
             self.log(f"{name} failed to restart ({exc!r}); retrying in {delay:.3g}s")
             return
         watch.restart_at = None
@@ -212,8 +218,7 @@ class Supervisor:
                 start_new_session=True,  # own process group: Ctrl-C reaches only us
             )
         except OSError as exc:
-            delay = child.backoff.after(0.0)
-            child.restart_at = time.monotonic() + delay
+            delay = _retry_later(child)
             self.log(f"{cmd.name} could not start ({exc}); retrying in {delay:.3g}s")
             return
         child.process = proc
