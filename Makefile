@@ -39,7 +39,7 @@ bench: install ## throughput and latency figures (see bench/README.md)
 	$(BIN)/python -m bench.run
 
 simulate: install ## replay a busy day against a counter plan
-	$(BIN)/python -m services.ticketing.simulator $(ARGS)
+	$(BIN)/python -m scripts.simulator $(ARGS)
 
 up: ## the same system in docker compose (needs a Docker engine and MPP_DEMO_PASSWORD)
 	docker compose up --build

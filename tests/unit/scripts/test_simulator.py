@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from scripts.simulator import Citizen, Day, Params, build_day, simulate, summarise
+from scripts.simulator.__main__ import main
+from scripts.simulator.engine import Result
+from scripts.simulator.scenario import counter_plan, next_monday, open_ranges
 from services.ticketing.domain import schedule
-from services.ticketing.simulator import Citizen, Day, Params, build_day, simulate, summarise
-from services.ticketing.simulator.__main__ import main
-from services.ticketing.simulator.engine import Result
-from services.ticketing.simulator.scenario import counter_plan, next_monday, open_ranges
 from shared.sites import SiteConfig, load_sites
 
 MONDAY = date(2026, 11, 30)

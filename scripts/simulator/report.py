@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
+from scripts.simulator.engine import Result, Ticket
 from services.ticketing.domain.forecast import format_hhmm
-from services.ticketing.simulator.engine import Result, Ticket
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -201,7 +201,7 @@ def daily_demand(
 
 
 def _rng(seed: int, service_id: str) -> random.Random:
-    return random.Random(seed * 1_000_003 + zlib.crc32(service_id.encode()))  # noqa: S311
+    return random.Random(seed * 1_000_003 + zlib.crc32(service_id.encode()))
 
 
 def _service_time(rng: random.Random, mean: float, cv: float) -> float:

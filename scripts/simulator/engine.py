@@ -15,9 +15,9 @@ from datetime import datetime, time, timedelta
 from itertools import pairwise
 from typing import Literal
 
+from scripts.simulator.scenario import ARRIVAL_CURVE, Citizen, Day
 from services.ticketing.domain import calling, forecast, quota
 from services.ticketing.domain import tickets as rules
-from services.ticketing.simulator.scenario import ARRIVAL_CURVE, Citizen, Day
 from shared.sites import CounterConfig, ServiceConfig
 
 RECENT_SERVICES = 20

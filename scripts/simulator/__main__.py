@@ -1,4 +1,4 @@
-"""`python -m services.ticketing.simulator --site tabanan --date 2026-11-30 --counters ktp-el=4`
+"""`python -m scripts.simulator --site tabanan --date 2026-11-30 --counters ktp-el=4`
 
 Replays a busy day at one MPP against a counter plan and prints what citizens would have
 lived through (see docs/simulation.md)."""
@@ -11,14 +11,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from services.ticketing.simulator import Params, build_day, markdown, simulate, summarise
-from services.ticketing.simulator.scenario import next_monday, parse_counts
+from scripts.simulator import Params, build_day, markdown, simulate, summarise
+from scripts.simulator.scenario import next_monday, parse_counts
 from shared.sites import SITES_DIR, load_site_file
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m services.ticketing.simulator",
+        prog="python -m scripts.simulator",
         description="Replay a busy day at one MPP against a counter plan.",
     )
     p.add_argument("--site", default="balangan", help="site id (config/sites/<id>.toml)")
