@@ -12,11 +12,14 @@ import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.e2e.conftest import e2e_kafka, sms_gateway, system, system_env  # noqa: F401
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -67,7 +70,7 @@ def page_errors() -> PageErrors:
 
 
 @pytest.fixture
-async def browser(tmp_path: Path, page_errors: PageErrors) -> AsyncIterator[Any]:
+async def browser(tmp_path: Path, page_errors: PageErrors) -> AsyncIterator[BrowserContext]:
     """A fresh Chromium profile (its own user-data-dir) for each test."""
     from playwright.async_api import async_playwright
 

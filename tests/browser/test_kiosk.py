@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
 
 from tests.browser.conftest import PageErrors, Shot, qr_text
 from tests.e2e.conftest import System
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Route
 
 SITE = "balangan"
 PHONE = "081234567890"
@@ -24,7 +27,7 @@ async def waiting(system: System, service_id: str) -> int:
 
 
 async def test_kiosk_issues_one_ticket_with_qr_and_forgets_the_phone(
-    system: System, browser, shot: Shot, page_errors: PageErrors
+    system: System, browser: BrowserContext, shot: Shot, page_errors: PageErrors
 ) -> None:
     page = await browser.new_page()
     await page.goto(f"{system.ticketing}/kiosk/{SITE}")
@@ -103,19 +106,19 @@ async def test_kiosk_issues_one_ticket_with_qr_and_forgets_the_phone(
 
 
 async def test_kiosk_shows_bad_phone_closed_services_and_409_detail(
-    system: System, browser, shot: Shot, page_errors: PageErrors
+    system: System, browser: BrowserContext, shot: Shot, page_errors: PageErrors
 ) -> None:
     page = await browser.new_page()
 
     # the demo site is always open, so "closed" is played by the network layer: the queues
     # answer leaves out `kia`, and issuing `kartu-keluarga` answers 409 as a closed service does
-    async def queues_without_kia(route) -> None:
+    async def queues_without_kia(route: Route) -> None:
         response = await route.fetch()
         body = await response.json()
         body.pop("kia", None)
         await route.fulfill(response=response, json=body)
 
-    async def closed_409(route) -> None:
+    async def closed_409(route: Route) -> None:
         if route.request.method == "POST" and "kartu-keluarga" in (route.request.post_data or ""):
             await route.fulfill(
                 status=409,

@@ -5,18 +5,23 @@ when nobody waits — by buttons and by keyboard shortcuts."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tests.browser.conftest import PageErrors, Shot
 from tests.e2e.conftest import System
 
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext
+
 SITE = "balangan"
 COUNTER = "balangan-loket-01"  # serves ktp-el and kia
 
 
-async def take_ticket_at_kiosk(browser, system: System, service: str = "ktp-el") -> str:
+async def take_ticket_at_kiosk(
+    browser: BrowserContext, system: System, service: str = "ktp-el"
+) -> str:
     kiosk = await browser.new_page()
     await kiosk.goto(f"{system.ticketing}/kiosk/{SITE}")
     await kiosk.click(".tile[data-agency='disdukcapil']")
@@ -29,7 +34,7 @@ async def take_ticket_at_kiosk(browser, system: System, service: str = "ktp-el")
 
 
 async def test_operator_calls_recalls_completes_and_says_when_nobody_waits(
-    system: System, browser, shot: Shot, page_errors: PageErrors
+    system: System, browser: BrowserContext, shot: Shot, page_errors: PageErrors
 ) -> None:
     number = await take_ticket_at_kiosk(browser, system)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -15,6 +15,9 @@ import httpx
 
 from tests.browser.conftest import PageErrors, Shot
 from tests.e2e.conftest import System
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext
 
 SITE = "balangan"
 COUNTER = "balangan-loket-01"
@@ -119,7 +122,7 @@ async def served_ticket(api: httpx.AsyncClient, system: System) -> dict[str, Any
 
 
 async def test_survey_complaint_and_report_pages(
-    system: System, browser, shot: Shot, page_errors: PageErrors
+    system: System, browser: BrowserContext, shot: Shot, page_errors: PageErrors
 ) -> None:
     await seed_history(system.env["DATABASE_URL"])
     async with httpx.AsyncClient(base_url=system.ticketing, timeout=10) as api:

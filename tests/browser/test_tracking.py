@@ -5,18 +5,22 @@ link (`#key=…`) cancels a waiting ticket after a confirm step. No phone number
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import httpx
 
 from tests.browser.conftest import PageErrors, Shot
 from tests.e2e.conftest import System
 
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext
+
 SITE = "balangan"
 COUNTER = "balangan-loket-01"
 
 
 async def test_tracking_page_follows_the_call_live_and_cancels(
-    system: System, browser, shot: Shot, page_errors: PageErrors
+    system: System, browser: BrowserContext, shot: Shot, page_errors: PageErrors
 ) -> None:
     async with httpx.AsyncClient(base_url=system.ticketing, timeout=10) as api:
         first, second = [

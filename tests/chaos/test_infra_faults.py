@@ -5,6 +5,7 @@ relay's leader among two ticketing replicas is killed."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import time
 from collections import defaultdict
@@ -102,7 +103,8 @@ async def test_broker_down_then_back_empty(make_cluster: MakeCluster) -> None:
         await cluster.restart_broker()
         recovered = time.monotonic()
         for name in ("ticketing", "notifier", "display"):
-            await eventually(lambda n=name: _status(cluster.url(n), 200), 60, f"{name} healthy")
+            healthy = functools.partial(_status, cluster.url(name), 200)
+            await eventually(healthy, 60, f"{name} healthy")
         say(f"all healthy {time.monotonic() - recovered:.1f}s after the broker came back")
         await progress(load)
         stop.set()
@@ -264,7 +266,7 @@ async def test_two_ticketing_replicas_one_relay_and_failover(make_cluster: MakeC
         await cluster.kill(leader, signal.SIGKILL)
         killed = time.monotonic()
         await eventually(
-            lambda o=other: _leads(cluster.url(o)), 30, f"{other} taking over the relay"
+            functools.partial(_leads, cluster.url(other)), 30, f"{other} taking over the relay"
         )
         say(f"kill -9 {leader}: {other} leads after {time.monotonic() - killed:.1f}s")
         await cluster.restart(leader)

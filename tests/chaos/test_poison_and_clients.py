@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import random
 import socket
@@ -258,7 +259,9 @@ async def test_sms_gateway_failing_retries_with_backoff_then_records_a_failure(
         ms = await messages(failing[phone]["id"])
         return ms if ms and ms[0]["status"] in ("sent", "failed") else None
 
-    outcome = {p: (await eventually(lambda p=p: settled(p), 90, f"{p} settled"))[0] for p in bad}
+    outcome = {
+        p: (await eventually(functools.partial(settled, p), 90, f"{p} settled"))[0] for p in bad
+    }
     for phone, mode in bad.items():
         tries = [t for t, sms in cluster.gateway.arrivals if sms["to"] == phone]
         gaps = [round(b - a, 2) for a, b in itertools.pairwise(tries)]

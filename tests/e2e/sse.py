@@ -25,7 +25,8 @@ class SseEvent:
 
 
 async def read_events(response: httpx.Response) -> AsyncIterator[SseEvent]:
-    event, event_id, data = "message", None, []
+    event, event_id = "message", None
+    data: list[str] = []
     async for line in response.aiter_lines():
         if line == "":
             if data:

@@ -6,6 +6,7 @@ outbox and Kafka into the notifier's and the display's consumers."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -97,7 +98,7 @@ async def get_json(app: FastAPI, path: str) -> dict[str, Any]:
 
 def all_apps() -> dict[str, FastAPI]:
     return {
-        "ticketing": create_ticketing(TicketingSettings(_env_file=None)),  # type: ignore[call-arg]
+        "ticketing": create_ticketing(TicketingSettings(_env_file=None)),
         "notifier": create_notifier(notifier_settings("127.0.0.1:1", "postgresql://x/y", None)),
         "display": create_display(display_settings("127.0.0.1:1")),
     }
@@ -283,7 +284,7 @@ async def test_metrics_of_one_ticket(system: dict[str, httpx.AsyncClient]) -> No
         return text if lag == 0 else None
 
     for client, service in ((notifier, "notifier"), (display, "display")):
-        text = await eventually(lambda c=client, s=service: caught_up(c, s), f"{service} lag")
+        text = await eventually(functools.partial(caught_up, client, service), f"{service} lag")
         partitions = {
             (s.labels["topic"], s.labels["partition"])
             for family in text_string_to_metric_families(text)

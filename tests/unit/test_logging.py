@@ -130,7 +130,7 @@ def test_text_format_keeps_its_shape_and_masks_too(
 
 def test_log_format_defaults_to_json_in_production() -> None:
     def settings(**values: Any) -> ServiceSettings:
-        return ServiceSettings(_env_file=None, **values)  # type: ignore[call-arg]
+        return ServiceSettings(_env_file=None, **values)
 
     assert settings().resolved_log_format() == "text"
     assert settings(environment="production").resolved_log_format() == "json"

@@ -32,7 +32,7 @@ def display_settings(kafka: str, **overrides: Any) -> DisplaySettings:
         "sse_keepalive_s": 1.0,
     }
     values.update(overrides)
-    return DisplaySettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return DisplaySettings(_env_file=None, **values)
 
 
 @dataclass

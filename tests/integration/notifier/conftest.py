@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -189,7 +189,7 @@ def notifier_settings(
         "public_base_url": "http://mpp.test",
     }
     values.update(overrides)
-    return NotifierSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return NotifierSettings(_env_file=None, **values)
 
 
 @asynccontextmanager
@@ -323,7 +323,7 @@ class Site:
     def called(
         self,
         ticket: TicketIssued,
-        queue: list[TicketIssued] = (),
+        queue: Sequence[TicketIssued] = (),
         call_count: int = 1,
         first_ahead: int = 0,
     ) -> TicketCalled:
@@ -336,7 +336,7 @@ class Site:
         )
 
     def completed(
-        self, ticket: TicketIssued, outcome: str = "served", queue: list[TicketIssued] = ()
+        self, ticket: TicketIssued, outcome: str = "served", queue: Sequence[TicketIssued] = ()
     ) -> ServiceCompleted:
         return ServiceCompleted(
             **self._envelope(ticket.ticket_id, ticket.ticket_number),

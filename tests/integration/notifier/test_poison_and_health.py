@@ -50,7 +50,9 @@ async def test_poison_messages_are_dead_lettered_and_the_consumer_goes_on(
             for topic, value, _ in poison:
                 await producer.send_and_wait(topic, value, key=key)
             await publish(producer, good)
-            await gateway.wait_for(lambda: bool(gateway.to(good.contact.phone)), what="SMS")
+            assert good.contact is not None
+            good_phone = good.contact.phone
+            await gateway.wait_for(lambda: bool(gateway.to(good_phone)), what="SMS")
 
             seen: dict[str, str] = {}
 

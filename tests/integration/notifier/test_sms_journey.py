@@ -153,7 +153,9 @@ async def test_duplicates_send_once_even_across_restarts(
             await publish(producer, event)
         later = site.issued(new_phone(), waiting_ahead=6)  # proves the consumer got this far
         await publish(producer, later)
-        await gateway.wait_for(lambda: bool(gateway.to(later.contact.phone)), what="later SMS")
+        assert later.contact is not None
+        later_phone = later.contact.phone
+        await gateway.wait_for(lambda: bool(gateway.to(later_phone)), what="later SMS")
         await asyncio.sleep(0.5)
         assert app.state.consumer.duplicates >= 4
     assert [m["kind"] for m in gateway.to(phone)] == ["issued", "called"]

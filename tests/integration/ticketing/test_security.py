@@ -4,6 +4,7 @@ production (object-level checks across sites are in test_tickets_api / test_supe
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import asyncpg
@@ -23,7 +24,7 @@ async def test_oversized_bodies_are_refused_before_they_are_read(api: httpx.Asyn
     assert r.status_code == 413
     assert "larger than" in r.json()["detail"]
 
-    async def chunks():  # no Content-Length: counted as it streams in
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it streams in
         for _ in range(100):
             yield b"x" * 1024
 

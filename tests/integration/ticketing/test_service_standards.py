@@ -160,8 +160,8 @@ async def test_priority_goes_first_but_every_third_call_is_regular(api: httpx.As
         r = await api.post(f"/api/sites/{SITE}/counters/atur-loket-2/call-next", headers=desk)
         assert r.status_code == 200
         order.append(r.json()["id"])
-    p, r = [t["id"] for t in priority], [t["id"] for t in regular]
-    assert order == [p[0], p[1], r[0], p[2], r[1]]
+    prio, reg = [t["id"] for t in priority], [t["id"] for t in regular]
+    assert order == [prio[0], prio[1], reg[0], prio[2], reg[1]]
 
 
 async def test_recall_limit_and_no_show_return_near_the_front(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from tests.unit.display.builders import COUNTERS, SERVICES, DayOfEvents, QueueSi
 NOW = datetime(2025, 3, 10, 3, 0, tzinfo=UTC)
 
 
-def board_of(events: list[AnyEvent], **kwargs: Any) -> Board:
+def board_of(events: Sequence[AnyEvent], **kwargs: Any) -> Board:
     board = Board("t-site", NOW, **kwargs)
     for event in events:
         board.apply(event)
@@ -55,7 +56,7 @@ def test_call_sets_now_serving_and_completion_clears_it() -> None:
 def test_completion_of_an_older_ticket_leaves_the_newer_call() -> None:
     day = DayOfEvents()
     a1, a2 = day.new_ticket("ktp"), day.new_ticket("ktp")
-    events = [day.called(a1), day.called(a2), day.completed(a1)]
+    events: list[AnyEvent] = [day.called(a1), day.called(a2), day.completed(a1)]
     assert serving(board_of(events)) == {"loket-1": "A-002"}
 
 
@@ -106,7 +107,7 @@ def test_a_transferred_ticket_called_again_elsewhere_is_shown_there_only() -> No
     day = DayOfEvents()
     a1 = day.new_ticket("ktp")
     moved = type(a1)(a1.ticket_id, a1.number, "skck")
-    events = [
+    events: list[AnyEvent] = [
         day.called(a1, "loket-1"),
         day.completed(a1, "loket-1", "transferred", {"skck": 1}, transferred_to="skck"),
         day.called(moved, "loket-3", 1, {"skck": 0}),

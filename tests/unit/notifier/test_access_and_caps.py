@@ -111,7 +111,7 @@ def test_the_sandbox_has_no_cap_only_in_development() -> None:
     [((2026, 3, 10, 23, 30), 10), ((2026, 3, 11, 0, 30), 11)],
 )
 def test_the_cap_day_is_the_sites_local_day(
-    site_id: str, zone: str, local: tuple[int, ...], day: int
+    site_id: str, zone: str, local: tuple[int, int, int, int, int], day: int
 ) -> None:
     folder = TEST_SITES if site_id == "uji" else SITES_DIR
     cap = SiteRules(folder, "production").cap_of(site_id)

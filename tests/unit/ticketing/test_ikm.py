@@ -42,7 +42,9 @@ def test_worked_example() -> None:
     assert result.ikm == Decimal("80.56")
     assert (result.category, result.quality) == ("B", "Baik")
     assert result.as_json()["ikm"] == 80.56
-    assert result.as_json()["elements"][2] == {
+    elements = result.as_json()["elements"]
+    assert isinstance(elements, list)
+    assert elements[2] == {
         "element": 3,
         "code": "u3",
         "name": "Waktu penyelesaian",

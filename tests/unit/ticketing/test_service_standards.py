@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from services.ticketing.domain import calling, quota, schedule
 from services.ticketing.domain.calling import Candidate, Fairness
-from shared.sites import ServiceRules, SiteInfo, StopConfig
+from shared.sites import ServiceRules, SiteInfo, StopConfig, Weekday
 
 WITA = ZoneInfo("Asia/Makassar")
 HOURS = {
@@ -58,7 +58,7 @@ def test_opening_hours_with_breaks_and_holidays(
 
 
 def test_service_hours_override_site_hours_and_supervisor_can_close() -> None:
-    saturday_only = {"sat": ["08:00-12:00"]}
+    saturday_only: dict[Weekday, list[str]] = {"sat": ["08:00-12:00"]}
     assert not schedule.opening(at(MONDAY, "09:00"), SITE, "Paspor", saturday_only, []).open
     assert schedule.opening(at("2026-11-28", "09:00"), SITE, "Paspor", saturday_only, []).open
     closed = schedule.opening(at(MONDAY, "09:00"), SITE, "KTP-el", None, [], closed_now=True)
