@@ -10,6 +10,7 @@ from typing import Any
 
 from scripts.simulator.engine import Result, Ticket
 from services.ticketing.domain.forecast import format_hhmm
+from shared.sites import ServiceConfig
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -71,58 +72,62 @@ def _wait_stats(waits: Sequence[float]) -> dict[str, Any]:
     }
 
 
-def summarise(result: Result) -> dict[str, Any]:
+def _service_summary(result: Result, s: ServiceConfig) -> dict[str, Any] | None:
+    """One service's day; None for a service nobody came for and no counter serves."""
     day = result.day
-    services: list[dict[str, Any]] = []
-    for s in day.site.services:
-        arrivals = [c for c in day.citizens if c.service_id == s.id]
-        if not arrivals and not any(s.id in c.services for c in day.counters):
-            continue
-        tickets = [t for t in result.tickets if t.service_id == s.id]
-        served = [t for t in tickets if t.outcome == "served"]
-        called = [t for t in tickets if t.wait_s is not None]
-        within = [
-            t
-            for t in served
-            if t.completed_at is not None
-            and (t.completed_at - t.issued).total_seconds() <= s.target_minutes * 60
-        ]
-        refused = [r for r in result.refusals if r.citizen.service_id == s.id]
-        services.append(
-            {
-                "service_id": s.id,
-                "name": s.name,
-                "arrivals": len(arrivals),
-                "issued": len(tickets),
-                "served": len(served),
-                "no_show": sum(1 for t in tickets if t.outcome == "no_show"),
-                "refused_quota": sum(1 for r in refused if r.reason == "quota"),
-                "refused_closed": sum(1 for r in refused if r.reason == "closed"),
-                "left_waiting": sum(1 for t in result.waiting_at_end if t.service_id == s.id),
-                "quota_out": {
-                    part: _hhmm(at) for (sid, part), at in result.quota_out.items() if sid == s.id
-                },
-                "wait": _wait_stats([t.wait_s for t in called if t.wait_s is not None]),
-                "target_minutes": s.target_minutes,
-                "within_target": round(len(within) / len(served), 3) if served else None,
-                "counters": sum(1 for c in day.counters if s.id in c.services),
-                "estimate_error": error_stats(_pairs(called)),
-                "alt_estimate_error": error_stats(_pairs(called, alt=True)),
-            }
-        )
-    counters = []
-    for c in result.counters:
-        counters.append(
-            {
-                "counter_id": c.config.id,
-                "services": list(c.config.services),
-                "called": sum(1 for t in result.tickets if t.counter_id == c.config.id),
-                "busy_h": round(c.busy_s / 3600, 2),
-                "utilisation": None if c.utilisation is None else round(c.utilisation, 3),
-                "last_done": _hhmm(c.last_done),
-            }
-        )
-    called_all = [t for t in result.tickets if t.wait_s is not None]
+    arrivals = [c for c in day.citizens if c.service_id == s.id]
+    if not arrivals and not any(s.id in c.services for c in day.counters):
+        return None
+    tickets = [t for t in result.tickets if t.service_id == s.id]
+    served = [t for t in tickets if t.outcome == "served"]
+    called = [t for t in tickets if t.wait_s is not None]
+    within = [
+        t
+        for t in served
+        if t.completed_at is not None
+        and (t.completed_at - t.issued).total_seconds() <= s.target_minutes * 60
+    ]
+    refused = [r for r in result.refusals if r.citizen.service_id == s.id]
+    return {
+        "service_id": s.id,
+        "name": s.name,
+        "arrivals": len(arrivals),
+        "issued": len(tickets),
+        "served": len(served),
+        "no_show": sum(1 for t in tickets if t.outcome == "no_show"),
+        "refused_quota": sum(1 for r in refused if r.reason == "quota"),
+        "refused_closed": sum(1 for r in refused if r.reason == "closed"),
+        "left_waiting": sum(1 for t in result.waiting_at_end if t.service_id == s.id),
+        "quota_out": {
+            part: _hhmm(at) for (sid, part), at in result.quota_out.items() if sid == s.id
+        },
+        "wait": _wait_stats([t.wait_s for t in called if t.wait_s is not None]),
+        "target_minutes": s.target_minutes,
+        "within_target": round(len(within) / len(served), 3) if served else None,
+        "counters": sum(1 for c in day.counters if s.id in c.services),
+        "estimate_error": error_stats(_pairs(called)),
+        "alt_estimate_error": error_stats(_pairs(called, alt=True)),
+    }
+
+
+def _counter_summaries(result: Result) -> list[dict[str, Any]]:
+    return [
+        {
+            "counter_id": c.config.id,
+            "services": list(c.config.services),
+            "called": sum(1 for t in result.tickets if t.counter_id == c.config.id),
+            "busy_h": round(c.busy_s / 3600, 2),
+            "utilisation": None if c.utilisation is None else round(c.utilisation, 3),
+            "last_done": _hhmm(c.last_done),
+        }
+        for c in result.counters
+    ]
+
+
+def _quota_forecasts(result: Result) -> tuple[list[dict[str, Any]], dict[str, float | None]]:
+    """Each quota forecast against when the quota really ran out, and the mean absolute
+    error (minutes) of either way of forecasting."""
+    day = result.day
     forecasts: list[dict[str, Any]] = []
     scored: dict[str, list[float]] = {"rate": [], "profile": []}
 
@@ -153,6 +158,31 @@ def summarise(result: Result) -> dict[str, Any]:
                 "profiled_agrees": (f.profiled is None) == (f.actual is None),
             }
         )
+    mae = {k: round(statistics.fmean(v), 1) if v else None for k, v in scored.items()}
+    return forecasts, mae
+
+
+def _totals(result: Result) -> dict[str, Any]:
+    called_all = [t for t in result.tickets if t.wait_s is not None]
+    return {
+        "arrivals": len(result.day.citizens),
+        "issued": len(result.tickets),
+        "served": sum(1 for t in result.tickets if t.outcome == "served"),
+        "no_show": sum(1 for t in result.tickets if t.outcome == "no_show"),
+        "refused_quota": sum(1 for r in result.refusals if r.reason == "quota"),
+        "refused_closed": sum(1 for r in result.refusals if r.reason == "closed"),
+        "left_waiting": len(result.waiting_at_end),
+        "wait": _wait_stats([t.wait_s for t in called_all if t.wait_s is not None]),
+    }
+
+
+def summarise(result: Result) -> dict[str, Any]:
+    day = result.day
+    services = [
+        summary for s in day.site.services if (summary := _service_summary(result, s)) is not None
+    ]
+    called_all = [t for t in result.tickets if t.wait_s is not None]
+    forecasts, mae = _quota_forecasts(result)
     return {
         "site": day.site.site.id,
         "site_name": day.site.site.name,
@@ -166,24 +196,13 @@ def summarise(result: Result) -> dict[str, Any]:
             "service_cv": day.params.service_cv,
             "overtime_minutes": day.params.overtime_minutes,
         },
-        "totals": {
-            "arrivals": len(day.citizens),
-            "issued": len(result.tickets),
-            "served": sum(1 for t in result.tickets if t.outcome == "served"),
-            "no_show": sum(1 for t in result.tickets if t.outcome == "no_show"),
-            "refused_quota": sum(1 for r in result.refusals if r.reason == "quota"),
-            "refused_closed": sum(1 for r in result.refusals if r.reason == "closed"),
-            "left_waiting": len(result.waiting_at_end),
-            "wait": _wait_stats([t.wait_s for t in called_all if t.wait_s is not None]),
-        },
+        "totals": _totals(result),
         "estimate_error": error_stats(_pairs(called_all)),
         "alt_estimate_error": error_stats(_pairs(called_all, alt=True)),
         "services": services,
-        "counters": counters,
+        "counters": _counter_summaries(result),
         "quota_forecasts": forecasts,
-        "quota_forecast_mae_min": {
-            k: round(statistics.fmean(v), 1) if v else None for k, v in scored.items()
-        },
+        "quota_forecast_mae_min": mae,
     }
 
 
@@ -203,22 +222,8 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
-def markdown(summary: dict[str, Any]) -> str:
-    t = summary["totals"]
-    out = [
-        f"# {summary['site_name']} — simulated day {summary['date']}",
-        "",
-        f"{t['arrivals']} citizens came, {t['issued']} got a ticket, {t['served']} were served, "
-        f"{t['no_show']} did not answer the call, {t['refused_quota']} were refused for the "
-        f"quota, {t['refused_closed']} came after closing, {t['left_waiting']} still waited "
-        f"when the counters stopped. Waits (minutes): mean {_cell(t['wait']['mean_min'])}, "
-        f"median {_cell(t['wait']['median_min'])}, p90 {_cell(t['wait']['p90_min'])}, "
-        f"max {_cell(t['wait']['max_min'])}.",
-        "",
-        "## Services",
-        "",
-    ]
-    out += _table(
+def _services_section(summary: dict[str, Any]) -> list[str]:
+    return _table(
         [
             "service",
             "counters",
@@ -255,34 +260,30 @@ def markdown(summary: dict[str, Any]) -> str:
             for s in summary["services"]
         ],
     )
-    out += ["", "## Estimated wait vs actual wait (minutes; bias = told − actual)", ""]
-    rows = []
-    for label, key in (
-        ("live (ahead × avg / counters)", "estimate_error"),
-        ("alternative (busy counters)", "alt_estimate_error"),
-    ):
-        e = summary[key]
-        rows.append(
-            ["all", label, e["n"], e["mae_min"], e["median_ae_min"], e["p90_ae_min"], e["bias_min"]]
+
+
+def _error_row(service: str, label: str, e: dict[str, Any]) -> list[Any]:
+    figures = ("n", "mae_min", "median_ae_min", "p90_ae_min", "bias_min")
+    return [service, label, *(e[k] for k in figures)]
+
+
+def _estimates_section(summary: dict[str, Any]) -> list[str]:
+    rows = [
+        _error_row("all", label, summary[key])
+        for label, key in (
+            ("live (ahead × avg / counters)", "estimate_error"),
+            ("alternative (busy counters)", "alt_estimate_error"),
         )
+    ]
     for s in summary["services"]:
         for label, key in (("live", "estimate_error"), ("alternative", "alt_estimate_error")):
-            e = s[key]
-            if e["n"]:
-                rows.append(
-                    [
-                        s["service_id"],
-                        label,
-                        e["n"],
-                        e["mae_min"],
-                        e["median_ae_min"],
-                        e["p90_ae_min"],
-                        e["bias_min"],
-                    ]
-                )
-    out += _table(["service", "estimator", "tickets", "MAE", "median AE", "p90 AE", "bias"], rows)
-    out += ["", "## Counters", ""]
-    out += _table(
+            if s[key]["n"]:
+                rows.append(_error_row(s["service_id"], label, s[key]))
+    return _table(["service", "estimator", "tickets", "MAE", "median AE", "p90 AE", "bias"], rows)
+
+
+def _counters_section(summary: dict[str, Any]) -> list[str]:
+    return _table(
         ["counter", "services", "called", "busy h", "utilisation", "last done"],
         [
             [
@@ -296,28 +297,56 @@ def markdown(summary: dict[str, Any]) -> str:
             for c in summary["counters"]
         ],
     )
-    if summary["quota_forecasts"]:
-        out += ["", "## When the quota runs out: forecast vs actual", ""]
-        out += _table(
-            ["service", "part", "forecast at", "actual", "by rate", "error", "by profile", "error"],
+
+
+def _quota_section(summary: dict[str, Any]) -> list[str]:
+    if not summary["quota_forecasts"]:
+        return []
+    out = ["", "## When the quota runs out: forecast vs actual", ""]
+    out += _table(
+        ["service", "part", "forecast at", "actual", "by rate", "error", "by profile", "error"],
+        [
             [
-                [
-                    f["service_id"],
-                    f["part"],
-                    f["made_at"],
-                    f["actual"] or "lasted the day",
-                    f["forecast"] or "lasts the day",
-                    f["error_min"],
-                    f["profiled"] or "lasts the day",
-                    f["profiled_error_min"],
-                ]
-                for f in summary["quota_forecasts"]
-            ],
-        )
-        mae = summary["quota_forecast_mae_min"]
-        out += [
-            "",
-            f"Mean absolute error (minutes): by rate {_cell(mae['rate'])}, "
-            f"by profile {_cell(mae['profile'])}. Errors: forecast − actual.",
-        ]
+                f["service_id"],
+                f["part"],
+                f["made_at"],
+                f["actual"] or "lasted the day",
+                f["forecast"] or "lasts the day",
+                f["error_min"],
+                f["profiled"] or "lasts the day",
+                f["profiled_error_min"],
+            ]
+            for f in summary["quota_forecasts"]
+        ],
+    )
+    mae = summary["quota_forecast_mae_min"]
+    return [
+        *out,
+        "",
+        f"Mean absolute error (minutes): by rate {_cell(mae['rate'])}, "
+        f"by profile {_cell(mae['profile'])}. Errors: forecast − actual.",
+    ]
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    t = summary["totals"]
+    out = [
+        f"# {summary['site_name']} — simulated day {summary['date']}",
+        "",
+        f"{t['arrivals']} citizens came, {t['issued']} got a ticket, {t['served']} were served, "
+        f"{t['no_show']} did not answer the call, {t['refused_quota']} were refused for the "
+        f"quota, {t['refused_closed']} came after closing, {t['left_waiting']} still waited "
+        f"when the counters stopped. Waits (minutes): mean {_cell(t['wait']['mean_min'])}, "
+        f"median {_cell(t['wait']['median_min'])}, p90 {_cell(t['wait']['p90_min'])}, "
+        f"max {_cell(t['wait']['max_min'])}.",
+        "",
+        "## Services",
+        "",
+    ]
+    out += _services_section(summary)
+    out += ["", "## Estimated wait vs actual wait (minutes; bias = told − actual)", ""]
+    out += _estimates_section(summary)
+    out += ["", "## Counters", ""]
+    out += _counters_section(summary)
+    out += _quota_section(summary)
     return "\n".join(out) + "\n"
