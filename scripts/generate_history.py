@@ -22,7 +22,7 @@ import random
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,8 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from services.ticketing import reports
+from scripts.explain_reports import explain
 from services.ticketing.app import MIGRATIONS, SCHEMA
-from services.ticketing.queue import Actor
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
 from shared.database import apply_migrations, connect
@@ -74,6 +73,40 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
         if x < 0:
             return value
     return weighted[-1][0]
+
+
+def _outcome(
+    rng: random.Random,
+    issued: datetime,
+    wait: float,
+    svc: dict[str, Any],
+    counters: list[str],
+    stats: dict[str, int],
+) -> tuple[str, str | None, datetime | None, datetime | None]:
+    """How one ticket ended: (status, counter, called at, completed at); counts it."""
+    roll = rng.random()
+    called = completed = None
+    counter = None
+    if roll < 0.05:
+        status = "cancelled"
+        completed = issued + timedelta(seconds=wait * rng.uniform(0.2, 0.9))
+    else:
+        called = issued + timedelta(seconds=wait)
+        counter = rng.choice(counters)
+        if roll < 0.12:
+            status = "no_show"
+            completed = called + timedelta(seconds=rng.uniform(60, 300))
+        else:
+            status = "served"
+            mean = svc["avg_service_s"]
+            service_s = rng.lognormvariate(math.log(mean) - 0.18, 0.6)
+            completed = called + timedelta(seconds=max(30.0, service_s))
+            if rng.random() < 0.06:
+                stats["survey"] += 1
+    if roll > 0.98:
+        stats["transfers"] += 1
+    stats["tickets"] += 1
+    return status, counter, called, completed
 
 
 def generate(
@@ -117,29 +150,10 @@ def generate(
             priority = "priority" if rng.random() < 0.08 else "regular"
             crowd = HOURS[hour] / 0.19 * WEEKDAYS[day.isoweekday()]
             wait = rng.expovariate(1 / (240 + 900 * crowd))
-            roll = rng.random()
-            called = first_called = completed = None
-            counter = None
-            if roll < 0.05:
-                status = "cancelled"
-                completed = issued + timedelta(seconds=wait * rng.uniform(0.2, 0.9))
-            else:
-                first_called = issued + timedelta(seconds=wait)
-                called = first_called
-                counter = rng.choice(counters[service_id])
-                if roll < 0.12:
-                    status = "no_show"
-                    completed = called + timedelta(seconds=rng.uniform(60, 300))
-                else:
-                    status = "served"
-                    mean = svc["avg_service_s"]
-                    service_s = rng.lognormvariate(math.log(mean) - 0.18, 0.6)
-                    completed = called + timedelta(seconds=max(30.0, service_s))
-                    if rng.random() < 0.06:
-                        stats["survey"] += 1
-            if roll > 0.98:
-                stats["transfers"] += 1
-            stats["tickets"] += 1
+            status, counter, called, completed = _outcome(
+                rng, issued, wait, svc, counters[service_id], stats
+            )
+            first_called = called
             yield (
                 uuid.UUID(int=rng.getrandbits(128), version=4),
                 site_id,
@@ -181,27 +195,142 @@ async def _database(server_url: str) -> str:
     return urlunsplit(urlsplit(server_url)._replace(path=f"/{DATABASE}"))
 
 
-async def load(conn: asyncpg.Connection, args: argparse.Namespace) -> None:
-    await apply_migrations(conn, SCHEMA, MIGRATIONS)
-    await load_all_sites(conn, TicketingSettings(sites_reload_s=0, mpp_demo_password="demo"))
-    site = await conn.fetchrow("SELECT * FROM ticketing.sites WHERE id = $1", args.site)
+async def _site_plan(
+    conn: asyncpg.Connection, site_id: str
+) -> tuple[asyncpg.Record, list[dict[str, Any]], dict[str, list[str]]]:
+    """The site, its active services that some counter serves, and their counters."""
+    site = await conn.fetchrow("SELECT * FROM ticketing.sites WHERE id = $1", site_id)
     if site is None:
-        raise SystemExit(f"no site {args.site!r}")
+        raise SystemExit(f"no site {site_id!r}")
     services = [
         dict(r)
         for r in await conn.fetch(
             """SELECT id, prefix, agency_id, avg_service_s FROM ticketing.services
                 WHERE site_id = $1 AND active ORDER BY position""",
-            args.site,
+            site_id,
         )
     ]
     counters: dict[str, list[str]] = {s["id"]: [] for s in services}
     for c in await conn.fetch(
-        "SELECT id, service_ids FROM ticketing.counters WHERE site_id = $1 AND active", args.site
+        "SELECT id, service_ids FROM ticketing.counters WHERE site_id = $1 AND active", site_id
     ):
         for s in c["service_ids"]:
             counters.setdefault(s, []).append(c["id"])
-    services = [s for s in services if counters.get(s["id"])]
+    return site, [s for s in services if counters.get(s["id"])], counters
+
+
+def _transfer(t: tuple[Any, ...], agency_of: dict[str, str], seq: int) -> tuple[Any, ...]:
+    """An outbox row: served ticket `t` transferred on completion."""
+    payload = {
+        "event_type": "service-completed",
+        "site_id": t[1],
+        "ticket_id": str(t[0]),
+        "service_id": t[2],
+        "agency_id": agency_of[t[2]],
+        "counter_id": t[9],
+        "outcome": "transferred",
+    }
+    return (
+        t[1],
+        seq,
+        "service-completed",
+        uuid.uuid4(),
+        json.dumps(payload, separators=(",", ":")),
+        t[13],
+        t[13],
+    )
+
+
+async def _copy_tickets(
+    conn: asyncpg.Connection,
+    rows: Iterator[tuple[Any, ...]],
+    agency_of: dict[str, str],
+    rng: random.Random,
+    progress: Callable[[], str],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """COPY the tickets in chunks; the outbox transfers and survey answers they lead to."""
+    outbox: list[tuple[Any, ...]] = []
+    surveys: list[tuple[Any, ...]] = []
+    for chunk in _chunks(rows, 100_000):
+        await conn.copy_records_to_table(
+            "tickets", schema_name="ticketing", columns=TICKET_COLUMNS, records=chunk
+        )
+        for t in chunk:
+            # a few transfers (in the outbox) and survey answers of served tickets
+            if t[7] == "served" and rng.random() < 0.02 and t[13] is not None:
+                outbox.append(_transfer(t, agency_of, len(outbox) + 1))
+            if t[7] == "served" and rng.random() < 0.06:
+                base = rng.choice((3, 3, 3, 4, 4, 2))
+                answers = [max(1, min(4, base + rng.choice((-1, 0, 0, 0, 1)))) for _ in range(9)]
+                surveys.append(
+                    (t[0], t[1], t[2], agency_of[t[2]], t[9], t[4], *answers, "", False, t[14])
+                )
+        print(progress(), flush=True)
+    return outbox, surveys
+
+
+def _complaints(rng: random.Random, site_id: str, first: date, days: int) -> list[tuple[Any, ...]]:
+    """Three complaints or suggestions a day, most of them resolved."""
+    complaints = []
+    for i in range(days * 3):
+        received = datetime.combine(first, datetime.min.time(), UTC) + timedelta(
+            seconds=rng.randrange(days * 86400)
+        )
+        resolved = received + timedelta(hours=rng.uniform(2, 120)) if rng.random() < 0.8 else None
+        complaints.append(
+            (
+                uuid.uuid4(),
+                site_id,
+                f"ADU-{i + 1:06d}",
+                rng.choice(("complaint", "suggestion")),
+                "Keluhan contoh",
+                "resolved" if resolved else "received",
+                received,
+                resolved,
+                "generated",
+            )
+        )
+    return complaints
+
+
+OUTBOX_COLUMNS = [
+    "site_id",
+    "site_seq",
+    "topic",
+    "event_id",
+    "payload",
+    "created_at",
+    "published_at",
+]
+SURVEY_COLUMNS = [
+    "ticket_id",
+    "site_id",
+    "service_id",
+    "agency_id",
+    "counter_id",
+    "day",
+    *[f"u{i}" for i in range(1, 10)],
+    "comment",
+    "signed",
+    "submitted_at",
+]
+COMPLAINT_COLUMNS = [
+    "id",
+    "site_id",
+    "number",
+    "kind",
+    "text",
+    "status",
+    "received_at",
+    "resolved_at",
+    "client_key",
+]
+
+
+async def load(conn: asyncpg.Connection, args: argparse.Namespace) -> None:
+    await apply_migrations(conn, SCHEMA, MIGRATIONS)
+    await load_all_sites(conn, TicketingSettings(sites_reload_s=0, mpp_demo_password="demo"))
+    site, services, counters = await _site_plan(conn, args.site)
     print(f"emptying {DATABASE}'s history …", flush=True)
     await conn.execute(
         """TRUNCATE ticketing.survey_responses, ticketing.complaint_answers,
@@ -224,109 +353,17 @@ async def load(conn: asyncpg.Connection, args: argparse.Namespace) -> None:
         stats,
     )
     rng = random.Random(args.seed + 1)
-    outbox: list[tuple[Any, ...]] = []
-    surveys: list[tuple[Any, ...]] = []
     agency_of = {s["id"]: s["agency_id"] for s in services}
-    for chunk in _chunks(rows, 100_000):
-        await conn.copy_records_to_table(
-            "tickets", schema_name="ticketing", columns=TICKET_COLUMNS, records=chunk
-        )
-        for t in chunk:
-            # a few transfers (in the outbox) and survey answers of served tickets
-            if t[7] == "served" and rng.random() < 0.02 and t[13] is not None:
-                payload = {
-                    "event_type": "service-completed",
-                    "site_id": t[1],
-                    "ticket_id": str(t[0]),
-                    "service_id": t[2],
-                    "agency_id": agency_of[t[2]],
-                    "counter_id": t[9],
-                    "outcome": "transferred",
-                }
-                outbox.append(
-                    (
-                        t[1],
-                        len(outbox) + 1,
-                        "service-completed",
-                        uuid.uuid4(),
-                        json.dumps(payload, separators=(",", ":")),
-                        t[13],
-                        t[13],
-                    )
-                )
-            if t[7] == "served" and rng.random() < 0.06:
-                base = rng.choice((3, 3, 3, 4, 4, 2))
-                answers = [max(1, min(4, base + rng.choice((-1, 0, 0, 0, 1)))) for _ in range(9)]
-                surveys.append(
-                    (t[0], t[1], t[2], agency_of[t[2]], t[9], t[4], *answers, "", False, t[14])
-                )
-        print(f"  {stats['tickets']:>9,} tickets  {time.monotonic() - started:6.1f} s", flush=True)
-    await conn.copy_records_to_table(
-        "outbox",
-        schema_name="ticketing",
-        columns=[
-            "site_id",
-            "site_seq",
-            "topic",
-            "event_id",
-            "payload",
-            "created_at",
-            "published_at",
-        ],
-        records=outbox,
-    )
-    await conn.copy_records_to_table(
-        "survey_responses",
-        schema_name="ticketing",
-        columns=[
-            "ticket_id",
-            "site_id",
-            "service_id",
-            "agency_id",
-            "counter_id",
-            "day",
-            *[f"u{i}" for i in range(1, 10)],
-            "comment",
-            "signed",
-            "submitted_at",
-        ],
-        records=surveys,
-    )
-    complaints = []
-    for i in range(args.days * 3):
-        received = datetime.combine(first, datetime.min.time(), UTC) + timedelta(
-            seconds=rng.randrange(args.days * 86400)
-        )
-        resolved = received + timedelta(hours=rng.uniform(2, 120)) if rng.random() < 0.8 else None
-        complaints.append(
-            (
-                uuid.uuid4(),
-                args.site,
-                f"ADU-{i + 1:06d}",
-                rng.choice(("complaint", "suggestion")),
-                "Keluhan contoh",
-                "resolved" if resolved else "received",
-                received,
-                resolved,
-                "generated",
-            )
-        )
-    await conn.copy_records_to_table(
-        "complaints",
-        schema_name="ticketing",
-        columns=[
-            "id",
-            "site_id",
-            "number",
-            "kind",
-            "text",
-            "status",
-            "received_at",
-            "resolved_at",
-            "client_key",
-        ],
-        records=complaints,
-    )
+
+    def progress() -> str:
+        return f"  {stats['tickets']:>9,} tickets  {time.monotonic() - started:6.1f} s"
+
+    outbox, surveys = await _copy_tickets(conn, rows, agency_of, rng, progress)
+    copy = conn.copy_records_to_table
+    await copy("outbox", schema_name="ticketing", columns=OUTBOX_COLUMNS, records=outbox)
+    await copy("survey_responses", schema_name="ticketing", columns=SURVEY_COLUMNS, records=surveys)
+    complaints = _complaints(rng, args.site, first, args.days)
+    await copy("complaints", schema_name="ticketing", columns=COMPLAINT_COLUMNS, records=complaints)
     print(
         f"loaded {stats['tickets']:,} tickets from {first} to {last}, {len(outbox):,} transfers, "
         f"{len(surveys):,} survey responses, {len(complaints):,} complaints "
@@ -335,93 +372,6 @@ async def load(conn: asyncpg.Connection, args: argparse.Namespace) -> None:
     )
     for table in ("tickets", "outbox", "survey_responses", "complaints"):
         await conn.execute(f"VACUUM ANALYZE ticketing.{table}")
-
-
-def _nodes(plan: dict[str, Any]) -> list[str]:
-    name = plan["Node Type"]
-    if "Index Name" in plan:
-        name += f" ({plan['Index Name']})"
-    found = [name]
-    for child in plan.get("Plans", []):
-        found.extend(_nodes(child))
-    return found
-
-
-def _scan(plan: dict[str, Any]) -> str:
-    scans = [n for n in _nodes(plan) if "Scan" in n and "CTE" not in n and "Subquery" not in n]
-    return ", ".join(dict.fromkeys(scans))
-
-
-def _buffers(plan: dict[str, Any]) -> str:
-    hit = plan.get("Shared Hit Blocks", 0)
-    read = plan.get("Shared Read Blocks", 0)
-    temp = plan.get("Temp Read Blocks", 0) + plan.get("Temp Written Blocks", 0)
-    return f"{hit:,} hit / {read:,} read" + (f" / {temp:,} temp" if temp else "")
-
-
-async def explain(conn: asyncpg.Connection, args: argparse.Namespace) -> None:
-    last = await conn.fetchval(
-        "SELECT max(day) FROM ticketing.tickets WHERE site_id = $1", args.site
-    )
-    actor = Actor("history", args.site, "admin", ())
-    periods = {
-        "month": await reports.period(conn, actor, args.site, last - timedelta(days=29), last),
-        "year": await reports.period(conn, actor, args.site, last - timedelta(days=364), last),
-    }
-    count = await conn.fetchval(
-        "SELECT count(*) FROM ticketing.tickets WHERE site_id = $1", args.site
-    )
-    await conn.execute(f"SET work_mem = '{reports.REPORT_WORK_MEM}'")  # as reports.build does
-    version = await conn.fetchval("SHOW server_version")
-    work_mem = await conn.fetchval("SHOW work_mem")
-    print(f"\n{count:,} tickets of {args.site}; PostgreSQL {version}, work_mem {work_mem}\n")
-    plans_out: dict[str, Any] = {}
-    for label, p in periods.items():
-        print(f"### {label}: {p.first} … {p.last}\n")
-        print("| query | rows in | execution ms | scan | buffers |")
-        print("| --- | ---: | ---: | --- | --- |")
-        for name, sql in reports.QUERIES.items():
-            args_ = reports.query_args(name, p)
-            await conn.fetch(sql, *args_)  # warm the cache as a second report would
-            raw = await conn.fetchval("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, *args_)
-            doc = json.loads(raw) if isinstance(raw, str) else raw
-            top = doc[0]
-            plan = top["Plan"]
-            rows_in = int(
-                max(
-                    (
-                        n.get("Actual Rows", 0)
-                        for n in _walk(plan)
-                        if "Scan" in n["Node Type"] and "CTE" not in n["Node Type"]
-                    ),
-                    default=0,
-                )
-            )
-            plans_out[f"{label}/{name}"] = top
-            print(
-                f"| {name} | {rows_in:,} | {top['Execution Time']:.1f} | {_scan(plan)} | "
-                f"{_buffers(plan)} |"
-            )
-        timings = []
-        for _ in range(3):
-            started = time.perf_counter()
-            await reports.build(conn, p)
-            timings.append((time.perf_counter() - started) * 1000)
-        print(
-            f"\nwhole report (JSON, all queries) {label}: "
-            + ", ".join(f"{t:.0f} ms" for t in timings)
-            + "\n"
-        )
-    if args.plans:
-        text = json.dumps(plans_out, indent=1, default=str)
-        await asyncio.to_thread(Path(args.plans).write_text, text)
-        print(f"plans written to {args.plans}")
-
-
-def _walk(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _walk(child)
 
 
 async def main(args: argparse.Namespace) -> None:
