@@ -42,6 +42,7 @@ async def counts(database_url: str) -> dict[str, Any]:
         )
     finally:
         await conn.close()
+    assert row is not None
     return dict(row)
 
 
