@@ -109,6 +109,41 @@ async def _healthy(client: httpx.AsyncClient, url: str) -> bool:
         return False
 
 
+async def _wait_healthy(
+    proc: subprocess.Popen[bytes], urls: Mapping[str, str], log_path: Path, timeout_s: float
+) -> None:
+    """Until every service's /health answers 200; RuntimeError if `make run` exits first
+    (with the end of its log) or `timeout_s` passes."""
+    pending = set(SERVICES)
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(timeout=2) as client:
+        while pending:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"make run exited with {proc.returncode}:\n"
+                    + log_path.read_text(errors="replace")[-4000:]
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not healthy after {timeout_s}s: {sorted(pending)}")
+            for name in list(pending):
+                if await _healthy(client, urls[name]):
+                    pending.discard(name)
+            await asyncio.sleep(0.1)
+
+
+async def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to `make run` (the supervisor stops its children, PG, broker); SIGKILL to
+    its group after 60 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.to_thread(proc.wait, 60)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 @contextlib.asynccontextmanager
 async def start_system(
     data_dir: Path, extra_env: Mapping[str, str] | None = None, timeout_s: float = 600.0
@@ -146,21 +181,7 @@ async def start_system(
         start_new_session=True,
     )
     try:
-        pending = set(SERVICES)
-        deadline = time.monotonic() + timeout_s
-        async with httpx.AsyncClient(timeout=2) as client:
-            while pending:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"make run exited with {proc.returncode}:\n"
-                        + log_path.read_text(errors="replace")[-4000:]
-                    )
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"not healthy after {timeout_s}s: {sorted(pending)}")
-                for name in list(pending):
-                    if await _healthy(client, urls[name]):
-                        pending.discard(name)
-                await asyncio.sleep(0.1)
+        await _wait_healthy(proc, urls, log_path, timeout_s)
         startup_s = time.perf_counter() - started
         pids = {s: _service_pid(proc.pid, s) for s in SERVICES}
         missing = [s for s, p in pids.items() if p is None]
@@ -181,12 +202,5 @@ async def start_system(
             env=env,
         )
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # the supervisor stops its children, PG, broker
-            try:
-                await asyncio.to_thread(proc.wait, 60)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        await _stop(proc)
         log.close()
