@@ -32,6 +32,7 @@ from scripts.embedded_infra import DataDirLock, Embedded, SetupError, create_top
 from scripts.output import Output
 from scripts.run_settings import REPO, RunSettings
 from scripts.supervisor import Command, Supervisor
+from shared.serve import settings_problems
 
 SERVICES = ("ticketing", "notifier", "display")
 DEMO_SITE = "balangan"
@@ -231,8 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         settings = RunSettings()
-    except ValidationError as exc:
-        log(f"cannot start: {exc}")
+    except ValidationError as exc:  # the shared settings, as a service would refuse them
+        for problem in settings_problems(exc):
+            log(f"cannot start: {problem}")
         return 1
     lock = DataDirLock(settings.data_dir)
     embedded = Embedded(settings.data_dir, log)

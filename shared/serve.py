@@ -29,11 +29,19 @@ def load_settings(name: str, settings_class: Callable[[], S]) -> S:
     try:
         return settings_class()
     except ValidationError as exc:
-        for error in exc.errors(include_input=False, include_url=False):
-            where = ".".join(str(part) for part in error["loc"]).upper()
-            message = str(error["msg"]).removeprefix("Value error, ")
-            sys.stderr.write(f"{name}: cannot start: {where + ': ' if where else ''}{message}\n")
+        for problem in settings_problems(exc):
+            sys.stderr.write(f"{name}: cannot start: {problem}\n")
         raise SystemExit(EXIT_BAD_SETTINGS) from None
+
+
+def settings_problems(exc: ValidationError) -> list[str]:
+    """One line per refused setting, naming it (`ENVIRONMENT: …`), never its value."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{where + ': ' if where else ''}{message}")
+    return problems
 
 
 def uvicorn_config(
