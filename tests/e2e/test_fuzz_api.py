@@ -77,11 +77,25 @@ def record(service: str, who: str, run: subprocess.CompletedProcess[str]) -> str
     return line
 
 
+async def kiosk_token(system: System, supervisor: str) -> str:
+    async with httpx.AsyncClient(base_url=system.ticketing) as api:
+        enrolled = await api.post(
+            "/api/sites/balangan/kiosks",
+            json={"name": "Kiosk fuzz"},
+            headers={"Authorization": f"Bearer {supervisor}"},
+        )
+        assert enrolled.status_code == 201, enrolled.text
+        token: str = enrolled.json()["token"]
+        return token
+
+
 async def tokens(system: System) -> dict[str, str | None]:
+    supervisor = await staff_token(system, "balangan-supervisor")
     return {
         "nobody": None,
         "operator": await staff_token(system, "balangan-loket-01"),
-        "supervisor": await staff_token(system, "balangan-supervisor"),
+        "supervisor": supervisor,
+        "kiosk": await kiosk_token(system, supervisor),
     }
 
 
