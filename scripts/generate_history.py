@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from services.ticketing import reports
+from services.ticketing.actors import Actor
 from services.ticketing.app import MIGRATIONS, SCHEMA
-from services.ticketing.queue import Actor
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
 from shared.database import apply_migrations, connect

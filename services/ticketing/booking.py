@@ -22,8 +22,9 @@ from services.ticketing import queue
 from services.ticketing import repository as repo
 from services.ticketing.domain import booking as slots_rules
 from services.ticketing.domain import tickets as rules
+from services.ticketing.errors import InvalidRequest, NotFound, NotTakingTickets
 from services.ticketing.outbox import record_events
-from services.ticketing.queue import InvalidRequest, NotFound, NotTakingTickets, TicketState
+from services.ticketing.queue import TicketState
 from shared.database import Connection
 from shared.events import PhoneVerificationRequested
 from shared.sites import ServiceRules

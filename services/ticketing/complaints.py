@@ -21,9 +21,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from services.ticketing import repository as repo
-from services.ticketing.queue import Actor, InvalidRequest, NotFound
+from services.ticketing.actors import Actor, require_supervisor
+from services.ticketing.errors import InvalidRequest, NotFound
 from services.ticketing.reports import safe_cell
-from services.ticketing.supervision import require_supervisor
 from shared.database import Connection
 from shared.phone import mask_phone
 

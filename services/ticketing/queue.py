@@ -18,9 +18,18 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from services.ticketing import repository as repo
+from services.ticketing.actors import Actor
 from services.ticketing.domain import booking as booking_rules
 from services.ticketing.domain import calling, forecast, quota, schedule
 from services.ticketing.domain import tickets as rules
+from services.ticketing.errors import (
+    IdempotencyKeyReused,
+    InvalidRequest,
+    LimitReached,
+    NotAllowed,
+    NotFound,
+    NotTakingTickets,
+)
 from services.ticketing.outbox import lock_site_sequence, record_events
 from shared.database import Connection
 from shared.events import (
@@ -36,61 +45,6 @@ from shared.sites import ServiceRules, SiteInfo, StopConfig
 
 NEAR_HEAD = 4
 """How many waiting tickets an event lists in `queue_head` (near_turn SMS needs ≤ 3 ahead)."""
-
-
-class NotFound(LookupError):
-    pass
-
-
-class NotTakingTickets(Exception):
-    """The service exists but does not take tickets now (HTTP 409), with a kiosk-ready reason."""
-
-
-class LimitReached(Exception):
-    """A rule of the service standard says no (HTTP 409): too many recalls, grace over."""
-
-
-class IdempotencyKeyReused(Exception):
-    """The same Idempotency-Key came with a different request body (HTTP 422)."""
-
-
-class InvalidRequest(ValueError):
-    """A well-formed request that makes no sense (HTTP 422), naming the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class NotAllowed(PermissionError):
-    """The staff member may not act for this counter or site (HTTP 403)."""
-
-
-class NotAuthenticated(PermissionError):
-    """The caller has not proven who they are: no key, code or token (HTTP 401)."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asks: the staff account a verified token names, as the account is now."""
-
-    username: str
-    site_id: str
-    role: str
-    counter_ids: tuple[str, ...]
-    deployment_admin: bool = False
-
-    def administers(self, site_id: str) -> bool:
-        """An admin of this site (named in its file or made by its admin), or of all."""
-        return self.role == "admin" and (self.deployment_admin or self.site_id == site_id)
-
-    def supervises(self, site_id: str) -> bool:
-        return self.administers(site_id) or (self.role == "supervisor" and self.site_id == site_id)
-
-    def may_use_counter(self, site_id: str, counter_id: str) -> bool:
-        if self.supervises(site_id):
-            return True
-        return self.site_id == site_id and counter_id in self.counter_ids
 
 
 @dataclass(frozen=True)

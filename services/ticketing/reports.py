@@ -25,10 +25,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.ticketing import repository as repo
+from services.ticketing.actors import Actor, require_supervisor
 from services.ticketing.domain import ikm as ikm_rules
 from services.ticketing.domain import report_charts as charts
-from services.ticketing.queue import Actor, InvalidRequest, NotFound
-from services.ticketing.supervision import require_supervisor
+from services.ticketing.errors import InvalidRequest, NotFound
 from services.ticketing.survey import ikm_of_row
 from shared.database import Connection
 

@@ -23,7 +23,7 @@ import asyncpg
 from services.ticketing import repository as repo
 from services.ticketing import ticket_keys
 from services.ticketing.domain import ikm as ikm_rules
-from services.ticketing.queue import InvalidRequest, NotAuthenticated, NotFound
+from services.ticketing.errors import InvalidRequest, NotAuthenticated, NotFound
 from shared import links
 from shared.database import Connection
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from services.ticketing import queue
+from services.ticketing import errors, queue
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Operator
 from services.ticketing.api.schemas import Ticket
@@ -42,11 +42,11 @@ async def current(site_id: str, counter_id: str, conn: Db, actor: Operator) -> T
     """The ticket called to this counter and not completed yet, so a console that was
     reloaded (or opened on another PC) carries on with it."""
     if await repo.site(conn, site_id) is None:
-        raise queue.NotFound("site not found")
+        raise errors.NotFound("site not found")
     if not any(c["id"] == counter_id for c in await repo.counters(conn, site_id)):
-        raise queue.NotFound("counter not found at this site")
+        raise errors.NotFound("counter not found at this site")
     if not actor.may_use_counter(site_id, counter_id):
-        raise queue.NotAllowed(f"{actor.username} may not act for {counter_id}")
+        raise errors.NotAllowed(f"{actor.username} may not act for {counter_id}")
     row = await repo.open_ticket_at_counter(conn, site_id, counter_id)
     if row is None:
         return Response(status_code=204)

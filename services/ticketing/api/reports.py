@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.ticketing import reports
 from services.ticketing import repository as repo
+from services.ticketing.actors import Actor
 from services.ticketing.api.deps import Db, Operator
 from services.ticketing.api.pages import SECURITY_HEADERS, _page
 from services.ticketing.api.schemas import file_answer
 from services.ticketing.domain.tickets import local_day
-from services.ticketing.queue import Actor
 from shared.database import Connection
 
 router = APIRouter(tags=["reports"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from services.ticketing import queue
+from services.ticketing import errors, queue
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db
 from services.ticketing.api.schemas import Agency, Counter, Queues, Service, ServiceQueue, Site
@@ -45,6 +45,6 @@ async def get_site(site_id: str, conn: Db) -> Site:
 async def get_queues(site_id: str, conn: Db) -> Queues:
     try:
         lines = await queue.queues(conn, site_id)
-    except queue.NotFound as exc:
+    except errors.NotFound as exc:
         raise HTTPException(404, detail=str(exc)) from None
     return {q["service_id"]: ServiceQueue(**q) for q in lines}

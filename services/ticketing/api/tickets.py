@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Request, Response
 
-from services.ticketing import booking, queue, ticket_keys
+from services.ticketing import booking, errors, queue, ticket_keys
 from services.ticketing.api.deps import Db, Operator, Settings
 from services.ticketing.api.kiosks import KIOSK_REFUSALS, IssuingCaller, KioskFirst
 from services.ticketing.api.pages import tracking_url
@@ -45,7 +45,7 @@ async def issue_ticket(
     service per day, and rate limits per phone and per client address (429)."""
     site = caller.site
     if site is None:
-        raise queue.NotFound("site not found")
+        raise errors.NotFound("site not found")
     before_issue = None
     if body.channel == "online":
         await booking.online_limits(conn, site, body.phone, caller.address)

@@ -15,12 +15,13 @@ import orjson
 import pytest
 
 from services.ticketing import queue
+from services.ticketing.actors import Actor
 from shared.database import connect
 
 SITE = "uji"
 SERVICES = ("ktp-el", "kk")
 COUNTERS = ("uji-loket-01", "uji-loket-02", "uji-loket-03")
-ACTOR = queue.Actor("uji-admin", SITE, "admin", ())
+ACTOR = Actor("uji-admin", SITE, "admin", ())
 
 
 async def _kiosk(dsn: str, seed: int, tickets: int) -> None:
