@@ -1,5 +1,5 @@
 """SQL of the queue, kept as SQL. Every function takes the caller's connection; the
-caller (services/ticketing/queue.py) owns the transaction."""
+caller (a use case in services/ticketing/usecases/) owns the transaction."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from uuid import UUID
 
 import asyncpg
 
+from services.ticketing.domain.tickets import call_class, call_order_sql
 from shared.database import Connection
 
 Row = asyncpg.Record
 
-_CLASS = "(CASE WHEN {t}.priority = 'priority' THEN 0 ELSE 1 END)"
 
 # A ticket with the names its events and responses carry; `{tickets}` is the table, or a
 # data-modifying CTE's name when a statement changes a ticket and returns it in one trip.
@@ -250,7 +250,7 @@ async def ticket_standing(conn: Connection, t: Row) -> Row:
                 WHERE w.site_id = $1 AND w.service_id = $2 AND w.status = 'waiting') AS waiting,
               (SELECT count(*) FROM ticketing.tickets w
                 WHERE w.site_id = $1 AND w.service_id = $2 AND w.status = 'waiting'
-                  AND ({_CLASS.format(t="w")}, w.queued_at, w.id) < ($3, $4, $5)) AS ahead,
+                  AND ({call_order_sql("w")}) < ($3, $4, $5)) AS ahead,
               ARRAY(SELECT extract(epoch FROM completed_at - called_at)::float8
                       FROM ticketing.tickets
                      WHERE site_id = $1 AND service_id = $2 AND outcome = 'served'
@@ -260,7 +260,7 @@ async def ticket_standing(conn: Connection, t: Row) -> Row:
               ARRAY({_COUNTER_LOAD}) AS busy""",
         t["site_id"],
         t["service_id"],
-        0 if t["priority"] == "priority" else 1,
+        call_class(t["priority"]),
         t["queued_at"],
         t["id"],
     )
@@ -281,11 +281,11 @@ async def queue_figures(
                    h.id, h.number, h.priority, h.queued_at
               FROM unnest($2::text[]) WITH ORDINALITY AS s(id, position)
               LEFT JOIN LATERAL (
-                  SELECT t.id, t.number, t.priority, t.queued_at, {_CLASS.format(t="t")} AS k
+                  SELECT t.id, t.number, t.priority, t.queued_at
                     FROM ticketing.tickets t
                    WHERE t.site_id = $1 AND t.service_id = s.id AND t.status = 'waiting'
-                   ORDER BY k, t.queued_at, t.id LIMIT $3) h ON true
-             ORDER BY s.position, h.k, h.queued_at, h.id""",
+                   ORDER BY {call_order_sql("t")} LIMIT $3) h ON true
+             ORDER BY s.position, {call_order_sql("h")}""",
         site_id,
         service_ids,
         head,
@@ -407,7 +407,7 @@ async def call_choice(conn: Connection, site_id: str, service_ids: list[str]) ->
     call) and the first waiting ticket of each class (`id`, `priority`, `queued_at`; NULL
     when the class is empty), each row with the database clock `now`."""
     return await conn.fetch(
-        """SELECT s.id AS service_id, s.rules, k.priority_streak AS streak,
+        f"""SELECT s.id AS service_id, s.rules, k.priority_streak AS streak,
                   clock_timestamp() AS now, h.id, h.priority, h.queued_at
              FROM unnest($2::text[]) WITH ORDINALITY AS u(id, position)
              JOIN ticketing.services s ON s.site_id = $1 AND s.id = u.id
@@ -421,9 +421,9 @@ async def call_choice(conn: Connection, site_id: str, service_ids: list[str]) ->
                         FROM ticketing.tickets t
                        WHERE t.site_id = $1 AND t.service_id = s.id
                          AND t.priority = c.priority AND t.status = 'waiting'
-                       ORDER BY t.queued_at, t.id
+                       ORDER BY {call_order_sql("t", within_class=True)}
                        LIMIT 1) t) h ON true
-            ORDER BY u.position, h.priority""",
+            ORDER BY u.position, {call_order_sql("h")}""",
         site_id,
         service_ids,
     )
@@ -484,10 +484,10 @@ async def waiting_line(
 ) -> list[datetime]:
     """queued_at of one class's waiting tickets of a service, in call order."""
     rows = await conn.fetch(
-        """SELECT queued_at FROM ticketing.tickets
+        f"""SELECT queued_at FROM ticketing.tickets
             WHERE site_id = $1 AND service_id = $2 AND priority = $3 AND status = 'waiting'
               AND id <> $4
-            ORDER BY queued_at, id""",
+            ORDER BY {call_order_sql("ticketing.tickets", within_class=True)}""",
         site_id,
         service_id,
         priority,
