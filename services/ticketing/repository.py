@@ -102,34 +102,33 @@ async def lock_counter(conn: Connection, site_id: str, counter_id: str) -> Row |
     )
 
 
-async def open_counters(conn: Connection, site_id: str, service_id: str) -> int:
-    """Counters serving the service that called in the last 30 minutes; before any has
-    (early morning), every counter configured for it."""
-    row = await conn.fetchrow(
-        """SELECT count(*) FILTER (
-                      WHERE last_active_at > clock_timestamp() - interval '30 minutes') AS busy,
-                  count(*) AS configured
-             FROM ticketing.counters
-            WHERE site_id = $1 AND active AND $2 = ANY(service_ids)""",
-        site_id,
-        service_id,
-    )
-    assert row is not None
-    return int(row["busy"] or row["configured"])
-
-
-async def recent_service_times(conn: Connection, site_id: str, service_id: str) -> list[float]:
-    """Seconds of the last 20 services completed as served, oldest first."""
+async def service_lines(conn: Connection, site_id: str) -> dict[str, Row]:
+    """Per active service of the site, in one trip: `recent`, the seconds of its last 20
+    services completed as served (oldest first), and `open_counters`, the counters serving
+    it that called in the last 30 minutes (before any has, early morning, every counter
+    configured for it)."""
     rows = await conn.fetch(
-        """SELECT extract(epoch FROM completed_at - called_at)::float8 AS s
-             FROM ticketing.tickets
-            WHERE site_id = $1 AND service_id = $2 AND outcome = 'served'
-              AND status = 'served' AND called_at IS NOT NULL AND completed_at IS NOT NULL
-            ORDER BY completed_at DESC LIMIT 20""",
+        """SELECT s.id,
+                  ARRAY(SELECT r.s FROM (
+                          SELECT extract(epoch FROM t.completed_at - t.called_at)::float8 AS s,
+                                 t.completed_at
+                            FROM ticketing.tickets t
+                           WHERE t.site_id = $1 AND t.service_id = s.id
+                             AND t.outcome = 'served' AND t.status = 'served'
+                             AND t.called_at IS NOT NULL AND t.completed_at IS NOT NULL
+                           ORDER BY t.completed_at DESC LIMIT 20) r
+                         ORDER BY r.completed_at) AS recent,
+                  (SELECT coalesce(nullif(count(*) FILTER (
+                              WHERE c.last_active_at > clock_timestamp() - interval '30 minutes'),
+                            0), count(*))
+                     FROM ticketing.counters c
+                    WHERE c.site_id = $1 AND c.active AND s.id = ANY(c.service_ids))
+                  AS open_counters
+             FROM ticketing.services s
+            WHERE s.site_id = $1 AND s.active""",
         site_id,
-        service_id,
     )
-    return [r["s"] for r in reversed(rows)]
+    return {r["id"]: r for r in rows}
 
 
 # --- tickets ---------------------------------------------------------------------------
@@ -537,12 +536,19 @@ _COUNTER_LOAD = """
       FROM open o"""
 
 
-async def issue_times(conn: Connection, site_id: str, service_id: str, day: Any) -> list[Row]:
-    """Today's tickets of a service: when issued (UTC) and by which channel."""
-    return await conn.fetch(
-        """SELECT issued_at, channel FROM ticketing.tickets
-            WHERE site_id = $1 AND service_id = $2 AND day = $3 AND appointment_id IS NULL""",
+async def issue_times(
+    conn: Connection, site_id: str, service_ids: list[str], day: Any
+) -> dict[str, list[Row]]:
+    """Today's tickets of the services: when issued (UTC) and by which channel."""
+    rows = await conn.fetch(
+        """SELECT service_id, issued_at, channel FROM ticketing.tickets
+            WHERE site_id = $1 AND service_id = ANY($2::text[]) AND day = $3
+              AND appointment_id IS NULL""",
         site_id,
-        service_id,
+        service_ids,
         day,
     )
+    out: dict[str, list[Row]] = {sid: [] for sid in service_ids}
+    for r in rows:
+        out[r["service_id"]].append(r)
+    return out

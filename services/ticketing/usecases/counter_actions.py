@@ -169,18 +169,18 @@ async def _served(conn: Connection, before: Any) -> tuple[Any, ServiceCompleted]
         )
         return after, await completed(conn, before, after, "served")
     next_service, rest = journey[0], journey[1:]
-    after = await repo.update_ticket(
-        conn,
-        before["id"],
-        service_id=next_service,
-        status="waiting",
-        outcome="served",
-        counter_id=None,
-        call_count=0,
-        called_at=None,
-        journey=rest,
+    after = await _back_in_line(
+        conn, before["id"], service_id=next_service, outcome="served", journey=rest
     )
     return after, await completed(conn, before, after, "served", transferred_to=next_service)
+
+
+async def _back_in_line(conn: Connection, ticket_id: UUID, **changes: Any) -> Any:
+    """The ticket waits in a line again (`changes` say which, with what outcome): at no
+    counter, not yet called there."""
+    return await repo.update_ticket(
+        conn, ticket_id, status="waiting", counter_id=None, call_count=0, called_at=None, **changes
+    )
 
 
 async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: str) -> TicketState:
@@ -193,16 +193,7 @@ async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: 
             raise NotFound(f"service {service_id!r} not found at this site")
         if service_id == before["service_id"]:
             raise InvalidRequest("service_id", "the ticket is already in this service")
-        after = await repo.update_ticket(
-            conn,
-            ticket_id,
-            service_id=service_id,
-            status="waiting",
-            outcome="transferred",
-            counter_id=None,
-            call_count=0,
-            called_at=None,
-        )
+        after = await _back_in_line(conn, ticket_id, service_id=service_id, outcome="transferred")
         event = await completed(conn, before, after, "transferred", transferred_to=service_id)
         await record(conn, after["site_id"], [event])
         return await describe(conn, after)
@@ -233,14 +224,10 @@ async def return_no_show(conn: Connection, actor: Actor, ticket_id: UUID) -> Tic
         queued_at = calling.returned_queued_at(
             line, service_rules.no_show_return_after, before["queued_at"]
         )
-        after = await repo.update_ticket(
+        after = await _back_in_line(
             conn,
             ticket_id,
-            status="waiting",
             outcome=None,
-            counter_id=None,
-            call_count=0,
-            called_at=None,
             completed_at=None,
             queued_at=queued_at,
             returned_at=now,

@@ -3,7 +3,7 @@ tickets issued today per channel and when today's quota is forecast to run out."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,11 @@ def site_calendar(site: Any) -> tuple[SiteInfo, list[StopConfig]]:
     info.setdefault("timezone", site["timezone"])
     info.setdefault("always_open", site["always_open"])
     return SiteInfo.model_validate(info), [StopConfig.model_validate(s) for s in site["schedule"]]
+
+
+def site_day(site: Any, now: datetime) -> date:
+    """The site's calendar day at `now`, in the zone of its calendar."""
+    return now.astimezone(ZoneInfo(site_calendar(site)[0].timezone)).date()
 
 
 def opening_of(
@@ -52,9 +57,11 @@ async def quota_runs_out_at(
     now: datetime,
     channel: str = "kiosk",
     quota_today: int | None = None,
+    issued: list[Any] | None = None,
 ) -> str | None:
     """When today's quota of the channel's part is forecast to run out, local 'HH.MM', or
-    None (no quota, no pace yet, or it lasts until closing)."""
+    None (no quota, no pace yet, or it lasts until closing). `issued`: the service's
+    `repo.issue_times` of the site's day (`site_day`), if the caller has read them."""
     daily = quota_today if quota_today is not None else service_rules.daily_quota
     if daily is None:
         return None
@@ -71,10 +78,12 @@ async def quota_runs_out_at(
         part = daily - min(service_rules.online_quota or 0, daily)
     else:
         part = daily
-    rows = await repo.issue_times(conn, site["id"], service["id"], local.date())
+    if issued is None:
+        by_service = await repo.issue_times(conn, site["id"], [service["id"]], local.date())
+        issued = by_service[service["id"]]
     counted = [
         r["issued_at"].astimezone(zone).time()
-        for r in rows
+        for r in issued
         if not online_apart or (r["channel"] == "online") == (channel == "online")
     ]
     breaks = [(a[1], b[0]) for a, b in pairwise(ranges)]

@@ -11,7 +11,12 @@ from services.ticketing import repository as repo
 from services.ticketing.domain import forecast, quota
 from services.ticketing.domain import tickets as rules
 from services.ticketing.errors import NotFound
-from services.ticketing.usecases.opening import issued_by_channel, opening_of, quota_runs_out_at
+from services.ticketing.usecases.opening import (
+    issued_by_channel,
+    opening_of,
+    quota_runs_out_at,
+    site_day,
+)
 from shared.database import Connection
 from shared.sites import ServiceRules
 
@@ -54,7 +59,8 @@ async def get_ticket(conn: Connection, ticket_id: UUID) -> TicketState:
 
 async def queues(conn: Connection, site_id: str) -> list[dict[str, Any]]:
     """Every service's line now: waiting, estimate, whether it takes tickets and why not,
-    and how much of today's quota is left per channel."""
+    and how much of today's quota is left per channel. A fixed number of trips, however
+    many services the site has."""
     site = await repo.site(conn, site_id)
     if site is None:
         raise NotFound("site not found")
@@ -63,12 +69,14 @@ async def queues(conn: Connection, site_id: str) -> list[dict[str, Any]]:
     waiting = await repo.all_waiting_counts(conn, site_id)
     overrides = await repo.day_overrides(conn, site_id, day)
     issued = await repo.issued_today(conn, site_id, day)
+    services = await repo.services(conn, site_id)
+    lines = await repo.service_lines(conn, site_id)
+    times = await repo.issue_times(conn, site_id, [s["id"] for s in services], site_day(site, now))
     out = []
-    for s in await repo.services(conn, site_id):
+    for s in services:
         n = waiting.get(s["id"], 0)
-        recent = await repo.recent_service_times(conn, site_id, s["id"])
-        avg = rules.smoothed_service_s(recent, float(s["avg_service_s"]))
-        counters = await repo.open_counters(conn, site_id, s["id"])
+        avg = rules.smoothed_service_s(list(lines[s["id"]]["recent"]), float(s["avg_service_s"]))
+        counters = int(lines[s["id"]]["open_counters"])
         service_rules = ServiceRules.model_validate(s["rules"])
         override = overrides.get(s["id"])
         open_now = opening_of(site, s, service_rules, now, override)
@@ -93,7 +101,7 @@ async def queues(conn: Connection, site_id: str) -> list[dict[str, Any]]:
                     for channel in ("kiosk", "online")
                 },
                 "quota_runs_out_at": await quota_runs_out_at(
-                    conn, site, s, service_rules, now, "kiosk", quota_today
+                    conn, site, s, service_rules, now, "kiosk", quota_today, times[s["id"]]
                 )
                 if open_now.open
                 else None,
