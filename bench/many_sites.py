@@ -166,8 +166,8 @@ async def bench_many_sites(
     issue_rate: float,
     seconds: float,
 ) -> dict[str, Any]:
+    from services.ticketing.actors import Actor
     from services.ticketing.auth import issue_token
-    from services.ticketing.queue import Actor
 
     api = HttpPool(system.ticketing)
     tokens = {

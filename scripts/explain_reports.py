@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 
 from services.ticketing import reports
-from services.ticketing.queue import Actor
+from services.ticketing.actors import Actor
 
 
 def _nodes(plan: dict[str, Any]) -> list[str]:

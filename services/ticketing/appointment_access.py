@@ -14,8 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from services.ticketing import booking
+from services.ticketing.errors import NotAllowed, NotAuthenticated, NotFound
 from services.ticketing.guessing import record_miss, refuse_if_guessing
-from services.ticketing.queue import NotAllowed, NotAuthenticated, NotFound
 from shared.database import Connection
 
 MISSES_ALLOWED = 10

@@ -24,8 +24,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.ticketing import repository as repo
+from services.ticketing.actors import Actor
 from services.ticketing.booking import TooManyRequests
-from services.ticketing.queue import Actor
 from shared.database import Connection
 
 _hasher = PasswordHasher()

@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 
 import jwt
 
-from services.ticketing import queue
 from services.ticketing import repository as repo
 from services.ticketing.domain import booking as slots_rules
 from services.ticketing.domain import tickets as rules
+from services.ticketing.errors import InvalidRequest, NotFound, NotTakingTickets
 from services.ticketing.outbox import record_events
-from services.ticketing.queue import InvalidRequest, NotFound, NotTakingTickets, TicketState
+from services.ticketing.usecases import issuing, opening, views
+from services.ticketing.usecases.views import TicketState
 from shared.database import Connection
 from shared.events import PhoneVerificationRequested
 from shared.sites import ServiceRules
@@ -69,7 +70,7 @@ async def online_limits(
 ) -> None:
     """Per client address (all online requests) and per phone (codes, and bookings, counted
     apart: each SMS costs money and is what a tout's script would hammer)."""
-    info, _ = queue.site_calendar(site)
+    info, _ = opening.site_calendar(site)
     if client_ip:
         # per site too: one MPP's busy lobby Wi-Fi (one NAT address) does not use up another's
         await limit(
@@ -200,7 +201,7 @@ async def check_online_ticket(
     conn: Connection, site: Any, service_id: str, phone: str | None, proven: str | None
 ) -> None:
     """The anti-calo rules of an online ticket, before it is issued (inside its transaction)."""
-    info, _ = queue.site_calendar(site)
+    info, _ = opening.site_calendar(site)
     if info.online.verify_phone:
         if phone is None:
             raise InvalidRequest("phone", "nomor HP wajib untuk antrian daring")
@@ -255,7 +256,7 @@ async def free_slots(
     site, _, service_rules = await _service_and_rules(conn, site_id, service_id)
     if service_rules.appointment_slot_capacity == 0:
         return []
-    info, stops = queue.site_calendar(site)
+    info, stops = opening.site_calendar(site)
     zone = ZoneInfo(info.timezone)
     rows = await conn.fetch(
         """SELECT slot_start, count(*) AS n FROM ticketing.appointments
@@ -381,7 +382,7 @@ async def check_in(
             raise NotFound("appointment not found at this site")
         again = row["status"] == "checked_in" and row["ticket_id"] is not None
         if again and requester is not None and row["checked_in_by"] == requester:
-            return replace(await queue.get_ticket(conn, row["ticket_id"]), replayed=True)
+            return replace(await views.get_ticket(conn, row["ticket_id"]), replayed=True)
         if row["status"] != "booked":
             raise NotTakingTickets(
                 "Janji temu ini sudah check-in"
@@ -394,7 +395,7 @@ async def check_in(
         )
         if refusal:
             raise NotTakingTickets(refusal)
-        state = await queue.enter_queue(
+        state = await issuing.enter_queue(
             conn,
             site_id,
             row["service_id"],

@@ -10,10 +10,8 @@ log. Phone numbers are stored normalised and shown masked everywhere.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -21,9 +19,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from services.ticketing import repository as repo
-from services.ticketing.queue import Actor, InvalidRequest, NotFound
-from services.ticketing.reports import safe_cell
-from services.ticketing.supervision import require_supervisor
+from services.ticketing.actors import Actor, require_supervisor
+from services.ticketing.errors import InvalidRequest, NotFound
+from services.ticketing.export import csv_table
 from shared.database import Connection
 from shared.phone import mask_phone
 
@@ -312,25 +310,21 @@ async def lapor_csv(
         site_id,
     ):
         answers.setdefault(a["complaint_id"], []).append(a["text"])
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(LAPOR_COLUMNS)
-    for r in rows:
-        writer.writerow(
-            [
-                safe_cell(v)
-                for v in (
-                    r["received_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    _title(r["kind"], r["service_name"], r["text"]),
-                    r["text"],
-                    KIND_LAPOR[r["kind"]],
-                    r["agency_name"] or site["name"],
-                    site["name"],
-                    STATUS_ID[r["status"]],
-                    " | ".join(answers.get(r["id"], [])),
-                    r["number"],
-                    _local(mask_phone(r["contact_phone"])) if r["contact_phone"] else "",
-                )
-            ]
-        )
-    return out.getvalue().encode("utf-8-sig")
+    return csv_table(
+        LAPOR_COLUMNS,
+        (
+            (
+                r["received_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                _title(r["kind"], r["service_name"], r["text"]),
+                r["text"],
+                KIND_LAPOR[r["kind"]],
+                r["agency_name"] or site["name"],
+                site["name"],
+                STATUS_ID[r["status"]],
+                " | ".join(answers.get(r["id"], [])),
+                r["number"],
+                _local(mask_phone(r["contact_phone"])) if r["contact_phone"] else "",
+            )
+            for r in rows
+        ),
+    )

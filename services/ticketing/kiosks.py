@@ -18,9 +18,10 @@ from typing import Any
 from uuid import UUID
 
 from services.ticketing import repository as repo
+from services.ticketing.actors import Actor, require_supervisor
 from services.ticketing.booking import limit
-from services.ticketing.queue import Actor, NotAuthenticated, NotFound, site_calendar
-from services.ticketing.supervision import require_supervisor
+from services.ticketing.errors import NotAuthenticated, NotFound
+from services.ticketing.usecases.opening import site_calendar
 from shared.database import Connection
 
 TOKEN_PREFIX = "kiosk_"  # noqa: S105 — a prefix, not a secret

@@ -12,7 +12,7 @@ import orjson
 from services.ticketing import repository as repo
 from services.ticketing.domain import ledger
 from services.ticketing.domain import tickets as rules
-from services.ticketing.queue import NotFound
+from services.ticketing.errors import NotFound
 from shared import topics
 from shared.database import Connection
 

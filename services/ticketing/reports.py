@@ -15,9 +15,7 @@ Definitions (docs/reports.md):
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,11 +23,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.ticketing import repository as repo
+from services.ticketing.actors import Actor, require_supervisor
 from services.ticketing.domain import ikm as ikm_rules
 from services.ticketing.domain import report_charts as charts
-from services.ticketing.queue import Actor, InvalidRequest, NotFound
-from services.ticketing.supervision import require_supervisor
-from services.ticketing.survey import ikm_of_row
+from services.ticketing.errors import InvalidRequest, NotFound
+from services.ticketing.export import Table
 from shared.database import Connection
 
 MAX_DAYS = 366
@@ -412,7 +410,7 @@ async def counters(conn: Connection, p: Period) -> list[dict[str, Any]]:
 async def ikm_of(conn: Connection, p: Period) -> ikm_rules.Ikm:
     row = await conn.fetchrow(IKM_SQL, *p.ticket_args())
     assert row is not None
-    return ikm_of_row(row)
+    return ikm_rules.of_row(row)
 
 
 async def complaints_of(conn: Connection, p: Period) -> dict[str, Any]:
@@ -507,8 +505,6 @@ async def _chart(conn: Connection, p: Period, name: str) -> str:
 
 
 # --- exports ---------------------------------------------------------------------------
-
-Table = tuple[str, list[str], list[list[Any]]]
 
 
 def tables(report: dict[str, Any]) -> list[Table]:
@@ -630,47 +626,3 @@ def tables(report: dict[str, Any]) -> list[Table]:
             + [["IKM", ikm["quality"] or "-", ikm["ikm"]], ["responden", "", ikm["respondents"]]],
         ),
     ]
-
-
-def safe_cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @ …) is prefixed with '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def to_csv(sections: Sequence[Table]) -> bytes:
-    """One CSV file: each table is its title row, header row and rows, then a blank row.
-    UTF-8 with a byte order mark so Excel reads the Indonesian text right."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for i, (title, header, rows) in enumerate(sections):
-        if i:
-            writer.writerow([])
-        writer.writerow([f"# {title}"])
-        writer.writerow(header)
-        writer.writerows([[safe_cell(v) for v in row] for row in rows])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(sections: Sequence[Table]) -> bytes:
-    """One sheet per table, header in bold, columns wide enough to read."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.styles import Font  # type: ignore[import-untyped]
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, header, rows in sections:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([safe_cell(v) for v in row])
-        for col, name in enumerate(header, start=1):
-            width = max([len(str(name)), *(len(str(r[col - 1])) for r in rows if r)], default=8)
-            sheet.column_dimensions[sheet.cell(1, col).column_letter].width = min(60, width + 2)
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -1,5 +1,5 @@
 """SQL of the queue, kept as SQL. Every function takes the caller's connection; the
-caller (services/ticketing/queue.py) owns the transaction."""
+caller (a use case in services/ticketing/usecases/) owns the transaction."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from uuid import UUID
 
 import asyncpg
 
+from services.ticketing.domain.tickets import call_class, call_order_sql
 from shared.database import Connection
 
 Row = asyncpg.Record
 
-_CLASS = "(CASE WHEN {t}.priority = 'priority' THEN 0 ELSE 1 END)"
 
 # A ticket with the names its events and responses carry; `{tickets}` is the table, or a
 # data-modifying CTE's name when a statement changes a ticket and returns it in one trip.
@@ -102,34 +102,33 @@ async def lock_counter(conn: Connection, site_id: str, counter_id: str) -> Row |
     )
 
 
-async def open_counters(conn: Connection, site_id: str, service_id: str) -> int:
-    """Counters serving the service that called in the last 30 minutes; before any has
-    (early morning), every counter configured for it."""
-    row = await conn.fetchrow(
-        """SELECT count(*) FILTER (
-                      WHERE last_active_at > clock_timestamp() - interval '30 minutes') AS busy,
-                  count(*) AS configured
-             FROM ticketing.counters
-            WHERE site_id = $1 AND active AND $2 = ANY(service_ids)""",
-        site_id,
-        service_id,
-    )
-    assert row is not None
-    return int(row["busy"] or row["configured"])
-
-
-async def recent_service_times(conn: Connection, site_id: str, service_id: str) -> list[float]:
-    """Seconds of the last 20 services completed as served, oldest first."""
+async def service_lines(conn: Connection, site_id: str) -> dict[str, Row]:
+    """Per active service of the site, in one trip: `recent`, the seconds of its last 20
+    services completed as served (oldest first), and `open_counters`, the counters serving
+    it that called in the last 30 minutes (before any has, early morning, every counter
+    configured for it)."""
     rows = await conn.fetch(
-        """SELECT extract(epoch FROM completed_at - called_at)::float8 AS s
-             FROM ticketing.tickets
-            WHERE site_id = $1 AND service_id = $2 AND outcome = 'served'
-              AND status = 'served' AND called_at IS NOT NULL AND completed_at IS NOT NULL
-            ORDER BY completed_at DESC LIMIT 20""",
+        """SELECT s.id,
+                  ARRAY(SELECT r.s FROM (
+                          SELECT extract(epoch FROM t.completed_at - t.called_at)::float8 AS s,
+                                 t.completed_at
+                            FROM ticketing.tickets t
+                           WHERE t.site_id = $1 AND t.service_id = s.id
+                             AND t.outcome = 'served' AND t.status = 'served'
+                             AND t.called_at IS NOT NULL AND t.completed_at IS NOT NULL
+                           ORDER BY t.completed_at DESC LIMIT 20) r
+                         ORDER BY r.completed_at) AS recent,
+                  (SELECT coalesce(nullif(count(*) FILTER (
+                              WHERE c.last_active_at > clock_timestamp() - interval '30 minutes'),
+                            0), count(*))
+                     FROM ticketing.counters c
+                    WHERE c.site_id = $1 AND c.active AND s.id = ANY(c.service_ids))
+                  AS open_counters
+             FROM ticketing.services s
+            WHERE s.site_id = $1 AND s.active""",
         site_id,
-        service_id,
     )
-    return [r["s"] for r in reversed(rows)]
+    return {r["id"]: r for r in rows}
 
 
 # --- tickets ---------------------------------------------------------------------------
@@ -250,7 +249,7 @@ async def ticket_standing(conn: Connection, t: Row) -> Row:
                 WHERE w.site_id = $1 AND w.service_id = $2 AND w.status = 'waiting') AS waiting,
               (SELECT count(*) FROM ticketing.tickets w
                 WHERE w.site_id = $1 AND w.service_id = $2 AND w.status = 'waiting'
-                  AND ({_CLASS.format(t="w")}, w.queued_at, w.id) < ($3, $4, $5)) AS ahead,
+                  AND ({call_order_sql("w")}) < ($3, $4, $5)) AS ahead,
               ARRAY(SELECT extract(epoch FROM completed_at - called_at)::float8
                       FROM ticketing.tickets
                      WHERE site_id = $1 AND service_id = $2 AND outcome = 'served'
@@ -260,7 +259,7 @@ async def ticket_standing(conn: Connection, t: Row) -> Row:
               ARRAY({_COUNTER_LOAD}) AS busy""",
         t["site_id"],
         t["service_id"],
-        0 if t["priority"] == "priority" else 1,
+        call_class(t["priority"]),
         t["queued_at"],
         t["id"],
     )
@@ -281,11 +280,11 @@ async def queue_figures(
                    h.id, h.number, h.priority, h.queued_at
               FROM unnest($2::text[]) WITH ORDINALITY AS s(id, position)
               LEFT JOIN LATERAL (
-                  SELECT t.id, t.number, t.priority, t.queued_at, {_CLASS.format(t="t")} AS k
+                  SELECT t.id, t.number, t.priority, t.queued_at
                     FROM ticketing.tickets t
                    WHERE t.site_id = $1 AND t.service_id = s.id AND t.status = 'waiting'
-                   ORDER BY k, t.queued_at, t.id LIMIT $3) h ON true
-             ORDER BY s.position, h.k, h.queued_at, h.id""",
+                   ORDER BY {call_order_sql("t")} LIMIT $3) h ON true
+             ORDER BY s.position, {call_order_sql("h")}""",
         site_id,
         service_ids,
         head,
@@ -407,7 +406,7 @@ async def call_choice(conn: Connection, site_id: str, service_ids: list[str]) ->
     call) and the first waiting ticket of each class (`id`, `priority`, `queued_at`; NULL
     when the class is empty), each row with the database clock `now`."""
     return await conn.fetch(
-        """SELECT s.id AS service_id, s.rules, k.priority_streak AS streak,
+        f"""SELECT s.id AS service_id, s.rules, k.priority_streak AS streak,
                   clock_timestamp() AS now, h.id, h.priority, h.queued_at
              FROM unnest($2::text[]) WITH ORDINALITY AS u(id, position)
              JOIN ticketing.services s ON s.site_id = $1 AND s.id = u.id
@@ -421,9 +420,9 @@ async def call_choice(conn: Connection, site_id: str, service_ids: list[str]) ->
                         FROM ticketing.tickets t
                        WHERE t.site_id = $1 AND t.service_id = s.id
                          AND t.priority = c.priority AND t.status = 'waiting'
-                       ORDER BY t.queued_at, t.id
+                       ORDER BY {call_order_sql("t", within_class=True)}
                        LIMIT 1) t) h ON true
-            ORDER BY u.position, h.priority""",
+            ORDER BY u.position, {call_order_sql("h")}""",
         site_id,
         service_ids,
     )
@@ -484,10 +483,10 @@ async def waiting_line(
 ) -> list[datetime]:
     """queued_at of one class's waiting tickets of a service, in call order."""
     rows = await conn.fetch(
-        """SELECT queued_at FROM ticketing.tickets
+        f"""SELECT queued_at FROM ticketing.tickets
             WHERE site_id = $1 AND service_id = $2 AND priority = $3 AND status = 'waiting'
               AND id <> $4
-            ORDER BY queued_at, id""",
+            ORDER BY {call_order_sql("ticketing.tickets", within_class=True)}""",
         site_id,
         service_id,
         priority,
@@ -537,12 +536,19 @@ _COUNTER_LOAD = """
       FROM open o"""
 
 
-async def issue_times(conn: Connection, site_id: str, service_id: str, day: Any) -> list[Row]:
-    """Today's tickets of a service: when issued (UTC) and by which channel."""
-    return await conn.fetch(
-        """SELECT issued_at, channel FROM ticketing.tickets
-            WHERE site_id = $1 AND service_id = $2 AND day = $3 AND appointment_id IS NULL""",
+async def issue_times(
+    conn: Connection, site_id: str, service_ids: list[str], day: Any
+) -> dict[str, list[Row]]:
+    """Today's tickets of the services: when issued (UTC) and by which channel."""
+    rows = await conn.fetch(
+        """SELECT service_id, issued_at, channel FROM ticketing.tickets
+            WHERE site_id = $1 AND service_id = ANY($2::text[]) AND day = $3
+              AND appointment_id IS NULL""",
         site_id,
-        service_id,
+        service_ids,
         day,
     )
+    out: dict[str, list[Row]] = {sid: [] for sid in service_ids}
+    for r in rows:
+        out[r["service_id"]].append(r)
+    return out

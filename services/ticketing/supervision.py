@@ -11,27 +11,14 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from services.ticketing import repository as repo
+from services.ticketing.actors import Actor, require_admin, require_supervisor
 from services.ticketing.domain import tickets as rules
-from services.ticketing.queue import Actor, InvalidRequest, NotAllowed, NotFound
+from services.ticketing.errors import InvalidRequest, NotAllowed, NotFound
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
 from shared.database import Connection
 
 _hasher = PasswordHasher()
-
-
-def require_supervisor(actor: Actor, site_id: str) -> None:
-    if not actor.supervises(site_id):
-        raise NotAllowed(f"{actor.username} bukan supervisor atau admin lokasi {site_id}")
-
-
-def require_admin(actor: Actor, site_id: str | None = None) -> None:
-    """An admin of `site_id`; with None, a deployment-wide admin (every site at once)."""
-    if site_id is None:
-        if not (actor.role == "admin" and actor.deployment_admin):
-            raise NotAllowed(f"{actor.username} bukan admin seluruh deployment")
-    elif not actor.administers(site_id):
-        raise NotAllowed(f"{actor.username} bukan admin lokasi {site_id}")
 
 
 async def _audit(

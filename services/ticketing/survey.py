@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +22,7 @@ import asyncpg
 from services.ticketing import repository as repo
 from services.ticketing import ticket_keys
 from services.ticketing.domain import ikm as ikm_rules
-from services.ticketing.queue import InvalidRequest, NotAuthenticated, NotFound
+from services.ticketing.errors import InvalidRequest, NotAuthenticated, NotFound
 from shared import links
 from shared.database import Connection
 
@@ -192,15 +191,6 @@ SELECT agency_id, service_id, GROUPING(agency_id) AS g_agency, GROUPING(service_
 """
 
 
-def ikm_of_row(row: Any) -> ikm_rules.Ikm:
-    """The IKM from a row of count `n` and per-element sums `s1`…`s9` (exact fractions)."""
-    n = row["n"] or 0
-    if n == 0:
-        return ikm_rules.from_means(0, [None] * len(ikm_rules.ELEMENTS))
-    means = [Fraction(row[f"s{i}"], n) for i in range(1, len(ikm_rules.ELEMENTS) + 1)]
-    return ikm_rules.from_means(n, list(means))
-
-
 async def site_ikm(conn: Connection, site_id: str, first: date, last: date) -> dict[str, Any]:
     """The public IKM of a site for a period: the site, each agency, each service.
     Aggregates only: no comment, no ticket, nothing about a person."""
@@ -214,11 +204,11 @@ async def site_ikm(conn: Connection, site_id: str, first: date, last: date) -> d
     rows = await conn.fetch(IKM_GROUPS_SQL, site_id, first, last)
     agencies = {r["id"]: r["name"] for r in await repo.agencies(conn, site_id)}
     services = {r["id"]: r for r in await repo.services(conn, site_id)}
-    total: dict[str, Any] = ikm_of_row({"n": 0}).as_json()
+    total: dict[str, Any] = ikm_rules.of_row({"n": 0}).as_json()
     by_agency: list[dict[str, Any]] = []
     by_service: list[dict[str, Any]] = []
     for r in rows:
-        value = ikm_of_row(r).as_json()
+        value = ikm_rules.of_row(r).as_json()
         if r["g_agency"] and r["g_service"]:
             total = value
         elif not r["g_agency"]:

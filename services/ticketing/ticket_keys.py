@@ -18,8 +18,8 @@ import hashlib
 import hmac
 from uuid import UUID
 
+from services.ticketing.errors import NotAllowed, NotAuthenticated, NotFound
 from services.ticketing.guessing import record_miss, refuse_if_guessing
-from services.ticketing.queue import NotAllowed, NotAuthenticated, NotFound
 from shared.database import Connection
 
 KEY_BYTES = 24

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.ticketing import appointment_access, booking, queue, ticket_keys
+from services.ticketing import appointment_access, booking, errors, ticket_keys
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Settings
 from services.ticketing.api.kiosks import KIOSK_REFUSALS, CheckInCaller
@@ -169,11 +169,11 @@ async def book(
     """Book a slot on a day ahead for a proven phone."""
     site = await repo.site(conn, site_id)
     if site is None:
-        raise queue.NotFound("site not found")
+        raise errors.NotFound("site not found")
     client_ip = request.client.host if request.client else None
     await booking.online_limits(conn, site, body.phone, client_ip)
     if booking.proven_phone(body.verification_token, site_id, settings.token_secret) != body.phone:
-        raise queue.InvalidRequest(
+        raise errors.InvalidRequest(
             "verification_token", "nomor HP belum diverifikasi dengan kode SMS"
         )
     start = datetime.combine(body.date, body.time, ZoneInfo(site["timezone"]))
@@ -266,7 +266,7 @@ async def check_in(
             appointment_access.normalise_code(code),
             caller.requester(settings.token_secret),
         )
-    except queue.NotFound:
+    except errors.NotFound:
         await record_miss(conn, guard, MISS_WINDOW_S)
         raise
     if state.replayed:

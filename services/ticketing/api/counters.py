@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from services.ticketing import queue
+from services.ticketing import errors
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Operator
 from services.ticketing.api.schemas import Ticket
+from services.ticketing.usecases import counter_actions, views
 
 router = APIRouter(prefix="/api/sites/{site_id}/counters", tags=["counters"])
 
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/api/sites/{site_id}/counters", tags=["counters"])
 )
 async def call_next(site_id: str, counter_id: str, conn: Db, actor: Operator) -> Ticket | Response:
     """Complete the counter's open ticket as served, then call the head of its line."""
-    state = await queue.call_next(conn, actor, site_id, counter_id)
+    state = await counter_actions.call_next(conn, actor, site_id, counter_id)
     if state is None:
         return Response(status_code=204)
     return Ticket.of(state)
@@ -42,12 +43,12 @@ async def current(site_id: str, counter_id: str, conn: Db, actor: Operator) -> T
     """The ticket called to this counter and not completed yet, so a console that was
     reloaded (or opened on another PC) carries on with it."""
     if await repo.site(conn, site_id) is None:
-        raise queue.NotFound("site not found")
+        raise errors.NotFound("site not found")
     if not any(c["id"] == counter_id for c in await repo.counters(conn, site_id)):
-        raise queue.NotFound("counter not found at this site")
+        raise errors.NotFound("counter not found at this site")
     if not actor.may_use_counter(site_id, counter_id):
-        raise queue.NotAllowed(f"{actor.username} may not act for {counter_id}")
+        raise errors.NotAllowed(f"{actor.username} may not act for {counter_id}")
     row = await repo.open_ticket_at_counter(conn, site_id, counter_id)
     if row is None:
         return Response(status_code=204)
-    return Ticket.of(await queue.describe(conn, row))
+    return Ticket.of(await views.describe(conn, row))

@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
+from services.ticketing.actors import Actor
 from services.ticketing.auth import (
     InvalidToken,
     ServiceCaller,
     service_caller,
     staff_actor,
 )
-from services.ticketing.queue import Actor
 from services.ticketing.settings import TicketingSettings
 from shared.database import Connection
 

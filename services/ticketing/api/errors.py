@@ -8,7 +8,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.ticketing import booking, kiosks, queue
+from services.ticketing import booking, errors, kiosks
 from services.ticketing.api.deps import DatabaseUnavailable
 from services.ticketing.domain.tickets import WrongState
 
@@ -20,16 +20,16 @@ def _json(status: int, detail: object, **headers: str) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(queue.NotFound)
-    async def not_found(_: Request, exc: queue.NotFound) -> JSONResponse:
+    @app.exception_handler(errors.NotFound)
+    async def not_found(_: Request, exc: errors.NotFound) -> JSONResponse:
         return _json(404, str(exc))
 
-    @app.exception_handler(queue.NotAuthenticated)
-    async def not_authenticated(_: Request, exc: queue.NotAuthenticated) -> JSONResponse:
+    @app.exception_handler(errors.NotAuthenticated)
+    async def not_authenticated(_: Request, exc: errors.NotAuthenticated) -> JSONResponse:
         return _json(401, str(exc))
 
-    @app.exception_handler(queue.NotAllowed)
-    async def forbidden(_: Request, exc: queue.NotAllowed) -> JSONResponse:
+    @app.exception_handler(errors.NotAllowed)
+    async def forbidden(_: Request, exc: errors.NotAllowed) -> JSONResponse:
         return _json(403, str(exc))
 
     @app.exception_handler(kiosks.KioskRequired)
@@ -44,22 +44,22 @@ def install(app: FastAPI) -> None:
     async def too_many(_: Request, exc: booking.TooManyRequests) -> JSONResponse:
         return _json(429, str(exc), **{"Retry-After": str(exc.retry_after_s)})
 
-    @app.exception_handler(queue.LimitReached)
-    async def limit(_: Request, exc: queue.LimitReached) -> JSONResponse:
+    @app.exception_handler(errors.LimitReached)
+    async def limit(_: Request, exc: errors.LimitReached) -> JSONResponse:
         return _json(409, str(exc))
 
-    @app.exception_handler(queue.NotTakingTickets)
-    async def closed(_: Request, exc: queue.NotTakingTickets) -> JSONResponse:
+    @app.exception_handler(errors.NotTakingTickets)
+    async def closed(_: Request, exc: errors.NotTakingTickets) -> JSONResponse:
         return _json(409, str(exc))
 
-    @app.exception_handler(queue.IdempotencyKeyReused)
-    async def key_reused(_: Request, exc: queue.IdempotencyKeyReused) -> JSONResponse:
+    @app.exception_handler(errors.IdempotencyKeyReused)
+    async def key_reused(_: Request, exc: errors.IdempotencyKeyReused) -> JSONResponse:
         return _json(
             422, [{"loc": ["header", "Idempotency-Key"], "msg": str(exc), "type": "value_error"}]
         )
 
-    @app.exception_handler(queue.InvalidRequest)
-    async def invalid(_: Request, exc: queue.InvalidRequest) -> JSONResponse:
+    @app.exception_handler(errors.InvalidRequest)
+    async def invalid(_: Request, exc: errors.InvalidRequest) -> JSONResponse:
         return _json(422, [{"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}])
 
     @app.exception_handler(asyncpg.DataError)

@@ -20,7 +20,7 @@ from uuid import UUID
 import segno
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from services.ticketing import queue
+from services.ticketing import errors
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db
 from shared import links
@@ -166,7 +166,7 @@ def tracking_url(request: Request, ticket_id: UUID) -> str:
 async def ticket_qr(ticket_id: UUID, request: Request, conn: Db) -> Response:
     """A QR code (SVG) of the ticket's tracking page, for the kiosk screen and receipt."""
     if await repo.ticket(conn, ticket_id) is None:
-        raise queue.NotFound("ticket not found")
+        raise errors.NotFound("ticket not found")
     qr = segno.make(tracking_url(request, ticket_id), error="m", micro=False)
     out = io.BytesIO()
     qr.save(out, kind="svg", border=2, xmldecl=False, omitsize=True, nl=False)

@@ -10,13 +10,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.ticketing import reports
+from services.ticketing import export, reports
 from services.ticketing import repository as repo
+from services.ticketing.actors import Actor
 from services.ticketing.api.deps import Db, Operator
 from services.ticketing.api.pages import SECURITY_HEADERS, _page
 from services.ticketing.api.schemas import file_answer
 from services.ticketing.domain.tickets import local_day
-from services.ticketing.queue import Actor
 from shared.database import Connection
 
 router = APIRouter(tags=["reports"])
@@ -101,7 +101,7 @@ async def report(site_id: str, conn: Db, actor: Operator, q: ReportScope) -> dic
 async def report_csv(site_id: str, conn: Db, actor: Operator, q: ReportScope) -> Response:
     """The report's tables in one CSV (UTF-8 with BOM): title row, header, rows, blank row."""
     p = await _period(conn, actor, site_id, q)
-    body = reports.to_csv(reports.tables(await reports.build(conn, p)))
+    body = export.to_csv(reports.tables(await reports.build(conn, p)))
     return _download(body, "text/csv; charset=utf-8", p, "csv")
 
 
@@ -115,7 +115,7 @@ async def report_csv(site_id: str, conn: Db, actor: Operator, q: ReportScope) ->
 async def report_xlsx(site_id: str, conn: Db, actor: Operator, q: ReportScope) -> Response:
     """The report as an Excel workbook, one sheet per table."""
     p = await _period(conn, actor, site_id, q)
-    body = reports.to_xlsx(reports.tables(await reports.build(conn, p)))
+    body = export.to_xlsx(reports.tables(await reports.build(conn, p)))
     return _download(
         body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", p, "xlsx"
     )

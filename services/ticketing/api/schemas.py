@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.ticketing.queue import TicketState
+from services.ticketing.usecases.views import TicketState
 from shared.events import Channel, Priority
 from shared.phone import InvalidPhone, normalise_phone
 

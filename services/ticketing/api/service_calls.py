@@ -7,11 +7,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.ticketing import queue
+from services.ticketing import errors
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Service
 from services.ticketing.api.schemas import Ticket
 from services.ticketing.domain.tickets import local_day
+from services.ticketing.usecases import issuing
 from shared.phone import InvalidPhone, normalise_phone
 
 router = APIRouter(tags=["service calls"])
@@ -49,7 +50,7 @@ async def cancel_by_phone(site_id: str, body: CancelByPhone, conn: Db, _: Servic
     """Cancel this phone's only waiting ticket of today at the site, or the one named."""
     site = await repo.site(conn, site_id)
     if site is None:
-        raise queue.NotFound("lokasi MPP tidak ditemukan")
+        raise errors.NotFound("lokasi MPP tidak ditemukan")
     today = local_day(await repo.database_now(conn), site["timezone"])
     rows = await conn.fetch(
         """SELECT id, number FROM ticketing.tickets
@@ -62,11 +63,11 @@ async def cancel_by_phone(site_id: str, body: CancelByPhone, conn: Db, _: Servic
         body.ticket_number,
     )
     if not rows:
-        raise queue.NotFound(
+        raise errors.NotFound(
             "tidak ada antrean menunggu hari ini untuk nomor ini"
             + (f" dengan nomor {body.ticket_number}" if body.ticket_number else "")
         )
     if len(rows) > 1:
         numbers = ", ".join(r["number"] for r in rows)
-        raise queue.LimitReached(f"nomor ini memegang beberapa antrean: {numbers}; sebutkan satu")
-    return Ticket.of(await queue.cancel_ticket(conn, rows[0]["id"]))
+        raise errors.LimitReached(f"nomor ini memegang beberapa antrean: {numbers}; sebutkan satu")
+    return Ticket.of(await issuing.cancel_ticket(conn, rows[0]["id"]))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException
 
-from services.ticketing import queue
+from services.ticketing import errors
 from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db
 from services.ticketing.api.schemas import Agency, Counter, Queues, Service, ServiceQueue, Site
+from services.ticketing.usecases import opening, views
 
 router = APIRouter(prefix="/api/sites", tags=["sites"])
 
@@ -37,14 +38,14 @@ async def get_site(site_id: str, conn: Db) -> Site:
             Counter(id=c["id"], name=c["name"], service_ids=list(c["service_ids"]))
             for c in await repo.counters(conn, site_id)
         ],
-        kiosk_required=queue.site_calendar(site)[0].kiosk.require_device,
+        kiosk_required=opening.site_calendar(site)[0].kiosk.require_device,
     )
 
 
 @router.get("/{site_id}/queues", response_model=Queues)
 async def get_queues(site_id: str, conn: Db) -> Queues:
     try:
-        lines = await queue.queues(conn, site_id)
-    except queue.NotFound as exc:
+        lines = await views.queues(conn, site_id)
+    except errors.NotFound as exc:
         raise HTTPException(404, detail=str(exc)) from None
     return {q["service_id"]: ServiceQueue(**q) for q in lines}

@@ -9,11 +9,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Request, Response
 
-from services.ticketing import booking, queue, ticket_keys
+from services.ticketing import booking, errors, ticket_keys
 from services.ticketing.api.deps import Db, Operator, Settings
 from services.ticketing.api.kiosks import KIOSK_REFUSALS, IssuingCaller, KioskFirst
 from services.ticketing.api.pages import tracking_url
 from services.ticketing.api.schemas import IssuedTicket, IssueTicketRequest, Ticket, TransferRequest
+from services.ticketing.usecases import counter_actions, issuing, views
 
 router = APIRouter(tags=["tickets"])
 
@@ -45,7 +46,7 @@ async def issue_ticket(
     service per day, and rate limits per phone and per client address (429)."""
     site = caller.site
     if site is None:
-        raise queue.NotFound("site not found")
+        raise errors.NotFound("site not found")
     before_issue = None
     if body.channel == "online":
         await booking.online_limits(conn, site, body.phone, caller.address)
@@ -54,7 +55,7 @@ async def issue_ticket(
         async def before_issue(site_row: Any) -> None:
             await booking.check_online_ticket(conn, site_row, body.service_id, body.phone, proven)
 
-    state = await queue.issue_ticket(
+    state = await issuing.issue_ticket(
         conn,
         site_id,
         body.service_id,
@@ -92,7 +93,7 @@ router.add_api_route(
 
 @router.get("/api/tickets/{ticket_id}", response_model=Ticket, responses={404: _ERRORS[404]})
 async def get_ticket(ticket_id: UUID, conn: Db) -> Ticket:
-    return Ticket.of(await queue.get_ticket(conn, ticket_id))
+    return Ticket.of(await views.get_ticket(conn, ticket_id))
 
 
 TicketKey = Annotated[
@@ -117,35 +118,35 @@ async def cancel_ticket(
 ) -> Ticket:
     """The holder gives up a waiting ticket: outcome `cancelled`."""
     await ticket_keys.check(conn, ticket_id, ticket_key, settings.token_secret)
-    return Ticket.of(await queue.cancel_ticket(conn, ticket_id))
+    return Ticket.of(await issuing.cancel_ticket(conn, ticket_id))
 
 
 @router.post("/api/tickets/{ticket_id}/recall", response_model=Ticket, responses=_ERRORS)
 async def recall(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
     """Call the same ticket again (call_count + 1)."""
-    return Ticket.of(await queue.recall(conn, actor, ticket_id))
+    return Ticket.of(await counter_actions.recall(conn, actor, ticket_id))
 
 
 @router.post("/api/tickets/{ticket_id}/complete", response_model=Ticket, responses=_ERRORS)
 async def complete(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
     """The citizen was served."""
-    return Ticket.of(await queue.complete(conn, actor, ticket_id))
+    return Ticket.of(await counter_actions.complete(conn, actor, ticket_id))
 
 
 @router.post("/api/tickets/{ticket_id}/no-show", response_model=Ticket, responses=_ERRORS)
 async def no_show(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
     """The citizen did not come to the counter."""
-    return Ticket.of(await queue.no_show(conn, actor, ticket_id))
+    return Ticket.of(await counter_actions.no_show(conn, actor, ticket_id))
 
 
 @router.post("/api/tickets/{ticket_id}/transfer", response_model=Ticket, responses=_ERRORS)
 async def transfer(ticket_id: UUID, body: TransferRequest, conn: Db, actor: Operator) -> Ticket:
     """Send the ticket to another service; it keeps its number and its place by issue time."""
-    return Ticket.of(await queue.transfer(conn, actor, ticket_id, body.service_id))
+    return Ticket.of(await counter_actions.transfer(conn, actor, ticket_id, body.service_id))
 
 
 @router.post("/api/tickets/{ticket_id}/return", response_model=Ticket, responses=_ERRORS)
 async def return_no_show(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
     """A no-show came back within the grace period: it waits again near the front.
     409 when the ticket is not a no-show or the grace period is over."""
-    return Ticket.of(await queue.return_no_show(conn, actor, ticket_id))
+    return Ticket.of(await counter_actions.return_no_show(conn, actor, ticket_id))

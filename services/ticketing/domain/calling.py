@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from services.ticketing.domain.tickets import call_key
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -74,7 +76,7 @@ def choose_next(
         return per_service[0]
     # longest_wait: a priority ticket still goes before a regular one of another service,
     # unless fairness already chose a regular ticket for its own service
-    return min(per_service, key=lambda c: (c.priority != "priority", c.queued_at, c.ticket_id))
+    return min(per_service, key=lambda c: call_key(c.priority, c.queued_at, c.ticket_id))
 
 
 def next_streak(streak: int, called: Candidate) -> int:

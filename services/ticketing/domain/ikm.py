@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 
 ELEMENTS: tuple[tuple[str, str], ...] = (
     ("u1", "Persyaratan"),
@@ -124,3 +125,12 @@ def from_answers(responses: Iterable[Sequence[int]]) -> Ikm:
         return from_means(0, [None] * len(ELEMENTS))
     means = [Fraction(sum(r[i] for r in rows), len(rows)) for i in range(len(ELEMENTS))]
     return from_means(len(rows), list(means))
+
+
+def of_row(row: Any) -> Ikm:
+    """The IKM from a row of count `n` and per-element sums `s1`…`s9` (exact fractions)."""
+    n = row["n"] or 0
+    if n == 0:
+        return from_means(0, [None] * len(ELEMENTS))
+    means = [Fraction(row[f"s{i}"], n) for i in range(1, len(ELEMENTS) + 1)]
+    return from_means(n, list(means))

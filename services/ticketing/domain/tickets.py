@@ -7,11 +7,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 Status = Literal["waiting", "called", "served", "no_show", "cancelled"]
 Action = Literal["call", "recall", "complete", "no_show", "transfer", "cancel", "return"]
+
+_Id = TypeVar("_Id")
 
 OPEN_STATUSES: frozenset[str] = frozenset({"waiting", "called"})
 
@@ -72,13 +74,38 @@ class QueuedTicket:
     ticket_id: str = ""
 
 
-def call_order(t: QueuedTicket) -> tuple[int, datetime, str]:
-    """Sort key of the waiting line: priority tickets first, FIFO within each class.
+CALLED_FIRST = "priority"
+"""The class called before the other: priority tickets (lansia, disabilitas, ibu hamil)."""
+
+
+def call_class(priority: str) -> int:
+    """A ticket's class in call order: 0 for priority tickets, 1 for regular ones."""
+    return 0 if priority == CALLED_FIRST else 1
+
+
+def call_key(priority: str, queued_at: datetime, ticket_id: _Id) -> tuple[int, datetime, _Id]:
+    """The one definition of call order: priority tickets first, FIFO within each class.
 
     `queued_at` is the issue time, kept on transfer, so a transferred ticket waits
     ahead of tickets issued after it. The id breaks exact ties deterministically.
+    `call_order_sql` is the same order in SQL.
     """
-    return (0 if t.priority == "priority" else 1, t.queued_at, t.ticket_id)
+    return (call_class(priority), queued_at, ticket_id)
+
+
+def call_order_sql(alias: str, *, within_class: bool = False) -> str:
+    """`call_key` as SQL: the columns of table `alias` to ORDER BY, or to compare as a row
+    with (class, queued_at, id). `within_class`: only (queued_at, id), for a query that
+    reads one class, so an index on the class's line still serves it."""
+    fifo = f"{alias}.queued_at, {alias}.id"
+    if within_class:
+        return fifo
+    return f"(CASE WHEN {alias}.priority = '{CALLED_FIRST}' THEN 0 ELSE 1 END), {fifo}"
+
+
+def call_order(t: QueuedTicket) -> tuple[int, datetime, str]:
+    """Sort key of the waiting line (`call_key` of a QueuedTicket)."""
+    return call_key(t.priority, t.queued_at, t.ticket_id)
 
 
 def waiting_ahead(ticket: QueuedTicket, line: list[QueuedTicket]) -> int:

@@ -14,13 +14,14 @@ from uuid import UUID
 import orjson
 import pytest
 
-from services.ticketing import queue
+from services.ticketing.actors import Actor
+from services.ticketing.usecases import counter_actions, event_figures, issuing
 from shared.database import connect
 
 SITE = "uji"
 SERVICES = ("ktp-el", "kk")
 COUNTERS = ("uji-loket-01", "uji-loket-02", "uji-loket-03")
-ACTOR = queue.Actor("uji-admin", SITE, "admin", ())
+ACTOR = Actor("uji-admin", SITE, "admin", ())
 
 
 async def _kiosk(dsn: str, seed: int, tickets: int) -> None:
@@ -28,7 +29,7 @@ async def _kiosk(dsn: str, seed: int, tickets: int) -> None:
     conn = await connect(dsn)
     try:
         for _ in range(tickets):
-            await queue.issue_ticket(
+            await issuing.issue_ticket(
                 conn,
                 SITE,
                 rng.choice(SERVICES),
@@ -46,14 +47,14 @@ async def _counter(dsn: str, counter_id: str, seed: int, rounds: int) -> None:
     conn = await connect(dsn)
     try:
         for _ in range(rounds):
-            state = await queue.call_next(conn, ACTOR, SITE, counter_id)
+            state = await counter_actions.call_next(conn, ACTOR, SITE, counter_id)
             if state is not None and rng.random() < 0.2:
-                await queue.recall(conn, ACTOR, state.row["id"])
+                await counter_actions.recall(conn, ACTOR, state.row["id"])
             if state is not None and rng.random() < 0.15:
-                await queue.no_show(conn, ACTOR, state.row["id"])
+                await counter_actions.no_show(conn, ACTOR, state.row["id"])
             elif state is not None and rng.random() < 0.15:
                 other = next(s for s in SERVICES if s != state.row["service_id"])
-                await queue.transfer(conn, ACTOR, state.row["id"], other)
+                await counter_actions.transfer(conn, ACTOR, state.row["id"], other)
             await asyncio.sleep(rng.random() * 0.01)
     finally:
         await conn.close()
@@ -123,11 +124,13 @@ async def test_every_events_figures_equal_the_queue_replayed_from_the_events(
             expected = [
                 str(t)
                 for s in touched
-                for t in sorted(waiting[s], key=lambda t: _place(tickets[t]))[: queue.NEAR_HEAD]
+                for t in sorted(waiting[s], key=lambda t: _place(tickets[t]))[
+                    : event_figures.NEAR_HEAD
+                ]
             ]
             assert [h["ticket_id"] for h in event["queue_head"]] == expected, f"head at {at}"
             assert [h["waiting_ahead"] for h in event["queue_head"]] == [
-                i for s in touched for i in range(min(len(waiting[s]), queue.NEAR_HEAD))
+                i for s in touched for i in range(min(len(waiting[s]), event_figures.NEAR_HEAD))
             ]
         checked += 1
     assert checked == len(events) > 150
