@@ -303,8 +303,8 @@ class Simulation:
         return forecast.estimate_wait_busy_counters_s(ahead, avg, busy, pauses)
 
     def _open_counters(self, service_id: str, now: datetime) -> list[CounterState]:
-        """As `repository.service_lines` counts them: counters serving the service that called in the
-        last 30 minutes; before any has, every counter configured for it."""
+        """As `repository.service_lines` counts them: counters serving the service that
+        called in the last 30 minutes; before any has, every counter configured for it."""
         configured = self.serving[service_id]
         active = [
             c
