@@ -7,12 +7,14 @@ handlers, so a handler holds only what an event means to its service.
   model from shared/events.py; anything else raises UnprocessableMessage. The handler's
   argument is that model, so FastStream documents each payload in /asyncapi.json itself.
 - `ConsumptionMiddleware` (one per service, the innermost of its broker's middlewares:
-  traces, metrics and log context wrap it): decodes first; a record that does not decode
-  goes to `<topic>.dlq` with the reason in `x-dlq-reason` and the consumer goes on. The
-  handler's outcome (`handled`, `duplicate`, …) is counted in mpp_events_consumed_total and
-  in the service's `Consumption`. A failure is counted too, then what the subscriber's ack
-  policy says: NACK_ON_ERROR redelivers the record, so wait first with a growing back-off
-  (a database outage must not spin) and raise; any other policy does not, so log and go on.
+  FastStream's traces and metrics wrap it): decodes first; a record that does not decode
+  goes to `<topic>.dlq` with the reason in `x-dlq-reason` and the consumer goes on. While
+  the handler runs, the event's `event_id` / `ticket_id` are the log context and
+  attributes of the consumer span. The handler's outcome (`handled`, `duplicate`, …) is
+  counted in mpp_events_consumed_total and in the service's `Consumption`. A failure is
+  counted too, then what the subscriber's ack policy says: NACK_ON_ERROR redelivers the
+  record, so wait first with a growing back-off (a database outage must not spin) and
+  raise; any other policy does not, so log and go on.
 
 Handlers drop duplicates by `event_id` themselves (the board by its seen ids, the notifier
 in the event's transaction) and say so in their outcome.
@@ -23,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from functools import partial
 from typing import Any, cast
@@ -32,12 +35,15 @@ from faststream import AckPolicy, BaseMiddleware
 from faststream._internal.context.repository import ContextRepo
 from faststream.kafka import KafkaBroker
 from faststream.message import StreamMessage
+from opentelemetry import trace
 
 from shared import topics
 from shared.events import AnyEvent, PhoneVerificationRequested, parse_event, parse_verification
 from shared.events import UnprocessableMessage as UnprocessableMessage
 from shared.kafka import send_to_dead_letters
+from shared.logcontext import log_context
 from shared.metrics import count_event
+from shared.tracecontext import event_ids
 
 ConsumedEvent = AnyEvent | PhoneVerificationRequested
 
@@ -86,6 +92,20 @@ class Consumption:
         """How long to wait before a failed record is redelivered: 0.2 s, doubling, ≤ 10 s."""
         return min(0.2 * 2.0 ** (self.consecutive_failures - 1), MAX_BACKOFF_S)
 
+    @contextmanager
+    def about(self, event_id: Any, ticket_id: Any) -> Iterator[None]:
+        """While a record is handled: its ids as log context, and as attributes of its
+        consumer span (with the service), to find a ticket's traces."""
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.set_attribute("mpp.service", self.service)
+            if event_id is not None:
+                span.set_attribute("mpp.event_id", str(event_id))
+            if ticket_id is not None:
+                span.set_attribute("mpp.ticket_id", str(ticket_id))
+        with log_context(event_id=event_id, ticket_id=ticket_id):
+            yield
+
     def install(self, broker: KafkaBroker) -> None:
         """Run every record of `broker`'s subscribers through this consumption."""
         broker.add_middleware(partial(ConsumptionMiddleware, consumption=self))
@@ -106,15 +126,17 @@ class ConsumptionMiddleware(BaseMiddleware):
         try:
             event = cast(ConsumedEvent, await msg.decode())  # cached: the handler gets this one
         except UnprocessableMessage as exc:
-            await send_to_dead_letters(consumption.broker, msg, exc.reason, consumption.service)
+            with consumption.about(*event_ids(msg.body)):  # what can be read of it
+                await send_to_dead_letters(consumption.broker, msg, exc.reason, consumption.service)
             consumption.count(topic, "dead_lettered")
             return None
-        try:
-            outcome = await call_next(msg)
-        except Exception as exc:
-            if await self._failed(msg, topic, event, exc):
-                raise  # the nack: the subscriber reads the record again
-            return None
+        with consumption.about(event.event_id, getattr(event, "ticket_id", None)):
+            try:
+                outcome = await call_next(msg)
+            except Exception as exc:
+                if await self._failed(msg, topic, event, exc):
+                    raise  # the nack: the subscriber reads the record again
+                return None
         consumption.consecutive_failures = 0
         consumption.count(topic, outcome.value if isinstance(outcome, Enum) else str(outcome))
         return outcome

@@ -12,7 +12,9 @@ and to the FastStream broker
 - KafkaTelemetryMiddleware: a consumer span per message, child of the `traceparent` header
   the relay copied from the ticket's outbox row, and producer spans that inject it;
 - KafkaPrometheusMiddleware (faststream_* metrics, app_name = the service);
-- the event's `event_id` / `ticket_id` as log context while a handler runs.
+
+(the event's `event_id` / `ticket_id` as log context while a handler runs, and on its
+consumer span: shared/consuming.py, which decodes the event).
 
 Tracing is off unless OTEL_EXPORTER is `console` or `otlp` (or a test installs its own
 SDK TracerProvider): without a provider the OpenTelemetry API is a no-op.
@@ -25,12 +27,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping
-from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from faststream import BaseMiddleware
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -40,14 +40,10 @@ from prometheus_client import REGISTRY, Gauge
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.asyncapi import asyncapi_document
-from shared.logcontext import log_context, request_context
+from shared.logcontext import request_context
 from shared.metrics import HTTP_REQUEST_DURATION, AppMetrics, ScrapeHook
 from shared.settings import ServiceSettings
-from shared.tracecontext import PROPAGATOR, event_ids
-
-if TYPE_CHECKING:
-    from faststream._internal.context.repository import ContextRepo
-    from faststream.message import StreamMessage
+from shared.tracecontext import PROPAGATOR
 
 log = logging.getLogger(__name__)
 
@@ -92,38 +88,13 @@ def configure_tracing(service: str, exporter: str) -> None:
 # -- FastStream ----------------------------------------------------------------------------
 
 
-class EventLogContextMiddleware(BaseMiddleware):
-    """The consumed event's event_id / ticket_id as log context while its handler runs, and
-    as attributes of its consumer span (with the service), to find a ticket's traces."""
-
-    def __init__(self, msg: Any, /, *, context: ContextRepo, service: str) -> None:
-        super().__init__(msg, context=context)
-        self.service = service
-
-    async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
-        body = msg.body
-        if not isinstance(body, bytes | bytearray):
-            return await call_next(msg)
-        event_id, ticket_id = event_ids(bytes(body))
-        span = trace.get_current_span()
-        if span.is_recording():
-            span.set_attribute("mpp.service", self.service)
-            if event_id is not None:
-                span.set_attribute("mpp.event_id", str(event_id))
-            if ticket_id is not None:
-                span.set_attribute("mpp.ticket_id", str(ticket_id))
-        with log_context(event_id=event_id, ticket_id=ticket_id):
-            return await call_next(msg)
-
-
 def instrument_broker(broker: KafkaBroker, service: str) -> None:
-    """Traces, faststream_* metrics and log context on every subscriber and publisher of
-    `broker` (also those registered before this call), outside the middlewares the broker
-    has already (shared/consuming.py's: its dead letters and failures are traced and
-    measured). The telemetry middleware is the outermost: the others run inside the
-    consumer span."""
+    """Traces and faststream_* metrics on every subscriber and publisher of `broker` (also
+    those registered before this call), outside the middlewares the broker has already
+    (shared/consuming.py's, which puts the event's ids in the log context and on the
+    consumer span: its dead letters and failures are traced and measured). The telemetry
+    middleware is the outermost: the others run inside the consumer span."""
     broker.insert_middleware(KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service))
-    broker.insert_middleware(partial(EventLogContextMiddleware, service=service))
     broker.insert_middleware(KafkaTelemetryMiddleware())
 
 
