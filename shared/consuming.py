@@ -25,11 +25,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from faststream import AckPolicy, BaseMiddleware
 from faststream._internal.context.repository import ContextRepo
@@ -51,8 +50,9 @@ MAX_BACKOFF_S = 10.0
 
 
 def topic_of(msg: StreamMessage[Any]) -> str:
-    """The topic a consumed record came from."""
-    return str(getattr(msg.raw_message, "topic", ""))
+    """The topic a consumed record came from (its raw message: an aiokafka ConsumerRecord)."""
+    topic: str = msg.raw_message.topic
+    return topic
 
 
 async def decode_event(msg: StreamMessage[Any]) -> ConsumedEvent:
@@ -92,10 +92,9 @@ class Consumption:
         """How long to wait before a failed record is redelivered: 0.2 s, doubling, ≤ 10 s."""
         return min(0.2 * 2.0 ** (self.consecutive_failures - 1), MAX_BACKOFF_S)
 
-    @contextmanager
-    def about(self, event_id: Any, ticket_id: Any) -> Iterator[None]:
-        """While a record is handled: its ids as log context, and as attributes of its
-        consumer span (with the service), to find a ticket's traces."""
+    def on_span(self, event_id: Any, ticket_id: Any) -> None:
+        """The record's ids (and the service) as attributes of its consumer span, to find a
+        ticket's traces; they are also the log context while it is handled."""
         span = trace.get_current_span()
         if span.is_recording():
             span.set_attribute("mpp.service", self.service)
@@ -103,8 +102,6 @@ class Consumption:
                 span.set_attribute("mpp.event_id", str(event_id))
             if ticket_id is not None:
                 span.set_attribute("mpp.ticket_id", str(ticket_id))
-        with log_context(event_id=event_id, ticket_id=ticket_id):
-            yield
 
     def install(self, broker: KafkaBroker) -> None:
         """Run every record of `broker`'s subscribers through this consumption."""
@@ -124,13 +121,18 @@ class ConsumptionMiddleware(BaseMiddleware):
         consumption = self.consumption
         topic = topic_of(msg)
         try:
-            event = cast(ConsumedEvent, await msg.decode())  # cached: the handler gets this one
+            # decoded once: the handler gets this same event
+            event: ConsumedEvent = await msg.decode()  # type: ignore[assignment]
         except UnprocessableMessage as exc:
-            with consumption.about(*event_ids(msg.body)):  # what can be read of it
+            event_id, ticket_id = event_ids(msg.body)  # what can be read of it
+            consumption.on_span(event_id, ticket_id)
+            with log_context(event_id=event_id, ticket_id=ticket_id):
                 await send_to_dead_letters(consumption.broker, msg, exc.reason, consumption.service)
             consumption.count(topic, "dead_lettered")
             return None
-        with consumption.about(event.event_id, getattr(event, "ticket_id", None)):
+        ticket_id = getattr(event, "ticket_id", None)
+        consumption.on_span(event.event_id, ticket_id)
+        with log_context(event_id=event.event_id, ticket_id=ticket_id):
             try:
                 outcome = await call_next(msg)
             except Exception as exc:
