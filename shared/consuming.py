@@ -37,8 +37,13 @@ from faststream.message import StreamMessage
 from opentelemetry import trace
 
 from shared import topics
-from shared.events import AnyEvent, PhoneVerificationRequested, parse_event, parse_verification
-from shared.events import UnprocessableMessage as UnprocessableMessage
+from shared.events import (
+    AnyEvent,
+    PhoneVerificationRequested,
+    UnprocessableMessage,
+    parse_event,
+    parse_verification,
+)
 from shared.kafka import send_to_dead_letters
 from shared.logcontext import log_context
 from shared.metrics import count_event
@@ -103,9 +108,11 @@ class Consumption:
             if ticket_id is not None:
                 span.set_attribute("mpp.ticket_id", str(ticket_id))
 
-    def install(self, broker: KafkaBroker) -> None:
-        """Run every record of `broker`'s subscribers through this consumption."""
-        broker.add_middleware(partial(ConsumptionMiddleware, consumption=self))
+    def install(self) -> None:
+        """Run every record of the broker's subscribers through this consumption (call it
+        before `instrument`, whose middlewares go outside it; every subscriber of the broker
+        decodes with `decode_event`)."""
+        self.broker.add_middleware(partial(ConsumptionMiddleware, consumption=self))
 
 
 class ConsumptionMiddleware(BaseMiddleware):

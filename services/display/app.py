@@ -93,7 +93,7 @@ def create_app(
     )
     app.state.broker = new_broker(settings, "display")
     app.state.consumption = Consumption("display", app.state.broker)
-    app.state.consumption.install(app.state.broker)
+    app.state.consumption.install()
     subscribe(app.state.broker, app.state.boards, settings.kafka_fetch_max_wait_ms)
     app.include_router(health.router)
     app.include_router(boards.router)

@@ -78,7 +78,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.state.staff = staff
     app.state.broker = new_broker(settings, "notifier")
     app.state.consumption = Consumption("notifier", app.state.broker)
-    app.state.consumption.install(app.state.broker)
+    app.state.consumption.install()
     subscribe(app.state.broker, app.state.notifications)
     app.include_router(health.router)
     app.include_router(messages.router)
