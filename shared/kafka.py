@@ -12,8 +12,9 @@ from typing import Annotated, Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream._internal.context import Context as ContextField  # the class Context() builds
-from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage as _KafkaMessage
+from faststream.message import StreamMessage
 
 from shared import topics
 from shared.settings import ServiceSettings
@@ -142,7 +143,7 @@ consumer that cannot dead-letter a poison message stalls on it or loses it)."""
 
 
 async def send_to_dead_letters(
-    broker: KafkaBroker, msg: KafkaMessage, reason: str, consumer: str | None = None
+    broker: KafkaBroker, msg: StreamMessage[Any], reason: str, consumer: str | None = None
 ) -> None:
     """Publish an unprocessable message to `<topic>.dlq` with the reason.
 

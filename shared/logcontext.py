@@ -25,8 +25,9 @@ from opentelemetry import trace
 
 from shared.phone import InvalidPhone, mask_phone, normalise_phone
 
-_event_id: ContextVar[str | None] = ContextVar("log_event_id", default=None)
-_ticket_id: ContextVar[str | None] = ContextVar("log_ticket_id", default=None)
+# kept as given, made text when a record is logged (most handled events log nothing)
+_event_id: ContextVar[object | None] = ContextVar("log_event_id", default=None)
+_ticket_id: ContextVar[object | None] = ContextVar("log_ticket_id", default=None)
 _request_scope: ContextVar[Mapping[str, Any] | None] = ContextVar("log_request", default=None)
 
 
@@ -35,9 +36,9 @@ def log_context(*, event_id: object = None, ticket_id: object = None) -> Iterato
     """Log records emitted inside carry `event_id` / `ticket_id` (None leaves them as they are)."""
     tokens = []
     if event_id is not None:
-        tokens.append((_event_id, _event_id.set(str(event_id))))
+        tokens.append((_event_id, _event_id.set(event_id)))
     if ticket_id is not None:
-        tokens.append((_ticket_id, _ticket_id.set(str(ticket_id))))
+        tokens.append((_ticket_id, _ticket_id.set(ticket_id)))
     try:
         yield
     finally:
@@ -60,14 +61,14 @@ def current_log_context() -> dict[str, str]:
     """event_id, ticket_id and trace_id/span_id where known."""
     found: dict[str, str] = {}
     if (event_id := _event_id.get()) is not None:
-        found["event_id"] = event_id
+        found["event_id"] = str(event_id)
     ticket_id = _ticket_id.get()
     if ticket_id is None and (scope := _request_scope.get()) is not None:
         params = scope.get("path_params") or {}
         if "ticket_id" in params:
-            ticket_id = str(params["ticket_id"])
+            ticket_id = params["ticket_id"]
     if ticket_id is not None:
-        found["ticket_id"] = ticket_id
+        found["ticket_id"] = str(ticket_id)
     span = trace.get_current_span().get_span_context()
     if span.is_valid:
         found["trace_id"] = format(span.trace_id, "032x")

@@ -12,7 +12,9 @@ and to the FastStream broker
 - KafkaTelemetryMiddleware: a consumer span per message, child of the `traceparent` header
   the relay copied from the ticket's outbox row, and producer spans that inject it;
 - KafkaPrometheusMiddleware (faststream_* metrics, app_name = the service);
-- the event's `event_id` / `ticket_id` as log context while a handler runs.
+
+(the event's `event_id` / `ticket_id` as log context while a handler runs, and on its
+consumer span: shared/consuming.py, which decodes the event).
 
 Tracing is off unless OTEL_EXPORTER is `console` or `otlp` (or a test installs its own
 SDK TracerProvider): without a provider the OpenTelemetry API is a no-op.
@@ -25,33 +27,23 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping
-from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from faststream import BaseMiddleware
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from faststream.specification import AsyncAPI
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import REGISTRY, Gauge
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import topics
-from shared.events import EVENT_TYPES, PhoneVerificationRequested
-from shared.logcontext import log_context, request_context
+from shared.asyncapi import asyncapi_document
+from shared.logcontext import request_context
 from shared.metrics import HTTP_REQUEST_DURATION, AppMetrics, ScrapeHook
 from shared.settings import ServiceSettings
-from shared.tracecontext import PROPAGATOR, event_ids
-
-if TYPE_CHECKING:
-    from faststream._internal.context.repository import ContextRepo
-    from faststream.message import StreamMessage
-    from pydantic import BaseModel
+from shared.tracecontext import PROPAGATOR
 
 log = logging.getLogger(__name__)
 
@@ -96,37 +88,14 @@ def configure_tracing(service: str, exporter: str) -> None:
 # -- FastStream ----------------------------------------------------------------------------
 
 
-class EventLogContextMiddleware(BaseMiddleware):
-    """The consumed event's event_id / ticket_id as log context while its handler runs, and
-    as attributes of its consumer span (with the service), to find a ticket's traces."""
-
-    def __init__(self, msg: Any, /, *, context: ContextRepo, service: str) -> None:
-        super().__init__(msg, context=context)
-        self.service = service
-
-    async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
-        body = msg.body
-        if not isinstance(body, bytes | bytearray):
-            return await call_next(msg)
-        event_id, ticket_id = event_ids(bytes(body))
-        span = trace.get_current_span()
-        if span.is_recording():
-            span.set_attribute("mpp.service", self.service)
-            if event_id is not None:
-                span.set_attribute("mpp.event_id", str(event_id))
-            if ticket_id is not None:
-                span.set_attribute("mpp.ticket_id", str(ticket_id))
-        with log_context(event_id=event_id, ticket_id=ticket_id):
-            return await call_next(msg)
-
-
 def instrument_broker(broker: KafkaBroker, service: str) -> None:
-    """Traces, faststream_* metrics and log context on every subscriber and publisher of
-    `broker` (also those registered before this call). The telemetry middleware is the
-    outermost: the others run inside the consumer span."""
-    broker.add_middleware(KafkaTelemetryMiddleware())
-    broker.add_middleware(partial(EventLogContextMiddleware, service=service))
-    broker.add_middleware(KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service))
+    """Traces and faststream_* metrics on every subscriber and publisher of `broker` (also
+    those registered before this call), outside the middlewares the broker has already
+    (shared/consuming.py's, which puts the event's ids in the log context and on the
+    consumer span: its dead letters and failures are traced and measured). The telemetry
+    middleware is the outermost: the others run inside the consumer span."""
+    broker.insert_middleware(KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service))
+    broker.insert_middleware(KafkaTelemetryMiddleware())
 
 
 async def _end_offsets(consumer: Any, partitions: list[Any]) -> dict[Any, int]:
@@ -182,87 +151,6 @@ def kafka_lag_hook(broker: KafkaBroker, service: str, metrics: AppMetrics) -> Sc
                 gauge.labels(service, topic, str(partition)).set(lag)
 
     return collect
-
-
-# -- AsyncAPI ------------------------------------------------------------------------------
-
-_TOPIC_MODELS: dict[str, type[BaseModel]] = {
-    **EVENT_TYPES,
-    topics.PHONE_VERIFICATION_REQUESTED: PhoneVerificationRequested,
-}
-_HEADERS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "traceparent": {
-            "type": "string",
-            "description": "W3C trace context of the request that caused the event, "
-            "when tracing is on",
-        },
-        "x-dlq-reason": {
-            "type": "string",
-            "description": "On <topic>.dlq only: why the message could not be processed",
-        },
-    },
-}
-
-
-def _refs(node: Any) -> set[str]:
-    """Names of the `#/components/schemas/…` a JSON node refers to."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                prefix = "#/components/schemas/"
-                if value.startswith(prefix):
-                    found.add(value[len(prefix) :])
-            else:
-                found |= _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            found |= _refs(item)
-    return found
-
-
-def asyncapi_document(broker: KafkaBroker, service: str, description: str = "") -> dict[str, Any]:
-    """FastStream's AsyncAPI 3.0 document of the broker's publishers and subscribers, with
-    each event topic's message payload given by the event model of shared/events.py (the
-    handlers take raw messages, so FastStream alone cannot know it)."""
-    spec = AsyncAPI(
-        broker,
-        title=f"Antrian MPP {service}",
-        version="1",
-        description=description or f"The Kafka events {service} publishes or consumes",
-        schema_version="3.0.0",
-    ).to_specification()
-    doc = cast(dict[str, Any], orjson.loads(spec.to_json()))
-    components = doc.setdefault("components", {})
-    schemas: dict[str, Any] = components.setdefault("schemas", {})
-    messages: dict[str, Any] = components.setdefault("messages", {})
-    for channel in doc.get("channels", {}).values():
-        model = _TOPIC_MODELS.get(channel.get("address", ""))
-        if model is None:
-            continue
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
-        for ref in channel.get("messages", {}).values():
-            name = str(ref.get("$ref", "")).rsplit("/", 1)[-1]
-            if name in messages:
-                messages[name]["payload"] = {"$ref": f"#/components/schemas/{model.__name__}"}
-                messages[name]["headers"] = _HEADERS_SCHEMA
-                messages[name]["name"] = model.__name__
-                messages[name]["summary"] = (model.__doc__ or "").strip().split("\n")[0]
-    # drop FastStream's placeholder payloads that no message uses any more
-    reachable: set[str] = set()
-    pending = _refs({k: v for k, v in doc.items() if k != "components"}) | _refs(messages)
-    while pending:
-        name = pending.pop()
-        if name not in reachable and name in schemas:
-            reachable.add(name)
-            pending |= _refs(schemas[name])
-    for name in [n for n in schemas if n not in reachable]:
-        del schemas[name]
-    return doc
 
 
 # -- HTTP ----------------------------------------------------------------------------------

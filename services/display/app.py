@@ -1,6 +1,10 @@
 """The display process: FastAPI app whose lifespan runs the group-less Kafka consumer
 (FastStream, same event loop) that folds events into in-memory boards and fans them
-out to lobby pages over Server-Sent Events. No database."""
+out to lobby pages over Server-Sent Events. No database.
+
+`app.state.boards` (services/display/service.py: boards, hub, clock) is what both the
+consumer's handlers and the routes depend on; `app.state.consumption` counts what became
+of each consumed record (shared/consuming.py)."""
 
 from __future__ import annotations
 
@@ -17,11 +21,13 @@ from starlette.types import Receive, Scope, Send
 
 from services.display.api import boards, health
 from services.display.board import Boards
-from services.display.consumer import ConsumerState, subscribe
+from services.display.consumer import subscribe
 from services.display.hub import Hub
+from services.display.service import BoardService
 from services.display.settings import DisplaySettings
 from services.display.stream import SERVER_SEND
 from shared import api_docs
+from shared.consuming import Consumption
 from shared.http import RefuseBadText
 from shared.kafka import connect_kafka, finish_task, new_broker
 from shared.observability import instrument
@@ -80,15 +86,15 @@ def create_app(
 
     app = DisplayApp(title="Antrian MPP display", lifespan=lifespan, **api_docs.NO_BUILTIN_DOCS)
     app.state.settings = settings
-    app.state.hub = Hub(settings.sse_replay_events, settings.sse_client_queue)
-    app.state.consumer = ConsumerState(
+    app.state.boards = BoardService(
         Boards(configs, recent_limit=settings.recent_calls, seen_limit=settings.seen_event_ids),
-        app.state.hub,
+        Hub(settings.sse_replay_events, settings.sse_client_queue),
         clock or (lambda: datetime.now(UTC)),
     )
-    app.state.snapshots = {}
     app.state.broker = new_broker(settings, "display")
-    subscribe(app.state.broker, app.state.consumer, settings.kafka_fetch_max_wait_ms)
+    app.state.consumption = Consumption("display", app.state.broker)
+    app.state.consumption.install()
+    subscribe(app.state.broker, app.state.boards, settings.kafka_fetch_max_wait_ms)
     app.include_router(health.router)
     app.include_router(boards.router)
     app.mount("/static", CachedStatic(directory=boards.STATIC), name="static")

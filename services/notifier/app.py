@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from services.notifier.api import health, messages
 from services.notifier.api.access import StaffOnly
-from services.notifier.consumer import ConsumerState, subscribe
+from services.notifier.consumer import Notifications, subscribe
 from services.notifier.metrics import CountingProvider
 from services.notifier.providers import new_provider
 from services.notifier.repository import SCHEMA
@@ -21,8 +21,8 @@ from services.notifier.sender import Sender
 from services.notifier.settings import NotifierSettings
 from services.notifier.site_rules import SiteRules
 from services.notifier.staff import StaffDirectory
-from services.notifier.verification import subscribe_verifications
 from shared import api_docs
+from shared.consuming import Consumption
 from shared.database import apply_migrations, create_pool, wait_for_database
 from shared.http import RefuseBadText
 from shared.kafka import connect_kafka, finish_task, new_broker
@@ -44,7 +44,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         async with pool.acquire() as conn:
             await apply_migrations(conn, SCHEMA, MIGRATIONS)
         app.state.pool = pool
-        app.state.consumer.pool = pool
+        app.state.notifications.pool = pool
         provider = CountingProvider(
             new_provider(settings.sms_provider, settings.sms_webhook_url, settings.sms_timeout_s),
             settings.sms_provider,
@@ -71,14 +71,15 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app = FastAPI(title="Antrian MPP notifier", lifespan=lifespan, **api_docs.NO_BUILTIN_DOCS)
     app.state.settings = settings
     app.state.pool = None
-    app.state.consumer = ConsumerState(
-        site_rules=SiteRules(settings.sites_dir, settings.environment)
+    app.state.notifications = Notifications(
+        settings, SiteRules(settings.sites_dir, settings.environment)
     )
     staff = StaffDirectory(settings.ticketing_url)
     app.state.staff = staff
     app.state.broker = new_broker(settings, "notifier")
-    subscribe(app.state.broker, settings, app.state.consumer)
-    subscribe_verifications(app.state.broker, settings, app.state.consumer)
+    app.state.consumption = Consumption("notifier", app.state.broker)
+    app.state.consumption.install()
+    subscribe(app.state.broker, app.state.notifications)
     app.include_router(health.router)
     app.include_router(messages.router)
     api_docs.install(app, settings)

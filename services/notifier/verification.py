@@ -1,21 +1,14 @@
-"""One-time codes for online booking: consume `phone-verification-requested` (the notifier's
-own consumer group), queue one `verification` SMS per event, in one transaction; the sender
-delivers it like every other SMS."""
+"""One-time codes for online booking: each `phone-verification-requested` (consumed in the
+notifier's own consumer group, services/notifier/consumer.py) queues one `verification`
+SMS, in one transaction; the sender delivers it like every other SMS."""
 
 from __future__ import annotations
 
 import math
 
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-
 from services.notifier import messages, repository
-from services.notifier.consumer import ConsumerState
 from services.notifier.repository import Connection, Contact
-from services.notifier.settings import NotifierSettings
-from shared import topics
-from shared.events import PhoneVerificationRequested, UnprocessableMessage, parse_verification
-from shared.kafka import GROUP_REBALANCE_TIMEOUT_MS, ConsumedMessage, send_to_dead_letters
+from shared.events import PhoneVerificationRequested
 
 
 async def handle_verification(conn: Connection, event: PhoneVerificationRequested) -> int | None:
@@ -42,30 +35,3 @@ async def handle_verification(conn: Connection, event: PhoneVerificationRequeste
         if queued:
             await repository.wake_senders(conn)
         return int(queued)
-
-
-def subscribe_verifications(
-    broker: KafkaBroker, settings: NotifierSettings, state: ConsumerState
-) -> None:
-    @broker.subscriber(
-        topics.PHONE_VERIFICATION_REQUESTED,
-        group_id=f"{settings.notifier_group_id}-verification",
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        rebalance_timeout_ms=GROUP_REBALANCE_TIMEOUT_MS,
-    )
-    async def on_phone_verification_requested(msg: ConsumedMessage) -> None:
-        try:
-            event = parse_verification(msg.body)
-        except UnprocessableMessage as exc:
-            await send_to_dead_letters(broker, msg, exc.reason)
-            state.dead_lettered += 1
-            return
-        if state.pool is None:
-            raise RuntimeError("database pool not ready")
-        async with state.pool.acquire() as conn:
-            queued = await handle_verification(conn, event)
-        if queued is None:
-            state.duplicates += 1
-        else:
-            state.handled += 1

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from services.display.api.deps import BoardServiceDep, known_config
 from services.display.speech import (
     OfflineVoice,
     OutOfVocabulary,
@@ -46,13 +47,12 @@ def offline_voice(request: Request) -> OfflineVoice:
 )
 async def announcement_wav(
     request: Request,
+    boards: BoardServiceDep,
     site_id: str,
     ticket: Annotated[str, Query(max_length=12, description="e.g. A-012")],
     counter: Annotated[str, Query(max_length=64, description="a counter id of the site")],
 ) -> Response:
-    config = request.app.state.consumer.boards.configs.get(site_id)
-    if config is None:
-        raise HTTPException(404, f"unknown site {site_id!r}")
+    config = known_config(boards, site_id)
     try:
         text = site_announcement(config, ticket, counter)
     except OutOfVocabulary as exc:

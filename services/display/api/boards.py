@@ -21,15 +21,12 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-import orjson
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import FileResponse, Response
 
 from services.display import sse
 from services.display.api import announcements
-from services.display.board import Board
-from services.display.consumer import ConsumerState
-from services.display.hub import Hub
+from services.display.api.deps import BoardServiceDep, known_board
 from services.display.settings import DisplaySettings
 from services.display.stream import BoardStream
 
@@ -53,42 +50,24 @@ PAGE_HEADERS = {
 _STATIC_REF = re.compile(r"""(?P<q>["'])/static/(?P<path>[A-Za-z0-9_.-]+)(?P=q)""")
 
 
-def _board(request: Request, site_id: str) -> Board:
-    consumer: ConsumerState = request.app.state.consumer
-    board = consumer.boards.get(site_id, consumer.clock())
-    if board is None:
-        raise HTTPException(404, f"unknown site {site_id!r}")
-    return board
-
-
-def snapshot(request: Request, board: Board) -> bytes:
-    """The board JSON, serialised once per board version and shared by every reader."""
-    cache: dict[str, tuple[int, bytes]] = request.app.state.snapshots
-    cached = cache.get(board.site_id)
-    if cached is not None and cached[0] == board.version:
-        return cached[1]
-    body = orjson.dumps(board.to_json())
-    cache[board.site_id] = (board.version, body)
-    return body
-
-
 @router.get("/api/sites/{site_id}/board")
-async def board_json(request: Request, site_id: str) -> Response:
-    body = snapshot(request, _board(request, site_id))
+async def board_json(boards: BoardServiceDep, site_id: str) -> Response:
+    body = boards.snapshot(known_board(boards, site_id))
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/sites/{site_id}/board/stream")
 async def board_stream(
     request: Request,
+    boards: BoardServiceDep,
     site_id: str,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> BoardStream:
     settings: DisplaySettings = request.app.state.settings
-    hub: Hub = request.app.state.hub
-    board = _board(request, site_id)
+    hub = boards.hub
+    board = known_board(boards, site_id)
     # no await from here to connect(): the snapshot and the subscription see the same events
-    body = snapshot(request, board)
+    body = boards.snapshot(board)
     client, replay, latest_id = hub.connect(site_id, board.day, last_event_id)
     first = [
         sse.retry(settings.sse_retry_ms),
@@ -127,10 +106,10 @@ def board_page_body() -> bytes:
 
 
 @router.get("/boards/{site_id}", include_in_schema=False)
-async def board_page(request: Request, site_id: str) -> Response:
+async def board_page(request: Request, boards: BoardServiceDep, site_id: str) -> Response:
     """The lobby page. Its ETag changes with any of its files, which the running page
     checks now and then to reload itself after an upgrade (no manual reload, ever)."""
-    _board(request, site_id)  # 404 for an unknown site
+    known_board(boards, site_id)  # 404 for an unknown site
     body = board_page_body()
     etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
     headers = {**PAGE_HEADERS, "Cache-Control": "no-cache", "ETag": etag}

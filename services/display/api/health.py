@@ -20,19 +20,19 @@ async def health(request: Request) -> JSONResponse:
     except Exception:
         broker = "down"
     ok = broker == "ok"
-    consumer = state.consumer
+    outcomes = state.consumption.outcomes
     body: dict[str, Any] = {
         "status": "ok" if ok else "degraded",
         "service": "display",
         "broker": broker,
         "events": {
-            "applied": consumer.applied,
-            "duplicates": consumer.duplicates,
-            "earlier_day": consumer.earlier_day,
-            "dead_lettered": consumer.dead_lettered,
-            "failed": consumer.failed,
+            "applied": outcomes["applied"],
+            "duplicates": outcomes["duplicate"],
+            "earlier_day": outcomes["earlier_day"],
+            "dead_lettered": outcomes["dead_lettered"],
+            "failed": outcomes["failed"],
         },
-        "sse_clients": state.hub.clients(),
+        "sse_clients": state.boards.hub.clients(),
     }
     if not ok:
         body["down"] = ["broker"]

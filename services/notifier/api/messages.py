@@ -68,15 +68,15 @@ async def stats(request: Request, staff: Staff, site_id: str | None = None) -> d
     for r in rows:
         by_status[r["status"]] = by_status.get(r["status"], 0) + r["n"]
         by_kind.setdefault(r["kind"], {})[r["status"]] = r["n"]
-    consumer = request.app.state.consumer
+    consumption = request.app.state.consumption
     return {
         "site_id": site,
         "messages": by_status,
         "by_kind": by_kind,
         "consumer": {
-            "handled": consumer.handled,
-            "duplicates": consumer.duplicates,
-            "dead_lettered": consumer.dead_lettered,
-            "consecutive_failures": consumer.consecutive_failures,
+            "handled": consumption.outcomes["handled"],
+            "duplicates": consumption.outcomes["duplicate"],
+            "dead_lettered": consumption.outcomes["dead_lettered"],
+            "consecutive_failures": consumption.consecutive_failures,
         },
     }

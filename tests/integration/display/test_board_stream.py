@@ -121,8 +121,8 @@ async def test_the_stream_starts_with_retry_and_keeps_alive(display: Display) ->
 
 async def publish_nothing_but_register(display: Display, day: DayOfEvents) -> None:
     """Make the site known to the display without a producer: feed its board directly."""
-    consumer = display.app.state.consumer
-    consumer.boards.apply(day.issued(day.new_ticket("ktp")), consumer.clock())
+    service = display.app.state.boards
+    service.boards.apply(day.issued(day.new_ticket("ktp")), service.clock())
 
 
 async def test_last_event_id_replays_what_the_board_missed(
@@ -223,7 +223,7 @@ async def test_a_fresh_display_rebuilds_the_same_board_from_the_topics(
 async def test_a_closed_stream_frees_its_client(display: Display) -> None:
     day = today()
     await publish_nothing_but_register(display, day)
-    hub = display.app.state.hub
+    hub = display.app.state.boards.hub
     async with BoardListener(stream_url(display, day.site_id)):
         assert hub.clients(day.site_id) == 1
     deadline = time.monotonic() + 5

@@ -58,7 +58,7 @@ async def test_poison_messages_are_dead_lettered_and_the_board_goes_on(
         await dead_letters.stop()
     for topic, _, reason in poison:
         assert reason in seen[topics.dlq_topic(topic)], (topic, seen)
-    assert display.app.state.consumer.dead_lettered >= len(poison)
+    assert display.app.state.consumption.outcomes["dead_lettered"] >= len(poison)
 
 
 async def test_health_is_ok_with_kafka(display: Display) -> None:

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import REGISTRY
 
 from services.notifier.app import create_app
 from shared import topics
@@ -100,3 +101,65 @@ async def test_health_is_ok_with_database_and_broker(kafka_topics: str, database
         response = await client.get("/health")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def consumed(topic: str, outcome: str) -> float:
+    """mpp_events_consumed_total of the notifier for `topic` and `outcome`, so far."""
+    value = REGISTRY.get_sample_value(
+        "mpp_events_consumed_total", {"service": "notifier", "topic": topic, "outcome": outcome}
+    )
+    return value or 0.0
+
+
+async def test_the_verification_consumer_dead_letters_counts_and_backs_off_like_the_others(
+    kafka_topics: str, database_url: str, gateway: Gateway, producer: AIOKafkaProducer
+) -> None:
+    """The one-time codes' subscriber goes through the same consumption as the ticket
+    events': a poison record to `<topic>.dlq` with the reason and the consumer's name, each
+    outcome counted, and a failure (here: no database pool) waited out and redelivered
+    until it is handled."""
+    site = Site()
+    topic = topics.PHONE_VERIFICATION_REQUESTED
+    poison = orjson.loads(site.verification(new_phone(), "123456").to_json()) | {"code": "12ab"}
+    good = site.verification(new_phone(), "654321")
+    before = {o: consumed(topic, o) for o in ("dead_lettered", "failed", "handled")}
+    dead_letters = AIOKafkaConsumer(
+        topics.dlq_topic(topic),
+        bootstrap_servers=kafka_topics,
+        group_id=f"dlq-watch-{uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+    )
+    await dead_letters.start()
+    try:
+        async with running(notifier_settings(kafka_topics, database_url, gateway.url)) as (
+            app,
+            _client,
+        ):
+            await producer.send_and_wait(topic, orjson.dumps(poison), key=site.id.encode())
+
+            async def dead_lettered() -> dict[str, str]:
+                while True:
+                    record = await dead_letters.getone()
+                    if record.key == site.id.encode():
+                        return {k: v.decode() for k, v in record.headers}
+
+            headers = await asyncio.wait_for(dead_lettered(), 30)
+            assert "invalid phone-verification-requested: code" in headers["x-dlq-reason"]
+            assert headers["x-dlq-consumer"] == "notifier"
+
+            notifications, consumption = app.state.notifications, app.state.consumption
+            pool, notifications.pool = notifications.pool, None  # the database is away
+            await publish(producer, good)
+            deadline = asyncio.get_running_loop().time() + 30
+            while consumption.consecutive_failures < 2:  # redelivered after a back-off
+                assert asyncio.get_running_loop().time() < deadline, "never failed twice"
+                await asyncio.sleep(0.05)
+            assert "database pool not ready" in (consumption.last_error or "")
+            notifications.pool = pool  # back: the next redelivery is handled
+            await gateway.wait_for(lambda: bool(gateway.to(good.phone)), what="the code's SMS")
+            assert consumption.consecutive_failures == 0
+    finally:
+        await dead_letters.stop()
+    assert consumed(topic, "dead_lettered") == before["dead_lettered"] + 1
+    assert consumed(topic, "failed") >= before["failed"] + 2
+    assert consumed(topic, "handled") == before["handled"] + 1

@@ -157,7 +157,7 @@ async def test_duplicates_send_once_even_across_restarts(
         later_phone = later.contact.phone
         await gateway.wait_for(lambda: bool(gateway.to(later_phone)), what="later SMS")
         await asyncio.sleep(0.5)
-        assert app.state.consumer.duplicates >= 4
+        assert app.state.consumption.outcomes["duplicate"] >= 4
     assert [m["kind"] for m in gateway.to(phone)] == ["issued", "called"]
 
 

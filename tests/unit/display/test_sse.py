@@ -8,8 +8,8 @@ import orjson
 import pytest
 
 from services.display import sse
-from services.display.consumer import public_data
 from services.display.hub import Hub
+from services.display.service import public_data
 from tests.unit.display.builders import DayOfEvents
 
 DAY = date(2025, 3, 10)
