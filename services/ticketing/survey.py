@@ -17,12 +17,12 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from services.ticketing import repository as repo
 from services.ticketing import ticket_keys
 from services.ticketing.domain import ikm as ikm_rules
 from services.ticketing.errors import InvalidRequest, NotAuthenticated, NotFound
+from services.ticketing.repositories import surveys
+from services.ticketing.repositories.surveys import SurveyTicket
 from shared import links
 from shared.database import Connection
 
@@ -71,20 +71,8 @@ def check_signature(ticket_id: UUID | str, sig: str, secret: str, now: float | N
 # --- responses -------------------------------------------------------------------------
 
 
-async def _ticket(conn: Connection, ticket_id: UUID) -> Any:
-    row = await conn.fetchrow(
-        """SELECT t.id, t.number, t.site_id, t.service_id, t.counter_id, t.day, t.status,
-                  t.completed_at, s.name AS service_name, s.agency_id,
-                  a.name AS agency_name, si.name AS site_name,
-                  r.submitted_at AS answered_at
-             FROM ticketing.tickets t
-             JOIN ticketing.services s ON s.site_id = t.site_id AND s.id = t.service_id
-             JOIN ticketing.agencies a ON a.site_id = s.site_id AND a.id = s.agency_id
-             JOIN ticketing.sites si ON si.id = t.site_id
-             LEFT JOIN ticketing.survey_responses r ON r.ticket_id = t.id
-            WHERE t.id = $1""",
-        ticket_id,
-    )
+async def _ticket(conn: Connection, ticket_id: UUID) -> SurveyTicket:
+    row = await surveys.ticket(conn, ticket_id)
     if row is None:
         raise NotFound("ticket not found")
     return row
@@ -92,37 +80,37 @@ async def _ticket(conn: Connection, ticket_id: UUID) -> Any:
 
 async def _admitted(
     conn: Connection, ticket_id: UUID, sig: str | None, key: str | None, secret: str
-) -> tuple[Any, bool]:
+) -> tuple[SurveyTicket, bool]:
     """The ticket, if this signed link or the holder's key may answer its survey, and
     whether it came through a signed link. Run outside a transaction: a wrong key's miss
     is counted and stays counted."""
     row = await _ticket(conn, ticket_id)
     now = await repo.database_now(conn)
     if sig:
-        check_signature(row["id"], sig, secret, now.timestamp())
+        check_signature(row.id, sig, secret, now.timestamp())
     elif key:
-        await ticket_keys.check(conn, row["id"], key, secret)
+        await ticket_keys.check(conn, row.id, key, secret)
     else:
         raise NotAuthenticated(
             "survei memerlukan tautan survei dari SMS (sig) atau header Ticket-Key"
         )
-    if row["status"] != "served" or row["completed_at"] is None:
+    if row.status != "served" or row.completed_at is None:
         raise SurveyNotOpen("the survey opens once the ticket has been served")
-    if not sig and now - row["completed_at"] > timedelta(days=KEY_DAYS):
+    if not sig and now - row.completed_at > timedelta(days=KEY_DAYS):
         raise SurveyRefused(f"this survey has closed ({KEY_DAYS} days after the service)")
     return row, bool(sig)
 
 
-def _context(row: Any) -> dict[str, Any]:
+def _context(row: SurveyTicket) -> dict[str, Any]:
     return {
-        "ticket_id": row["id"],
-        "number": row["number"],
-        "site_id": row["site_id"],
-        "site_name": row["site_name"],
-        "service_name": row["service_name"],
-        "agency_name": row["agency_name"],
-        "completed_at": row["completed_at"],
-        "answered": row["answered_at"] is not None,
+        "ticket_id": row.id,
+        "number": row.number,
+        "site_id": row.site_id,
+        "site_name": row.site_name,
+        "service_name": row.service_name,
+        "agency_name": row.agency_name,
+        "completed_at": row.completed_at,
+        "answered": row.answered_at is not None,
         "elements": [
             {"element": i, "name": name} for i, (_, name) in enumerate(ikm_rules.ELEMENTS, 1)
         ],
@@ -153,42 +141,16 @@ async def submit(
     except ikm_rules.InvalidAnswers as exc:
         raise InvalidRequest("answers", str(exc)) from None
     row, signed = await _admitted(conn, ticket_id, sig, key, secret)
-    if row["answered_at"] is not None:
+    if row.answered_at is not None:
         raise SurveyNotOpen("this ticket's survey has already been answered")
-    try:  # one statement: the unique ticket_id settles two answers at once
-        saved = await conn.fetchrow(
-            """INSERT INTO ticketing.survey_responses
-                   (ticket_id, site_id, service_id, agency_id, counter_id, day,
-                    u1, u2, u3, u4, u5, u6, u7, u8, u9, comment, signed)
-               VALUES ($1, $2, $3, $4, $5, $6,
-                       $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-               RETURNING submitted_at""",
-            row["id"],
-            row["site_id"],
-            row["service_id"],
-            row["agency_id"],
-            row["counter_id"],
-            row["day"],
-            *answers,
-            comment.strip(),
-            signed,
-        )
-    except asyncpg.UniqueViolationError:
+    try:
+        submitted_at = await surveys.save_response(conn, row, answers, comment.strip(), signed)
+    except surveys.AlreadyAnswered:
         raise SurveyNotOpen("this ticket's survey has already been answered") from None
-    assert saved is not None
-    return {"ticket_id": row["id"], "submitted_at": saved["submitted_at"], "answers": answers}
+    return {"ticket_id": row.id, "submitted_at": submitted_at, "answers": answers}
 
 
 # --- the index -------------------------------------------------------------------------
-
-IKM_GROUPS_SQL = """
-SELECT agency_id, service_id, GROUPING(agency_id) AS g_agency, GROUPING(service_id) AS g_service,
-       count(*) AS n, sum(u1) AS s1, sum(u2) AS s2, sum(u3) AS s3, sum(u4) AS s4, sum(u5) AS s5,
-       sum(u6) AS s6, sum(u7) AS s7, sum(u8) AS s8, sum(u9) AS s9
-  FROM ticketing.survey_responses
- WHERE site_id = $1 AND day BETWEEN $2 AND $3
- GROUP BY GROUPING SETS ((), (agency_id), (service_id))
-"""
 
 
 async def site_ikm(conn: Connection, site_id: str, first: date, last: date) -> dict[str, Any]:
@@ -201,26 +163,26 @@ async def site_ikm(conn: Connection, site_id: str, first: date, last: date) -> d
         raise InvalidRequest("to", "the period ends before it starts")
     if (last - first).days > 731:
         raise InvalidRequest("to", "an IKM period covers at most two years")
-    rows = await conn.fetch(IKM_GROUPS_SQL, site_id, first, last)
+    rows = await surveys.ikm_groups(conn, site_id, first, last)
     agencies = {r["id"]: r["name"] for r in await repo.agencies(conn, site_id)}
     services = {r["id"]: r for r in await repo.services(conn, site_id)}
-    total: dict[str, Any] = ikm_rules.of_row({"n": 0}).as_json()
+    total: dict[str, Any] = ikm_rules.from_sums(0, ()).as_json()
     by_agency: list[dict[str, Any]] = []
     by_service: list[dict[str, Any]] = []
     for r in rows:
-        value = ikm_rules.of_row(r).as_json()
-        if r["g_agency"] and r["g_service"]:
+        value = ikm_rules.from_sums(r.n, r.sums).as_json()
+        if r.g_agency and r.g_service:
             total = value
-        elif not r["g_agency"]:
+        elif not r.g_agency:
             by_agency.append(
-                {"agency_id": r["agency_id"], "agency_name": agencies.get(r["agency_id"]), **value}
+                {"agency_id": r.agency_id, "agency_name": agencies.get(r.agency_id), **value}
             )
         else:
-            svc = services.get(r["service_id"])
+            svc = services.get(r.service_id)
             by_service.append(
                 {
-                    "service_id": r["service_id"],
-                    "service_name": svc["name"] if svc else r["service_id"],
+                    "service_id": r.service_id,
+                    "service_name": svc["name"] if svc else r.service_id,
                     "agency_id": svc["agency_id"] if svc else None,
                     **value,
                 }

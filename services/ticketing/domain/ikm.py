@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any
 
 ELEMENTS: tuple[tuple[str, str], ...] = (
     ("u1", "Persyaratan"),
@@ -127,10 +126,10 @@ def from_answers(responses: Iterable[Sequence[int]]) -> Ikm:
     return from_means(len(rows), list(means))
 
 
-def of_row(row: Any) -> Ikm:
-    """The IKM from a row of count `n` and per-element sums `s1`…`s9` (exact fractions)."""
-    n = row["n"] or 0
-    if n == 0:
+def from_sums(respondents: int, sums: Sequence[int | None]) -> Ikm:
+    """The IKM of `respondents` whose answers to each element add up to `sums` (SQL's
+    count and sum per element), computed as exact fractions."""
+    if respondents == 0:
         return from_means(0, [None] * len(ELEMENTS))
-    means = [Fraction(row[f"s{i}"], n) for i in range(1, len(ELEMENTS) + 1)]
-    return from_means(n, list(means))
+    means = [Fraction(s or 0, respondents) for s in sums]
+    return from_means(respondents, list(means))

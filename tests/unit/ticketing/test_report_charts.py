@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
-from services.ticketing.domain import report_charts as charts
+from services.ticketing.reports import charts
 
 NS = "{http://www.w3.org/2000/svg}"
 
