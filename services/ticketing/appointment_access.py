@@ -10,12 +10,13 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from services.ticketing import booking
 from services.ticketing.errors import NotAllowed, NotAuthenticated, NotFound
 from services.ticketing.guessing import record_miss, refuse_if_guessing
+from services.ticketing.repositories import appointments
+from services.ticketing.repositories.appointments import Appointment
 from shared.database import Connection
 
 MISSES_ALLOWED = 10
@@ -43,17 +44,17 @@ class HolderProof:
     secret: str
     caller: str
 
-    def holds(self, row: Any) -> bool:
+    def holds(self, appointment: Appointment) -> bool:
         if self.key is not None:
-            expected = appointment_key(row["id"], self.secret)
+            expected = appointment_key(appointment.id, self.secret)
             return hmac.compare_digest(self.key.encode(), expected.encode())
         assert self.phone_last4 is not None
         return hmac.compare_digest(
-            self.phone_last4.strip().encode(), str(row["phone"])[-4:].encode()
+            self.phone_last4.strip().encode(), appointment.phone[-4:].encode()
         )
 
 
-async def holders_appointment(conn: Connection, code: str, proof: HolderProof) -> Any:
+async def holders_appointment(conn: Connection, code: str, proof: HolderProof) -> Appointment:
     """The appointment `code` names, for its holder only: 401 without a proof (before any
     lookup, so existence does not leak), 429 after 10 misses, 404 unknown, 403 wrong."""
     if not proof.phone_last4 and not proof.key:
@@ -63,9 +64,7 @@ async def holders_appointment(conn: Connection, code: str, proof: HolderProof) -
         )
     guard = f"appointment:{proof.caller}"
     await refuse_if_guessing(conn, guard, MISSES_ALLOWED, MISS_WINDOW_S, "kode janji temu")
-    row = await conn.fetchrow(
-        "SELECT * FROM ticketing.appointments WHERE code = $1", normalise_code(code)
-    )
+    row = await appointments.appointment(conn, normalise_code(code))
     if row is None:
         await record_miss(conn, guard, MISS_WINDOW_S)
         raise NotFound("janji temu tidak ditemukan")
@@ -75,6 +74,6 @@ async def holders_appointment(conn: Connection, code: str, proof: HolderProof) -
     return row
 
 
-async def cancel(conn: Connection, code: str, proof: HolderProof) -> Any:
+async def cancel(conn: Connection, code: str, proof: HolderProof) -> Appointment:
     row = await holders_appointment(conn, code, proof)
-    return await booking.cancel_appointment(conn, row["code"])
+    return await booking.cancel_appointment(conn, row.code)

@@ -23,9 +23,10 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from services.ticketing import repository as repo
 from services.ticketing.actors import Actor
 from services.ticketing.booking import TooManyRequests
+from services.ticketing.repositories import staff as accounts
+from services.ticketing.repositories.staff import StaffAccount
 from shared.database import Connection
 
 _hasher = PasswordHasher()
@@ -48,13 +49,13 @@ class InvalidToken(Exception):
     """Forged, expired, of the wrong kind, or naming an account that is gone (HTTP 401)."""
 
 
-def actor_of(row: Any) -> Actor:
+def actor_of(account: StaffAccount) -> Actor:
     return Actor(
-        username=row["username"],
-        site_id=row["site_id"],
-        role=row["role"],
-        counter_ids=tuple(row["counter_ids"]),
-        deployment_admin=bool(row["deployment_admin"]),
+        username=account.username,
+        site_id=account.site_id,
+        role=account.role,
+        counter_ids=tuple(account.counter_ids),
+        deployment_admin=account.deployment_admin,
     )
 
 
@@ -69,15 +70,10 @@ def login_delay_s(failures: int) -> int:
 
 
 async def check_login_allowed(conn: Connection, username: str, address: str) -> None:
-    row = await conn.fetchrow(
-        """SELECT failures, extract(epoch FROM clock_timestamp() - last_failure_at) AS ago
-             FROM ticketing.login_failures WHERE username = $1 AND address = $2""",
-        username,
-        address,
-    )
-    if row is None or row["ago"] > FORGET_AFTER_S:
+    row = await accounts.login_failures(conn, username, address)
+    if row is None or row.ago > FORGET_AFTER_S:
         return
-    wait = login_delay_s(row["failures"]) - int(row["ago"])
+    wait = login_delay_s(row.failures) - int(row.ago)
     if wait > 0:
         raise TooManyRequests(
             f"Terlalu banyak kata sandi salah untuk {username} dari perangkat ini; "
@@ -91,30 +87,16 @@ def _duration(seconds: int) -> str:
 
 
 async def record_login_failure(conn: Connection, username: str, address: str) -> None:
-    await conn.execute(
-        """INSERT INTO ticketing.login_failures AS f (username, address, failures, last_failure_at)
-           VALUES ($1, $2, 1, clock_timestamp())
-           ON CONFLICT (username, address) DO UPDATE SET
-               failures = CASE WHEN f.last_failure_at < clock_timestamp() - make_interval(
-                                   secs => $3) THEN 1 ELSE f.failures + 1 END,
-               last_failure_at = clock_timestamp()""",
-        username,
-        address,
-        FORGET_AFTER_S,
-    )
+    await accounts.record_login_failure(conn, username, address, FORGET_AFTER_S)
 
 
 async def clear_login_failures(conn: Connection, username: str, address: str) -> None:
-    await conn.execute(
-        "DELETE FROM ticketing.login_failures WHERE username = $1 AND address = $2",
-        username,
-        address,
-    )
+    await accounts.clear_login_failures(conn, username, address)
 
 
 async def authenticate(conn: Connection, username: str, password: str) -> Actor:
-    row = await repo.staff(conn, username)
-    stored = row["password_hash"] if row is not None and row["password_hash"] else _DUMMY_HASH
+    row = await accounts.active_account(conn, username)
+    stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
     try:
         await asyncio.to_thread(_hasher.verify, stored, password)
     except (VerificationError, InvalidHashError):
@@ -148,7 +130,7 @@ def _claims(token: str, secret: str, kind: str) -> dict[str, Any]:
 async def staff_actor(conn: Connection, token: str, secret: str) -> Actor:
     """The account a staff token names, as it is now; InvalidToken when it is gone."""
     claims = _claims(token, secret, STAFF)
-    row = await repo.staff(conn, str(claims["sub"]))
+    row = await accounts.active_account(conn, str(claims["sub"]))
     if row is None:
         raise InvalidToken
     return actor_of(row)

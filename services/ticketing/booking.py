@@ -9,7 +9,6 @@ import hmac
 import secrets
 import time
 import uuid
-import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,6 +22,9 @@ from services.ticketing.domain import booking as slots_rules
 from services.ticketing.domain import tickets as rules
 from services.ticketing.errors import InvalidRequest, NotFound, NotTakingTickets
 from services.ticketing.outbox import record_events
+from services.ticketing.repositories import appointments as booked
+from services.ticketing.repositories import rate_limits
+from services.ticketing.repositories.appointments import Appointment, NewAppointment
 from services.ticketing.usecases import issuing, opening, views
 from services.ticketing.usecases.views import TicketState
 from shared.database import Connection
@@ -53,13 +55,7 @@ async def limit(conn: Connection, key: str, allowed: int, window_s: int, what: s
     failed request still counts, which is the point against scripted touts."""
     now = time.time()
     window_start = datetime.fromtimestamp(now - now % window_s).astimezone()
-    hits: int = await conn.fetchval(
-        """INSERT INTO ticketing.rate_limits AS r (key, window_start, hits) VALUES ($1, $2, 1)
-           ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + 1
-           RETURNING hits""",
-        key,
-        window_start,
-    )
+    hits = await rate_limits.hit(conn, key, window_start)
     if hits > allowed:
         retry = int(window_s - now % window_s) + 1
         raise TooManyRequests(f"terlalu banyak permintaan {what}; coba lagi nanti", retry)
@@ -116,14 +112,8 @@ async def request_code(
     async with conn.transaction():
         now = await repo.database_now(conn)
         expires_at = now + CODE_TTL
-        await conn.execute(
-            """INSERT INTO ticketing.phone_verifications (id, site_id, phone, code_hash, expires_at)
-               VALUES ($1, $2, $3, $4, $5)""",
-            verification_id,
-            site_id,
-            phone,
-            _code_hash(verification_id, code),
-            expires_at,
+        await booked.add_verification(
+            conn, verification_id, site_id, phone, _code_hash(verification_id, code), expires_at
         )
         event = PhoneVerificationRequested(
             event_id=uuid.uuid4(),
@@ -163,35 +153,20 @@ async def confirm_code(
 ) -> tuple[str, str]:
     """Check the code; the (site_id, proof token) that online booking accepts for 30 min."""
     async with conn.transaction():
-        row = await conn.fetchrow(
-            "SELECT * FROM ticketing.phone_verifications WHERE id = $1 FOR UPDATE", verification_id
-        )
+        row = await booked.lock_verification(conn, verification_id)
         if row is None:
             raise NotFound("verification not found")
         now = await repo.database_now(conn)
-        if row["attempts"] >= MAX_ATTEMPTS:
+        if row.attempts >= MAX_ATTEMPTS:
             raise TooManyRequests("terlalu banyak percobaan; minta kode baru", 60)
-        if now > row["expires_at"]:
+        if now > row.expires_at:
             raise InvalidRequest("code", "kode sudah kedaluwarsa; minta kode baru")
-        good = hmac.compare_digest(row["code_hash"], _code_hash(verification_id, code.strip()))
-        if not good:
-            await conn.execute(
-                "UPDATE ticketing.phone_verifications SET attempts = attempts + 1 WHERE id = $1",
-                verification_id,
-            )
-            # keep the failed attempt even though the request fails
-            return_error = InvalidRequest("code", "kode salah")
-        else:
-            await conn.execute(
-                """UPDATE ticketing.phone_verifications
-                      SET confirmed_at = clock_timestamp(), attempts = attempts + 1
-                    WHERE id = $1""",
-                verification_id,
-            )
-            return_error = None
-    if return_error is not None:
-        raise return_error
-    return row["site_id"], phone_proof(row["site_id"], row["phone"], secret)
+        good = hmac.compare_digest(row.code_hash, _code_hash(verification_id, code.strip()))
+        # a failed attempt is kept even though the request fails
+        await booked.count_attempt(conn, verification_id, confirmed=good)
+    if not good:
+        raise InvalidRequest("code", "kode salah")
+    return row.site_id, phone_proof(row.site_id, row.phone, secret)
 
 
 # --- online tickets ------------------------------------------------------------------------
@@ -211,19 +186,8 @@ async def check_online_ticket(
             )
     if info.online.one_active_per_phone and phone is not None:
         day = rules.local_day(await repo.database_now(conn), site["timezone"])
-        # serialise bookings of one phone so two at once cannot both pass the check
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock($1)", zlib.crc32(f"phone:{site['id']}:{phone}".encode())
-        )
-        active = await conn.fetchval(
-            """SELECT number FROM ticketing.tickets
-                WHERE site_id = $1 AND service_id = $2 AND day = $3 AND phone = $4
-                  AND status IN ('waiting', 'called') LIMIT 1""",
-            site["id"],
-            service_id,
-            day,
-            phone,
-        )
+        await booked.lock_phone(conn, site["id"], phone)
+        active = await booked.active_ticket_number(conn, site["id"], service_id, day, phone)
         if active is not None:
             raise NotTakingTickets(
                 f"Nomor HP ini sudah memiliki antrian aktif {active} untuk layanan ini hari ini"
@@ -258,22 +222,15 @@ async def free_slots(
         return []
     info, stops = opening.site_calendar(site)
     zone = ZoneInfo(info.timezone)
-    rows = await conn.fetch(
-        """SELECT slot_start, count(*) AS n FROM ticketing.appointments
-            WHERE site_id = $1 AND service_id = $2 AND day = $3 AND status <> 'cancelled'
-            GROUP BY slot_start""",
-        site_id,
-        service_id,
-        day,
-    )
-    booked = {r["slot_start"].astimezone(zone): r["n"] for r in rows}
+    per_slot = await booked.booked_per_slot(conn, site_id, service_id, day)
+    booked_at = {start.astimezone(zone): n for start, n in per_slot.items()}
     return slots_rules.slots(
         day,
         zone,
         slots_rules.day_ranges(day, info, service_rules.hours, stops),
         service_rules.appointment_slot_minutes,
         service_rules.appointment_slot_capacity,
-        booked,
+        booked_at,
     )
 
 
@@ -284,7 +241,7 @@ async def book(
     day: date,
     slot_start: datetime,
     phone: str,
-) -> Any:
+) -> Appointment:
     """Book a slot for a proven phone; one booking per phone per service per day."""
     async with conn.transaction():
         site, service, service_rules = await _service_and_rules(conn, site_id, service_id)
@@ -297,10 +254,7 @@ async def book(
                 "date",
                 f"pilih tanggal hari ini sampai {service_rules.appointment_days_ahead} hari lagi",
             )
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock($1)",
-            zlib.crc32(f"slots:{site_id}:{service_id}:{day}".encode()),
-        )
+        await booked.lock_slots(conn, site_id, service_id, day)
         match = next(
             (s for s in await free_slots(conn, site_id, service_id, day) if s.start == slot_start),
             None,
@@ -311,59 +265,38 @@ async def book(
             raise InvalidRequest("slot", "slot ini sudah lewat")
         if match.free == 0:
             raise NotTakingTickets("Slot ini sudah penuh; pilih jam lain")
-        taken = await conn.fetchval(
-            """SELECT code FROM ticketing.appointments
-                WHERE site_id = $1 AND service_id = $2 AND day = $3 AND phone = $4
-                  AND status = 'booked'""",
-            site_id,
-            service_id,
-            day,
-            phone,
-        )
+        taken = await booked.booked_code(conn, site_id, service_id, day, phone)
         if taken is not None:
             raise NotTakingTickets(
                 "Nomor HP ini sudah punya janji temu untuk layanan ini pada hari itu"
             )
         if service_rules.online_quota is not None:
-            booked_day = await conn.fetchval(
-                """SELECT count(*) FROM ticketing.appointments
-                    WHERE site_id = $1 AND service_id = $2 AND day = $3
-                      AND status <> 'cancelled'""",
-                site_id,
-                service_id,
-                day,
-            )
+            booked_day = await booked.booked_count(conn, site_id, service_id, day)
             if booked_day >= service_rules.online_quota:
                 raise NotTakingTickets(f"Kuota daring {service['name']} pada hari itu sudah habis")
-        row = await conn.fetchrow(
-            """INSERT INTO ticketing.appointments
-                   (id, code, site_id, service_id, phone, day, slot_start, slot_end)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *""",
-            uuid.uuid4(),
-            _appointment_code(),
-            site_id,
-            service_id,
-            phone,
-            day,
-            match.start,
-            match.end,
+        return await booked.add(
+            conn,
+            NewAppointment(
+                id=uuid.uuid4(),
+                code=_appointment_code(),
+                site_id=site_id,
+                service_id=service_id,
+                phone=phone,
+                day=day,
+                slot_start=match.start,
+                slot_end=match.end,
+            ),
         )
-        return row
 
 
-async def cancel_appointment(conn: Connection, code: str) -> Any:
+async def cancel_appointment(conn: Connection, code: str) -> Appointment:
     async with conn.transaction():
-        row = await conn.fetchrow(
-            "SELECT * FROM ticketing.appointments WHERE code = $1 FOR UPDATE", code.upper()
-        )
+        row = await booked.lock_appointment(conn, code.upper())
         if row is None:
             raise NotFound("appointment not found")
-        if row["status"] != "booked":
-            raise rules.WrongState("cancel", row["status"])
-        return await conn.fetchrow(
-            "UPDATE ticketing.appointments SET status = 'cancelled' WHERE id = $1 RETURNING *",
-            row["id"],
-        )
+        if row.status != "booked":
+            raise rules.WrongState("cancel", row.status)
+        return await booked.cancel(conn, row.id)
 
 
 async def check_in(
@@ -373,44 +306,34 @@ async def check_in(
     queue at its slot's start (ahead of walk-ins who came after that time). The same
     `requester` (kiosks.Caller) checking in again gets that ticket back, as a replay."""
     async with conn.transaction():
-        row = await conn.fetchrow(
-            "SELECT * FROM ticketing.appointments WHERE code = $1 AND site_id = $2 FOR UPDATE",
-            code.upper(),
-            site_id,
-        )
+        row = await booked.lock_appointment(conn, code.upper(), site_id)
         if row is None:
             raise NotFound("appointment not found at this site")
-        again = row["status"] == "checked_in" and row["ticket_id"] is not None
-        if again and requester is not None and row["checked_in_by"] == requester:
-            return replace(await views.get_ticket(conn, row["ticket_id"]), replayed=True)
-        if row["status"] != "booked":
+        again = row.status == "checked_in" and row.ticket_id is not None
+        if again and requester is not None and row.checked_in_by == requester:
+            assert row.ticket_id is not None
+            return replace(await views.get_ticket(conn, row.ticket_id), replayed=True)
+        if row.status != "booked":
             raise NotTakingTickets(
                 "Janji temu ini sudah check-in"
-                if row["status"] == "checked_in"
+                if row.status == "checked_in"
                 else "Janji temu ini dibatalkan"
             )
         now = await repo.database_now(conn)
         refusal = slots_rules.check_in_refusal(
-            row["slot_start"].astimezone(now.tzinfo), row["slot_end"].astimezone(now.tzinfo), now
+            row.slot_start.astimezone(now.tzinfo), row.slot_end.astimezone(now.tzinfo), now
         )
         if refusal:
             raise NotTakingTickets(refusal)
         state = await issuing.enter_queue(
             conn,
             site_id,
-            row["service_id"],
+            row.service_id,
             priority="regular",
             channel="online",
-            phone=row["phone"],
-            queued_at=row["slot_start"],
-            appointment_id=row["id"],
+            phone=row.phone,
+            queued_at=row.slot_start,
+            appointment_id=row.id,
         )
-        await conn.execute(
-            """UPDATE ticketing.appointments
-                  SET status = 'checked_in', ticket_id = $2, checked_in_by = $3
-                WHERE id = $1""",
-            row["id"],
-            state.row["id"],
-            requester,
-        )
+        await booked.mark_checked_in(conn, row.id, state.row["id"], requester)
         return state

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,6 +23,9 @@ from services.ticketing import repository as repo
 from services.ticketing.actors import Actor, require_supervisor
 from services.ticketing.errors import InvalidRequest, NotFound
 from services.ticketing.export import csv_table
+from services.ticketing.repositories import audit
+from services.ticketing.repositories import complaints as stored
+from services.ticketing.repositories.complaints import Complaint, NewComplaint
 from shared.database import Connection
 from shared.phone import mask_phone
 
@@ -68,38 +72,29 @@ def client_key(site_id: str, address: str, secret: str) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
-def _public(row: Any) -> dict[str, Any]:
+def _public(c: Complaint) -> dict[str, Any]:
     """A complaint as staff see it: the phone masked."""
     return {
-        "id": row["id"],
-        "number": row["number"],
-        "site_id": row["site_id"],
-        "kind": row["kind"],
-        "text": row["text"],
-        "ticket_id": row["ticket_id"],
-        "ticket_number": row["ticket_number"],
-        "service_id": row["service_id"],
-        "service_name": row["service_name"],
-        "agency_id": row["agency_id"],
-        "agency_name": row["agency_name"],
-        "contact_phone": mask_phone(row["contact_phone"]) if row["contact_phone"] else None,
-        "status": row["status"],
-        "received_at": row["received_at"],
-        "in_process_at": row["in_process_at"],
-        "resolved_at": row["resolved_at"],
+        "id": c.id,
+        "number": c.number,
+        "site_id": c.site_id,
+        "kind": c.kind,
+        "text": c.text,
+        "ticket_id": c.ticket_id,
+        "ticket_number": c.ticket_number,
+        "service_id": c.service_id,
+        "service_name": c.service_name,
+        "agency_id": c.agency_id,
+        "agency_name": c.agency_name,
+        "contact_phone": mask_phone(c.contact_phone) if c.contact_phone else None,
+        "status": c.status,
+        "received_at": c.received_at,
+        "in_process_at": c.in_process_at,
+        "resolved_at": c.resolved_at,
         "resolution_s": None
-        if row["resolved_at"] is None
-        else round((row["resolved_at"] - row["received_at"]).total_seconds()),
+        if c.resolved_at is None
+        else round((c.resolved_at - c.received_at).total_seconds()),
     }
-
-
-SELECT = """
-SELECT c.*, t.number AS ticket_number, s.name AS service_name, a.name AS agency_name
-  FROM ticketing.complaints c
-  LEFT JOIN ticketing.tickets t ON t.id = c.ticket_id
-  LEFT JOIN ticketing.services s ON s.site_id = c.site_id AND s.id = c.service_id
-  LEFT JOIN ticketing.agencies a ON a.site_id = c.site_id AND a.id = c.agency_id
-"""
 
 
 async def file_complaint(
@@ -126,57 +121,40 @@ async def file_complaint(
             service_id = ticket["service_id"]
             service = await repo.service(conn, site_id, service_id)
             agency_id = service["agency_id"] if service else agency_id
-        elif agency_id is not None and not await conn.fetchval(
-            "SELECT true FROM ticketing.agencies WHERE site_id = $1 AND id = $2",
-            site_id,
-            agency_id,
-        ):
+        elif agency_id is not None and not await stored.agency_exists(conn, site_id, agency_id):
             raise InvalidRequest("agency_id", "no such agency at this site")
-        # one client at a time, so two requests at once cannot both pass the limit
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
-        recent = await conn.fetchrow(
-            """SELECT count(*) AS n, min(received_at) AS oldest, now() AS now
-                 FROM ticketing.complaints
-                WHERE client_key = $1 AND received_at > now() - $2::interval""",
-            key,
-            WINDOW,
-        )
-        assert recent is not None
-        if recent["n"] >= PER_HOUR:
-            wait = recent["oldest"] + WINDOW - recent["now"]
+        await stored.lock_client(conn, key)
+        recent = await stored.recent(conn, key, WINDOW)
+        if recent.n >= PER_HOUR:
+            assert recent.oldest is not None
+            wait = recent.oldest + WINDOW - recent.now
             raise RateLimited(max(1, int(wait.total_seconds()) + 1))
-        seq = await conn.fetchval(
-            """INSERT INTO ticketing.complaint_numbers AS n (site_id, last_number) VALUES ($1, 1)
-               ON CONFLICT (site_id) DO UPDATE SET last_number = n.last_number + 1
-               RETURNING last_number""",
-            site_id,
-        )
+        seq = await stored.next_number(conn, site_id)
         complaint_id = uuid.uuid4()
-        await conn.execute(
-            """INSERT INTO ticketing.complaints
-                   (id, site_id, number, kind, text, ticket_id, service_id, agency_id,
-                    contact_phone, client_key)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
-            complaint_id,
-            site_id,
-            f"ADU-{seq:06d}",
-            kind,
-            text.strip(),
-            ticket_id,
-            service_id,
-            agency_id,
-            phone,
-            key,
+        await stored.insert(
+            conn,
+            NewComplaint(
+                id=complaint_id,
+                site_id=site_id,
+                number=f"ADU-{seq:06d}",
+                kind=kind,
+                text=text.strip(),
+                ticket_id=ticket_id,
+                service_id=service_id,
+                agency_id=agency_id,
+                contact_phone=phone,
+                client_key=key,
+            ),
         )
-        row = await conn.fetchrow(SELECT + " WHERE c.id = $1", complaint_id)
+        row = await stored.complaint(conn, complaint_id)
     assert row is not None
     # the citizen learns the number and status, never anything stored about others
     return {
-        "id": row["id"],
-        "number": row["number"],
-        "kind": row["kind"],
-        "status": row["status"],
-        "received_at": row["received_at"],
+        "id": row.id,
+        "number": row.number,
+        "kind": row.kind,
+        "status": row.status,
+        "received_at": row.received_at,
     }
 
 
@@ -191,32 +169,18 @@ async def list_complaints(
     require_supervisor(actor, site_id)
     if await repo.site(conn, site_id) is None:
         raise NotFound("site not found")
-    rows = await conn.fetch(
-        SELECT
-        + """ WHERE c.site_id = $1 AND ($2::text IS NULL OR c.status = $2)
-              ORDER BY c.received_at DESC, c.number DESC LIMIT $3 OFFSET $4""",
-        site_id,
-        status,
-        limit,
-        offset,
-    )
-    return [_public(r) for r in rows]
+    return [_public(c) for c in await stored.site_complaints(conn, site_id, status, limit, offset)]
 
 
 async def _answers(conn: Connection, complaint_id: UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        """SELECT at, actor, status, text FROM ticketing.complaint_answers
-            WHERE complaint_id = $1 ORDER BY at, id""",
-        complaint_id,
-    )
-    return [dict(r) for r in rows]
+    return [asdict(a) for a in await stored.answers(conn, complaint_id)]
 
 
 async def get_complaint(conn: Connection, actor: Actor, complaint_id: UUID) -> dict[str, Any]:
-    row = await conn.fetchrow(SELECT + " WHERE c.id = $1", complaint_id)
+    row = await stored.complaint(conn, complaint_id)
     if row is None:
         raise NotFound("complaint not found")
-    require_supervisor(actor, row["site_id"])
+    require_supervisor(actor, row.site_id)
     return {**_public(row), "answers": await _answers(conn, complaint_id)}
 
 
@@ -227,44 +191,26 @@ async def answer(
     if status not in ("in_process", "resolved"):
         raise InvalidRequest("status", "status must be in_process or resolved")
     async with conn.transaction():
-        before = await conn.fetchrow(
-            "SELECT * FROM ticketing.complaints WHERE id = $1 FOR UPDATE", complaint_id
-        )
+        before = await stored.lock(conn, complaint_id)
         if before is None:
             raise NotFound("complaint not found")
-        require_supervisor(actor, before["site_id"])
-        if before["status"] == "resolved":
+        require_supervisor(actor, before.site_id)
+        if before.status == "resolved":
             raise ComplaintClosed("this complaint is already resolved")
-        await conn.execute(
-            """UPDATE ticketing.complaints
-                  SET status = $2,
-                      in_process_at = CASE WHEN $2 = 'in_process'
-                                           THEN coalesce(in_process_at, clock_timestamp())
-                                           ELSE in_process_at END,
-                      resolved_at = CASE WHEN $2 = 'resolved' THEN clock_timestamp() END
-                WHERE id = $1""",
-            complaint_id,
-            status,
-        )
-        await conn.execute(
-            """INSERT INTO ticketing.complaint_answers (complaint_id, actor, status, text)
-               VALUES ($1, $2, $3, $4)""",
-            complaint_id,
-            actor.username,
-            status,
-            text.strip(),
-        )
-        await repo.audit(
+        await stored.set_status(conn, complaint_id, status)
+        await stored.add_answer(conn, complaint_id, actor.username, status, text.strip())
+        await audit.record(
             conn,
-            site_id=before["site_id"],
+            site_id=before.site_id,
             actor=actor.username,
             role=actor.role,
             action="complaint.answer",
-            target=before["number"],
-            before={"status": before["status"]},
+            target=before.number,
+            before={"status": before.status},
             after={"status": status, "answer": text.strip()},
         )
-        row = await conn.fetchrow(SELECT + " WHERE c.id = $1", complaint_id)
+        row = await stored.complaint(conn, complaint_id)
+    assert row is not None
     return {**_public(row), "answers": await _answers(conn, complaint_id)}
 
 
@@ -292,38 +238,22 @@ async def lapor_csv(
     zone = ZoneInfo(site["timezone"])
     start = datetime.combine(first, time(), zone) if first else None
     end = datetime.combine(last + timedelta(days=1), time(), zone) if last else None
-    rows = await conn.fetch(
-        SELECT
-        + """ WHERE c.site_id = $1
-                AND ($2::timestamptz IS NULL OR c.received_at >= $2)
-                AND ($3::timestamptz IS NULL OR c.received_at < $3)
-              ORDER BY c.received_at, c.number""",
-        site_id,
-        start,
-        end,
-    )
-    answers: dict[UUID, list[str]] = {}
-    for a in await conn.fetch(
-        """SELECT a.complaint_id, a.text FROM ticketing.complaint_answers a
-             JOIN ticketing.complaints c ON c.id = a.complaint_id
-            WHERE c.site_id = $1 ORDER BY a.at, a.id""",
-        site_id,
-    ):
-        answers.setdefault(a["complaint_id"], []).append(a["text"])
+    rows = await stored.received_between(conn, site_id, start, end)
+    answers = await stored.site_answer_texts(conn, site_id)
     return csv_table(
         LAPOR_COLUMNS,
         (
             (
-                r["received_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                _title(r["kind"], r["service_name"], r["text"]),
-                r["text"],
-                KIND_LAPOR[r["kind"]],
-                r["agency_name"] or site["name"],
+                r.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                _title(r.kind, r.service_name, r.text),
+                r.text,
+                KIND_LAPOR[r.kind],
+                r.agency_name or site["name"],
                 site["name"],
-                STATUS_ID[r["status"]],
-                " | ".join(answers.get(r["id"], [])),
-                r["number"],
-                _local(mask_phone(r["contact_phone"])) if r["contact_phone"] else "",
+                STATUS_ID[r.status],
+                " | ".join(answers.get(r.id, [])),
+                r.number,
+                _local(mask_phone(r.contact_phone)) if r.contact_phone else "",
             )
             for r in rows
         ),

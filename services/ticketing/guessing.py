@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 
 from services.ticketing.booking import TooManyRequests
+from services.ticketing.repositories import rate_limits
 from shared.database import Connection
 
 
@@ -24,20 +25,11 @@ async def refuse_if_guessing(
 ) -> None:
     """429 once `key` has missed `allowed` times in this window."""
     start, retry = _window(window_s)
-    misses = await conn.fetchval(
-        "SELECT hits FROM ticketing.rate_limits WHERE key = $1 AND window_start = $2",
-        f"miss:{key}",
-        start,
-    )
+    misses = await rate_limits.hits(conn, f"miss:{key}", start)
     if misses is not None and misses >= allowed:
         raise TooManyRequests(f"terlalu banyak percobaan {what} yang salah; coba lagi nanti", retry)
 
 
 async def record_miss(conn: Connection, key: str, window_s: int) -> None:
     start, _ = _window(window_s)
-    await conn.execute(
-        """INSERT INTO ticketing.rate_limits AS r (key, window_start, hits) VALUES ($1, $2, 1)
-           ON CONFLICT (key, window_start) DO UPDATE SET hits = r.hits + 1""",
-        f"miss:{key}",
-        start,
-    )
+    await rate_limits.hit(conn, f"miss:{key}", start)

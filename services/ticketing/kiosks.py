@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +21,9 @@ from services.ticketing import repository as repo
 from services.ticketing.actors import Actor, require_supervisor
 from services.ticketing.booking import limit
 from services.ticketing.errors import NotAuthenticated, NotFound
+from services.ticketing.repositories import audit
+from services.ticketing.repositories import kiosks as enrolled
+from services.ticketing.repositories.kiosks import Kiosk, LiveKiosk
 from services.ticketing.usecases.opening import site_calendar
 from shared.database import Connection
 
@@ -40,20 +43,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
-def _kiosk_json(row: Any) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "site_id": row["site_id"],
-        "name": row["name"],
-        "enrolled_at": row["enrolled_at"],
-        "enrolled_by": row["enrolled_by"],
-        "revoked_at": row["revoked_at"],
-        "revoked_by": row["revoked_by"],
-    }
+def _kiosk_json(kiosk: Kiosk) -> dict[str, Any]:
+    return asdict(kiosk)
 
 
-def _audited(row: Any) -> dict[str, Any]:
-    return {"id": str(row["id"]), "name": row["name"], "revoked": row["revoked_at"] is not None}
+def _audited(kiosk: Kiosk) -> dict[str, object]:
+    return {"id": str(kiosk.id), "name": kiosk.name, "revoked": kiosk.revoked_at is not None}
 
 
 async def _site(conn: Connection, site_id: str) -> Any:
@@ -69,14 +64,8 @@ async def enrol(conn: Connection, actor: Actor, site_id: str, name: str) -> dict
     token = new_token()
     async with conn.transaction():
         await _site(conn, site_id)
-        row = await conn.fetchrow(
-            """INSERT INTO ticketing.kiosks (id, site_id, name, token_hash, enrolled_by)
-               VALUES ($1, $2, $3, $4, $5) RETURNING *""",
-            uuid.uuid4(),
-            site_id,
-            name,
-            token_hash(token),
-            actor.username,
+        row = await enrolled.enrol(
+            conn, uuid.uuid4(), site_id, name, token_hash(token), actor.username
         )
         await _audit(conn, actor, site_id, "kiosk.enrol", row, None, _audited(row))
     return {**_kiosk_json(row), "token": token}
@@ -86,45 +75,39 @@ async def site_kiosks(conn: Connection, actor: Actor, site_id: str) -> list[dict
     """The site's kiosks, live and revoked, oldest first; never a token."""
     require_supervisor(actor, site_id)
     await _site(conn, site_id)
-    rows = await conn.fetch(
-        "SELECT * FROM ticketing.kiosks WHERE site_id = $1 ORDER BY enrolled_at, id", site_id
-    )
-    return [_kiosk_json(r) for r in rows]
+    return [_kiosk_json(k) for k in await enrolled.site_kiosks(conn, site_id)]
 
 
 async def revoke(conn: Connection, actor: Actor, site_id: str, kiosk_id: UUID) -> dict[str, Any]:
     """The kiosk's token stops working now. Revoking a revoked kiosk changes nothing."""
     require_supervisor(actor, site_id)
     async with conn.transaction():
-        before = await conn.fetchrow(
-            "SELECT * FROM ticketing.kiosks WHERE id = $1 AND site_id = $2 FOR UPDATE",
-            kiosk_id,
-            site_id,
-        )
+        before = await enrolled.lock_kiosk(conn, site_id, kiosk_id)
         if before is None:
             raise NotFound("kiosk not found at this site")
-        if before["revoked_at"] is not None:
+        if before.revoked_at is not None:
             return _kiosk_json(before)
-        after = await conn.fetchrow(
-            """UPDATE ticketing.kiosks SET revoked_at = clock_timestamp(), revoked_by = $2
-                WHERE id = $1 RETURNING *""",
-            kiosk_id,
-            actor.username,
-        )
+        after = await enrolled.revoke(conn, kiosk_id, actor.username)
         await _audit(conn, actor, site_id, "kiosk.revoke", after, _audited(before), _audited(after))
     return _kiosk_json(after)
 
 
 async def _audit(
-    conn: Connection, actor: Actor, site_id: str, action: str, row: Any, before: Any, after: Any
+    conn: Connection,
+    actor: Actor,
+    site_id: str,
+    action: str,
+    kiosk: Kiosk,
+    before: object,
+    after: object,
 ) -> None:
-    await repo.audit(
+    await audit.record(
         conn,
         site_id=site_id,
         actor=actor.username,
         role=actor.role,
         action=action,
-        target=f"{row['name']} ({row['id']})",
+        target=f"{kiosk.name} ({kiosk.id})",
         before=before,
         after=after,
     )
@@ -161,16 +144,11 @@ def bearer(authorization: str | None) -> str | None:
     return token.strip() or None
 
 
-async def live_kiosk(conn: Connection, site_id: str, token: str) -> Any:
+async def live_kiosk(conn: Connection, site_id: str, token: str) -> LiveKiosk | None:
     """The enrolled, unrevoked kiosk of `site_id` this token belongs to, or None."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    return await conn.fetchrow(
-        """SELECT id, site_id, name FROM ticketing.kiosks
-            WHERE token_hash = $1 AND site_id = $2 AND revoked_at IS NULL""",
-        token_hash(token),
-        site_id,
-    )
+    return await enrolled.live_kiosk(conn, site_id, token_hash(token))
 
 
 async def identify(
@@ -199,5 +177,5 @@ async def identify(
             )
         return Caller(None, address, site)
     if info.kiosk.per_minute:
-        await limit(conn, f"kiosk:{kiosk['id']}", info.kiosk.per_minute, 60, "dari kiosk ini")
-    return Caller(kiosk["id"], address, site)
+        await limit(conn, f"kiosk:{kiosk.id}", info.kiosk.per_minute, 60, "dari kiosk ini")
+    return Caller(kiosk.id, address, site)

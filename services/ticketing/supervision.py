@@ -6,6 +6,7 @@ what, when, before and after)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -14,6 +15,9 @@ from services.ticketing import repository as repo
 from services.ticketing.actors import Actor, require_admin, require_supervisor
 from services.ticketing.domain import tickets as rules
 from services.ticketing.errors import InvalidRequest, NotAllowed, NotFound
+from services.ticketing.repositories import audit, staff
+from services.ticketing.repositories import supervision as counter_board
+from services.ticketing.repositories.staff import AccountChanges, StaffAccount
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
 from shared.database import Connection
@@ -27,10 +31,10 @@ async def _audit(
     site_id: str | None,
     action: str,
     target: str,
-    before: Any,
-    after: Any,
+    before: object,
+    after: object,
 ) -> None:
-    await repo.audit(
+    await audit.record(
         conn,
         site_id=site_id,
         actor=actor.username,
@@ -46,34 +50,24 @@ async def counter_states(conn: Connection, actor: Actor, site_id: str) -> list[d
     require_supervisor(actor, site_id)
     if await repo.site(conn, site_id) is None:
         raise NotFound("site not found")
-    rows = await conn.fetch(
-        """SELECT c.id, c.name, c.service_ids, c.call_order, c.last_active_at,
-                  t.id AS ticket_id, t.number, t.service_id, t.called_at, t.call_count
-             FROM ticketing.counters c
-             LEFT JOIN ticketing.tickets t
-               ON t.site_id = c.site_id AND t.counter_id = c.id AND t.status = 'called'
-            WHERE c.site_id = $1 AND c.active
-            ORDER BY c.position""",
-        site_id,
-    )
     return [
         {
-            "id": r["id"],
-            "name": r["name"],
-            "service_ids": list(r["service_ids"]),
-            "call_order": r["call_order"],
-            "last_active_at": r["last_active_at"],
+            "id": c.id,
+            "name": c.name,
+            "service_ids": list(c.service_ids),
+            "call_order": c.call_order,
+            "last_active_at": c.last_active_at,
             "current": None
-            if r["ticket_id"] is None
+            if c.ticket_id is None
             else {
-                "ticket_id": r["ticket_id"],
-                "number": r["number"],
-                "service_id": r["service_id"],
-                "called_at": r["called_at"],
-                "call_count": r["call_count"],
+                "ticket_id": c.ticket_id,
+                "number": c.number,
+                "service_id": c.service_id,
+                "called_at": c.called_at,
+                "call_count": c.call_count,
             },
         }
-        for r in rows
+        for c in await counter_board.counter_states(conn, site_id)
     ]
 
 
@@ -161,15 +155,9 @@ async def reassign_counter(
         if len(set(service_ids)) != len(service_ids):
             raise InvalidRequest("service_ids", "a service is listed twice")
         before = {"service_ids": list(counter["service_ids"]), "call_order": counter["call_order"]}
-        after = {"service_ids": service_ids, "call_order": call_order or counter["call_order"]}
-        await conn.execute(
-            """UPDATE ticketing.counters SET service_ids = $3, call_order = $4
-                WHERE site_id = $1 AND id = $2""",
-            site_id,
-            counter_id,
-            after["service_ids"],
-            after["call_order"],
-        )
+        order: str = call_order or counter["call_order"]
+        after = {"service_ids": service_ids, "call_order": order}
+        await counter_board.reassign_counter(conn, site_id, counter_id, service_ids, order)
         await _audit(conn, actor, site_id, "counter.reassign", counter_id, before, after)
         return {"id": counter_id, **after}
 
@@ -178,39 +166,28 @@ async def audit_log(
     conn: Connection, actor: Actor, site_id: str, limit: int
 ) -> list[dict[str, Any]]:
     require_supervisor(actor, site_id)
-    rows = await conn.fetch(
-        """SELECT id, at, actor, role, action, target, before, after FROM ticketing.audit_log
-            WHERE site_id = $1 ORDER BY id DESC LIMIT $2""",
-        site_id,
-        limit,
-    )
-    return [dict(r) for r in rows]
+    return [asdict(e) for e in await audit.entries(conn, site_id, limit)]
 
 
 # --- admin ----------------------------------------------------------------------------
 
 
-def _staff_json(row: Any) -> dict[str, Any]:
+def _staff_json(account: StaffAccount) -> dict[str, Any]:
     return {
-        "username": row["username"],
-        "site_id": row["site_id"],
-        "role": row["role"],
-        "counter_ids": list(row["counter_ids"]),
-        "active": row["active"],
-        "source": row["source"],
-        "deployment_admin": row["deployment_admin"],
+        "username": account.username,
+        "site_id": account.site_id,
+        "role": account.role,
+        "counter_ids": list(account.counter_ids),
+        "active": account.active,
+        "source": account.source,
+        "deployment_admin": account.deployment_admin,
     }
 
 
 async def list_staff(conn: Connection, actor: Actor, site_id: str | None) -> list[dict[str, Any]]:
     """One site's accounts (its admin), or every site's (a deployment-wide admin)."""
     require_admin(actor, site_id)
-    rows = await conn.fetch(
-        """SELECT * FROM ticketing.staff WHERE $1::text IS NULL OR site_id = $1
-            ORDER BY site_id, username""",
-        site_id,
-    )
-    return [_staff_json(r) for r in rows]
+    return [_staff_json(a) for a in await staff.accounts(conn, site_id)]
 
 
 async def _check_counters(conn: Connection, site_id: str, counter_ids: list[str]) -> None:
@@ -236,28 +213,14 @@ async def create_staff(
         if await repo.site(conn, site_id) is None:
             raise InvalidRequest("site_id", "lokasi tidak dikenal")
         await _check_counters(conn, site_id, counter_ids)
-        existing = await conn.fetchrow(
-            "SELECT * FROM ticketing.staff WHERE username = $1 FOR UPDATE", username
-        )
-        if existing is not None and existing["source"] != "admin":
+        existing = await staff.lock_account(conn, username)
+        if existing is not None and existing.source != "admin":
             raise InvalidRequest(
                 "username", "akun ini berasal dari berkas konfigurasi; ubah dengan PUT"
             )
         if existing is not None:
-            require_admin(actor, existing["site_id"])
-        row = await conn.fetchrow(
-            """INSERT INTO ticketing.staff
-                   (username, site_id, role, counter_ids, password_hash, active, source)
-               VALUES ($1, $2, $3, $4, $5, true, 'admin')
-               ON CONFLICT (username) DO UPDATE SET site_id = $2, role = $3, counter_ids = $4,
-                   password_hash = $5, active = true
-               RETURNING *""",
-            username,
-            site_id,
-            role,
-            counter_ids,
-            password_hash,
-        )
+            require_admin(actor, existing.site_id)
+        row = await staff.save_admin_made(conn, username, site_id, role, counter_ids, password_hash)
         after = _staff_json(row)
         before = None if existing is None else _staff_json(existing)
         await _audit(conn, actor, site_id, "staff.create", username, before, after)
@@ -277,13 +240,11 @@ async def update_staff(
         )
     password_hash = await asyncio.to_thread(_hasher.hash, password) if password else None
     async with conn.transaction():
-        existing = await conn.fetchrow(
-            "SELECT * FROM ticketing.staff WHERE username = $1 FOR UPDATE", username
-        )
+        existing = await staff.lock_account(conn, username)
         if existing is None:
             raise NotFound("akun tidak ditemukan")
-        require_admin(actor, existing["site_id"])
-        if existing["deployment_admin"] and not actor.deployment_admin:
+        require_admin(actor, existing.site_id)
+        if existing.deployment_admin and not actor.deployment_admin:
             raise NotAllowed("hanya admin seluruh deployment yang mengubah akun ini")
         if username == actor.username and (
             changes.get("active") is False or changes.get("role", "admin") != "admin"
@@ -292,29 +253,25 @@ async def update_staff(
                 "username", "admin tidak dapat menonaktifkan atau menurunkan akunnya sendiri"
             )
         if "counter_ids" in changes:
-            await _check_counters(conn, existing["site_id"], changes["counter_ids"])
+            await _check_counters(conn, existing.site_id, changes["counter_ids"])
         fields = sorted({*changes, *(["password"] if password_hash else [])})
-        row = await conn.fetchrow(
-            """UPDATE ticketing.staff SET
-                   role = coalesce($2, role),
-                   counter_ids = coalesce($3, counter_ids),
-                   active = coalesce($4, active),
-                   password_hash = coalesce($5, password_hash),
-                   api_fields = ARRAY(SELECT DISTINCT unnest(api_fields || $6::text[]))
-                WHERE username = $1 RETURNING *""",
+        row = await staff.change(
+            conn,
             username,
-            changes.get("role"),
-            changes.get("counter_ids"),
-            changes.get("active"),
-            password_hash,
-            fields,
+            AccountChanges(
+                role=changes.get("role"),
+                counter_ids=changes.get("counter_ids"),
+                active=changes.get("active"),
+                password_hash=password_hash,
+                fields=fields,
+            ),
         )
         after = _staff_json(row)
         audited = {**after, "password_changed": password_hash is not None}
         await _audit(
             conn,
             actor,
-            existing["site_id"],
+            existing.site_id,
             "staff.update",
             username,
             _staff_json(existing),

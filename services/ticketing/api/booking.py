@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from services.ticketing.api.pages import tracking_url
 from services.ticketing.api.schemas import IssuedTicket, required_phone
 from services.ticketing.appointment_access import MISS_WINDOW_S
 from services.ticketing.guessing import record_miss, refuse_if_guessing
+from services.ticketing.repositories import appointments
 from shared.phone import mask_phone
 
 router = APIRouter(tags=["online booking"])
@@ -83,18 +84,18 @@ class Appointment(BaseModel):
     phone: str = Field(description="Masked")
 
     @classmethod
-    def of(cls, row: Any) -> Appointment:
+    def of(cls, row: appointments.Appointment) -> Appointment:
         return cls(
-            id=row["id"],
-            code=row["code"],
-            site_id=row["site_id"],
-            service_id=row["service_id"],
-            date=row["day"],
-            slot_start=row["slot_start"],
-            slot_end=row["slot_end"],
-            status=row["status"],
-            ticket_id=row["ticket_id"],
-            phone=mask_phone(row["phone"]),
+            id=row.id,
+            code=row.code,
+            site_id=row.site_id,
+            service_id=row.service_id,
+            date=row.day,
+            slot_start=row.slot_start,
+            slot_end=row.slot_end,
+            status=row.status,
+            ticket_id=row.ticket_id,
+            phone=mask_phone(row.phone),
         )
 
 
@@ -180,7 +181,7 @@ async def book(
     row = await booking.book(conn, site_id, body.service_id, body.date, start, body.phone)
     return BookedAppointment(
         **Appointment.of(row).model_dump(),
-        appointment_key=appointment_access.appointment_key(row["id"], settings.token_secret),
+        appointment_key=appointment_access.appointment_key(row.id, settings.token_secret),
     )
 
 
