@@ -5,18 +5,16 @@ site's supervisor or an operator, 422 for a bad period or filter."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.ticketing import export, reports
-from services.ticketing import repository as repo
 from services.ticketing.actors import Actor
 from services.ticketing.api.deps import Db, Operator
 from services.ticketing.api.pages import SECURITY_HEADERS, _page
 from services.ticketing.api.schemas import file_answer
-from services.ticketing.domain.tickets import local_day
 from shared.database import Connection
 
 router = APIRouter(tags=["reports"])
@@ -60,14 +58,8 @@ ReportScope = Annotated[Scope, Depends(_scope)]
 
 
 async def _period(conn: Connection, actor: Actor, site_id: str, q: Scope) -> reports.Period:
-    first, last = q.first, q.last
-    if first is None or last is None:
-        site = await repo.site(conn, site_id)
-        today = local_day(await repo.database_now(conn), site["timezone"]) if site else date.today()
-        last = last or today
-        first = first or last - timedelta(days=29)
     return await reports.period(
-        conn, actor, site_id, first, last, q.agency_id, q.service_id, q.counter_id
+        conn, actor, site_id, q.first, q.last, q.agency_id, q.service_id, q.counter_id
     )
 
 

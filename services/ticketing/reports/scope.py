@@ -10,12 +10,15 @@ from zoneinfo import ZoneInfo
 
 from services.ticketing import repository as repo
 from services.ticketing.actors import Actor, require_supervisor
+from services.ticketing.domain.tickets import local_day
 from services.ticketing.errors import InvalidRequest, NotFound
 from services.ticketing.repositories import reports as queries
 from services.ticketing.repositories.reports import ReportService
 from shared.database import Connection
 
 MAX_DAYS = 366
+DEFAULT_DAYS = 30
+"""Without `from`, a period ends today (or on `to`) and covers this many days."""
 
 
 @dataclass(frozen=True)
@@ -61,17 +64,22 @@ async def period(
     conn: Connection,
     actor: Actor,
     site_id: str,
-    first: date,
-    last: date,
+    first: date | None,
+    last: date | None,
     agency_id: str | None = None,
     service_id: str | None = None,
     counter_id: str | None = None,
 ) -> Period:
-    """Check the caller and the scope; raise NotAllowed, NotFound or InvalidRequest."""
+    """Check the caller and the scope; raise NotAllowed, NotFound or InvalidRequest. Days
+    left out end today (the site's own day) and span `DEFAULT_DAYS`."""
     require_supervisor(actor, site_id)
     site = await repo.site(conn, site_id)
     if site is None:
         raise NotFound("site not found")
+    if last is None:
+        last = local_day(await repo.database_now(conn), site["timezone"])
+    if first is None:
+        first = last - timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
         raise InvalidRequest("to", "the period ends before it starts")
     if (last - first).days + 1 > MAX_DAYS:

@@ -3,19 +3,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from services.ticketing.export import Table
 from services.ticketing.reports.figures import CHANNELS
 
+Columns = Sequence[tuple[str, str]]
+"""A table's columns: (header, the key of the report's item it shows)."""
 
-def tables(report: dict[str, Any]) -> list[Table]:
-    """The report as named tables (sheet name ≤ 31 characters, header, rows)."""
+ARRIVALS: Columns = (("jam", "hour"), ("tiket", "tickets"))
+HEATMAP: Columns = (("hari (1=Senin)", "weekday"), ("jam", "hour"), ("tiket", "tickets"))
+TREND: Columns = (
+    ("tanggal", "day"),
+    ("tiket", "issued"),
+    ("dilayani", "served"),
+    ("tunggu rata2 (s)", "wait_mean_s"),
+    ("tunggu median (s)", "wait_median_s"),
+    ("P90 (s)", "wait_p90_s"),
+)
+AGENCIES: Columns = (
+    ("instansi", "agency_name"),
+    ("tiket", "issued"),
+    ("dilayani", "served"),
+    ("sesuai standar", "within_target"),
+    ("porsi", "sla_share"),
+)
+SERVICES: Columns = (
+    ("layanan", "service_name"),
+    ("instansi", "agency_id"),
+    ("standar (menit)", "target_minutes"),
+    ("tiket", "issued"),
+    ("dilayani", "served"),
+    ("tidak hadir", "no_show"),
+    ("dibatalkan", "cancelled"),
+    ("sesuai standar", "within_target"),
+    ("porsi", "sla_share"),
+    ("tunggu rata2 (s)", "wait_mean_s"),
+    ("tunggu median (s)", "wait_median_s"),
+    ("tunggu P90 (s)", "wait_p90_s"),
+    ("layanan rata2 (s)", "service_mean_s"),
+)
+COUNTERS: Columns = (
+    ("loket", "counter_name"),
+    ("dilayani", "served"),
+    ("layanan rata2 (s)", "service_mean_s"),
+    ("layanan median (s)", "service_median_s"),
+)
+
+
+def _table(title: str, columns: Columns, items: Sequence[dict[str, Any]]) -> Table:
+    return (title, [h for h, _ in columns], [[item[k] for _, k in columns] for item in items])
+
+
+def _summary(report: dict[str, Any]) -> Table:
     totals = report["totals"]
     wait, svc, sla = report["wait_s"], report["service_s"], report["sla"]
     complaints = report["complaints"]
     ikm = report["ikm"]
-    summary_rows: list[list[Any]] = [
+    rows: list[list[Any]] = [
         ["lokasi", report["site"]["name"]],
         ["dari", report["from"]],
         ["sampai", report["to"]],
@@ -42,89 +88,27 @@ def tables(report: dict[str, Any]) -> list[Table]:
         ["mutu IKM", ikm["category"]],
         ["responden SKM", ikm["respondents"]],
     ]
+    return ("Ringkasan", ["ukuran", "nilai"], rows)
+
+
+def _ikm(ikm: dict[str, Any]) -> Table:
+    return (
+        "IKM",
+        ["unsur", "nama", "nilai rata-rata"],
+        [[e["element"], e["name"], e["mean"]] for e in ikm["elements"]]
+        + [["IKM", ikm["quality"] or "-", ikm["ikm"]], ["responden", "", ikm["respondents"]]],
+    )
+
+
+def tables(report: dict[str, Any]) -> list[Table]:
+    """The report as named tables (sheet name ≤ 31 characters, header, rows)."""
     return [
-        ("Ringkasan", ["ukuran", "nilai"], summary_rows),
-        (
-            "Kedatangan per jam",
-            ["jam", "tiket"],
-            [[a["hour"], a["tickets"]] for a in report["arrivals_by_hour"]],
-        ),
-        (
-            "Kedatangan jam x hari",
-            ["hari (1=Senin)", "jam", "tiket"],
-            [[c["weekday"], c["hour"], c["tickets"]] for c in report["arrivals_heatmap"]],
-        ),
-        (
-            "Tren tunggu harian",
-            ["tanggal", "tiket", "dilayani", "tunggu rata2 (s)", "tunggu median (s)", "P90 (s)"],
-            [
-                [
-                    d["day"],
-                    d["issued"],
-                    d["served"],
-                    d["wait_mean_s"],
-                    d["wait_median_s"],
-                    d["wait_p90_s"],
-                ]
-                for d in report["wait_trend"]
-            ],
-        ),
-        (
-            "Standar waktu per instansi",
-            ["instansi", "tiket", "dilayani", "sesuai standar", "porsi"],
-            [
-                [a["agency_name"], a["issued"], a["served"], a["within_target"], a["sla_share"]]
-                for a in report["sla_by_agency"]
-            ],
-        ),
-        (
-            "Per layanan",
-            [
-                "layanan",
-                "instansi",
-                "standar (menit)",
-                "tiket",
-                "dilayani",
-                "tidak hadir",
-                "dibatalkan",
-                "sesuai standar",
-                "porsi",
-                "tunggu rata2 (s)",
-                "tunggu median (s)",
-                "tunggu P90 (s)",
-                "layanan rata2 (s)",
-            ],
-            [
-                [
-                    s["service_name"],
-                    s["agency_id"],
-                    s["target_minutes"],
-                    s["issued"],
-                    s["served"],
-                    s["no_show"],
-                    s["cancelled"],
-                    s["within_target"],
-                    s["sla_share"],
-                    s["wait_mean_s"],
-                    s["wait_median_s"],
-                    s["wait_p90_s"],
-                    s["service_mean_s"],
-                ]
-                for s in report["by_service"]
-            ],
-        ),
-        (
-            "Produktivitas loket",
-            ["loket", "dilayani", "layanan rata2 (s)", "layanan median (s)"],
-            [
-                [c["counter_name"], c["served"], c["service_mean_s"], c["service_median_s"]]
-                for c in report["counters"]
-            ],
-        ),
-        (
-            "IKM",
-            ["unsur", "nama", "nilai rata-rata"],
-            [[e["element"], e["name"], e["mean"]] for e in ikm["elements"]]
-            + [["IKM", ikm["quality"] or "-", ikm["ikm"]], ["responden", "", ikm["respondents"]]],
-        ),
+        _summary(report),
+        _table("Kedatangan per jam", ARRIVALS, report["arrivals_by_hour"]),
+        _table("Kedatangan jam x hari", HEATMAP, report["arrivals_heatmap"]),
+        _table("Tren tunggu harian", TREND, report["wait_trend"]),
+        _table("Standar waktu per instansi", AGENCIES, report["sla_by_agency"]),
+        _table("Per layanan", SERVICES, report["by_service"]),
+        _table("Produktivitas loket", COUNTERS, report["counters"]),
+        _ikm(report["ikm"]),
     ]
