@@ -58,6 +58,16 @@ def test_from_sql_style_means_gives_the_same_index() -> None:
     assert result.ikm == Decimal("80.56")
 
 
+def test_from_sql_sums_is_the_index_of_the_answers() -> None:
+    """What the reports and the public IKM read: count(*) and sum(u1)…sum(u9)."""
+    sums = [sum(r[i] for r in RESPONSES) for i in range(9)]
+    assert sums == [14, 12, 11, 16, 12, 14, 15, 11, 11]
+    assert ikm.from_sums(4, sums) == ikm.from_answers(RESPONSES)
+    assert ikm.from_sums(4, sums).ikm == Decimal("80.56")
+    nobody = ikm.from_sums(0, [None] * 9)  # SQL's sum over no rows is NULL
+    assert (nobody.respondents, nobody.ikm) == (0, None)
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
