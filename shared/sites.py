@@ -98,6 +98,11 @@ class MessageRules(_Config):
         ge=0,
         description="`issued` messages one phone gets per site-local day; none: no cap",
     )
+    channels: tuple[Literal["whatsapp", "fonnte", "sms"], ...] | None = Field(
+        default=None,
+        min_length=1,
+        description="This site's channels in order of preference (none: MESSAGE_CHANNELS)",
+    )
 
 
 class SiteInfo(_Config):

@@ -1,5 +1,6 @@
 """The notifier process: FastAPI app whose lifespan runs the database pool, the Kafka
-consumer (FastStream, same event loop) and the SMS sender."""
+consumer (FastStream, same event loop) and the sender of messages (WhatsApp, Fonnte, SMS),
+and serves the channels' webhooks."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.notifier.api import health, messages
+from services.notifier.api import health, messages, webhooks
 from services.notifier.api.access import StaffOnly
+from services.notifier.channels.setup import build_channels
 from services.notifier.consumer import Notifications, subscribe
 from services.notifier.metrics import CountingProvider
 from services.notifier.providers import new_provider
+from services.notifier.replies import Replies, TicketingCalls
 from services.notifier.repository import SCHEMA
 from services.notifier.sender import Sender
 from services.notifier.settings import NotifierSettings
@@ -45,18 +48,30 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
             await apply_migrations(conn, SCHEMA, MIGRATIONS)
         app.state.pool = pool
         app.state.notifications.pool = pool
+        app.state.replies.pool = pool
         provider = CountingProvider(
             new_provider(settings.sms_provider, settings.sms_webhook_url, settings.sms_timeout_s),
             settings.sms_provider,
         )
-        sender = Sender(pool, provider, settings)
+        channels = build_channels(settings, provider)
+        site_rules = app.state.notifications.site_rules
+        sender = Sender(
+            pool,
+            channels,
+            settings,
+            lambda site_id: site_rules.channels_of(site_id, settings.channels),
+        )
         app.state.sender = sender
         sender_task = asyncio.create_task(sender.run(stop), name="notifier-sender")
         kafka_task = asyncio.create_task(
             connect_kafka(app.state.broker, "notifier", stop, settings, logger=log, consumes=True),
             name="notifier-kafka",
         )
-        log.info("notifier up: SMS provider %s", settings.sms_provider)
+        log.info(
+            "notifier up: channels %s, SMS provider %s",
+            ",".join(settings.channels),
+            settings.sms_provider,
+        )
         try:
             yield
         finally:
@@ -64,7 +79,9 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
             await finish_task(kafka_task)  # a group join in progress must not hold up a stop
             await app.state.broker.stop()  # waits for the handler in progress (graceful)
             await asyncio.gather(sender_task, return_exceptions=True)
-            await provider.close()
+            for channel in channels.values():
+                await channel.close()  # the sms channel closes the SMS provider
+            await ticketing_calls.close()
             await staff.close()
             await pool.close()
 
@@ -74,6 +91,8 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.state.notifications = Notifications(
         settings, SiteRules(settings.sites_dir, settings.environment)
     )
+    ticketing_calls = TicketingCalls(settings.ticketing_url, settings.token_secret)
+    app.state.replies = Replies(ticketing_calls, app.state.notifications.site_rules)
     staff = StaffDirectory(settings.ticketing_url)
     app.state.staff = staff
     app.state.broker = new_broker(settings, "notifier")
@@ -82,6 +101,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     subscribe(app.state.broker, app.state.notifications)
     app.include_router(health.router)
     app.include_router(messages.router)
+    app.include_router(webhooks.router)
     api_docs.install(app, settings)
     app.add_middleware(StaffOnly, directory=staff)  # inside instrument's: refusals are measured
     app.add_middleware(RefuseBadText)  # outside the staff check: bad text is a 422 for anyone

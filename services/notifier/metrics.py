@@ -3,8 +3,11 @@ the provider, so the sender needs to know nothing of them)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter
 
+from services.notifier.deliveries import Effect
 from services.notifier.providers import Sms, SmsProvider
 from shared.metrics import SMS_FAILED, SMS_SENT
 
@@ -33,3 +36,31 @@ class CountingProvider:
 
     async def close(self) -> None:
         await self._provider.close()
+
+
+CHANNEL_ATTEMPTS = Counter(
+    "mpp_channel_attempts",
+    "Hand-overs of a message to a channel (whatsapp, fonnte, sms) by kind and outcome: sent "
+    "(final), accepted (the channel reports later), busy (retried), undeliverable (next "
+    "channel)",
+    ["channel", "kind", "outcome"],
+)
+CHANNEL_STATUSES = Counter(
+    "mpp_channel_statuses",
+    "Delivery statuses the channels reported (sent, delivered, read, failed) and hand-overs "
+    "that timed out without `sent` (timeout)",
+    ["channel", "status"],
+)
+CHANNEL_FALLBACKS = Counter(
+    "mpp_channel_fallbacks",
+    "Messages that went on by their next channel (to_channel) or failed on their last one "
+    "(to_channel=none)",
+    ["from_channel", "to_channel"],
+)
+
+
+def count_effects(effects: Iterable[Effect]) -> None:
+    for effect in effects:
+        CHANNEL_STATUSES.labels(effect.channel, effect.status).inc()
+        if effect.fell_back_to is not None or effect.gave_up:
+            CHANNEL_FALLBACKS.labels(effect.channel, effect.fell_back_to or "none").inc()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from services.notifier import messages, repository
+from services.notifier.channels import templates
 from services.notifier.repository import Connection, Contact
 from services.notifier.site_rules import MessageCap
 from shared.events import AnyEvent, QueuePosition, ServiceCompleted, TicketCalled, TicketIssued
@@ -98,15 +99,16 @@ async def _issued(
 ) -> tuple[int, int]:
     """Record the ticket's `issued` SMS: queued, or skipped past the phone's daily cap
     (counted in this transaction). (queued, skipped)."""
-    text = messages.issued_text(
-        site_name=event.site_name,
-        ticket_number=event.ticket_number,
-        service_name=event.service_name,
-        waiting_ahead=event.waiting_ahead,
-        estimated_wait_s=event.estimated_wait_s,
-        link=messages.tracking_url(base_url, event.ticket_id),
-        quota_runs_out_at=event.quota_runs_out_at,
-    )
+    fields = {
+        "site_name": event.site_name,
+        "ticket_number": event.ticket_number,
+        "service_name": event.service_name,
+        "waiting_ahead": event.waiting_ahead,
+        "estimated_wait_s": event.estimated_wait_s,
+        "link": messages.tracking_url(base_url, event.ticket_id),
+        "quota_runs_out_at": event.quota_runs_out_at,
+    }
+    text = messages.issued_text(**fields)  # type: ignore[arg-type]
     within_cap = await repository.count_issued(
         conn,
         site_id=event.site_id,
@@ -124,6 +126,7 @@ async def _issued(
         contact=contact,
         text=text,
         skipped_reason=skipped_reason,
+        template=templates.issued(**fields),  # type: ignore[arg-type]
     )
     queued = int(recorded and within_cap)
     skipped = int(recorded and not within_cap)
@@ -164,20 +167,24 @@ async def _own_ticket(
         if served is not None and event.occurred_at <= served:
             return 0  # consumed after the ticket was served: the call is over, say nothing
         await repository.mark_called(conn, event.ticket_id)
-        text = messages.called_text(
-            site_name=event.site_name,
-            ticket_number=event.ticket_number,
-            counter_name=event.counter_name,
-            call_count=event.call_count,
-        )
+        called = {
+            "site_name": event.site_name,
+            "ticket_number": event.ticket_number,
+            "counter_name": event.counter_name,
+            "call_count": event.call_count,
+        }
+        text = messages.called_text(**called)  # type: ignore[arg-type]
+        template = templates.called(**called)  # type: ignore[arg-type]
         kind = "called"
     elif event.outcome == "served" and event.transferred_to_service_id is None:
         await repository.mark_served(conn, event.ticket_id, event.occurred_at)
-        text = messages.survey_text(
-            site_name=event.site_name,
-            service_name=event.service_name,
-            link=messages.survey_url(base_url, event.ticket_id, link_secret),
-        )
+        survey = {
+            "site_name": event.site_name,
+            "service_name": event.service_name,
+            "link": messages.survey_url(base_url, event.ticket_id, link_secret),
+        }
+        text = messages.survey_text(**survey)
+        template = templates.survey(**survey)
         kind = "survey"
     else:
         # Transferred, or one step of a multi-service visit served: it waits again, in the
@@ -187,7 +194,7 @@ async def _own_ticket(
         return 0
     return int(
         await repository.queue_message(
-            conn, event_id=event.event_id, kind=kind, contact=contact, text=text
+            conn, event_id=event.event_id, kind=kind, contact=contact, text=text, template=template
         )
     )
 
@@ -213,13 +220,18 @@ async def _near_turn(conn: Connection, position: QueuePosition) -> int:
                 conn, position.ticket_id, position.waiting_ahead
             )
         return 0
-    text = messages.near_turn_text(
-        site_name=contact.site_name,
-        ticket_number=position.ticket_number,
-        waiting_ahead=position.waiting_ahead,
-    )
+    near = {
+        "site_name": contact.site_name,
+        "ticket_number": position.ticket_number,
+        "waiting_ahead": position.waiting_ahead,
+    }
     return int(
         await repository.queue_message(
-            conn, event_id=contact.issued_event_id, kind="near_turn", contact=contact, text=text
+            conn,
+            event_id=contact.issued_event_id,
+            kind="near_turn",
+            contact=contact,
+            text=messages.near_turn_text(**near),  # type: ignore[arg-type]
+            template=templates.near_turn(**near),  # type: ignore[arg-type]
         )
     )

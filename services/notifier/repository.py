@@ -12,6 +12,7 @@ import asyncpg
 import orjson
 from asyncpg.pool import PoolConnectionProxy
 
+from services.notifier.channels import Template
 from shared.events import AnyEvent, parse_event
 
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
@@ -41,6 +42,27 @@ class OutgoingMessage:
     phone: str
     text: str
     attempts: int
+    site_id: str = ""
+    channels: tuple[str, ...] | None = None
+    """Its channel order, fixed when first claimed (None: not yet, the site's order)."""
+    channel_index: int = 0
+    template: Template | None = None
+
+
+def _template_json(template: Template | None) -> dict[str, object] | None:
+    """For the jsonb column (the pool's codec encodes it)."""
+    if template is None:
+        return None
+    return {"name": template.name, "values": list(template.values), "copy_code": template.copy_code}
+
+
+def _template_of(value: object) -> Template | None:
+    if value is None:
+        return None
+    data = orjson.loads(value) if isinstance(value, str | bytes) else value
+    if not isinstance(data, dict):
+        return None
+    return Template(str(data["name"]), tuple(data["values"]), data.get("copy_code"))
 
 
 _CONTACT_COLUMNS = (
@@ -173,15 +195,20 @@ async def queue_message(
     contact: Contact,
     text: str,
     skipped_reason: str | None = None,
+    template: Template | None = None,
+    channels: tuple[str, ...] | None = None,
 ) -> bool:
-    """Queue one SMS; False when this (event_id, kind) was already queued (never twice).
+    """Queue one message; False when this (event_id, kind) was already queued (never twice).
 
+    `template` is what WhatsApp sends instead of `text`; `channels` fixes the order (a
+    reply goes back by the channel it answers), None leaves it to the site's.
     With `skipped_reason` the message is recorded as not sent on purpose (status
     'skipped'): staff see it and why in the history, the sender never claims it."""
     inserted = await conn.fetchval(
         """INSERT INTO notifier.messages
-               (event_id, kind, ticket_id, site_id, phone, text, status, skipped_reason)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               (event_id, kind, ticket_id, site_id, phone, text, status, skipped_reason,
+                template, channels)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
            ON CONFLICT (event_id, kind) DO NOTHING RETURNING true""",
         event_id,
         kind,
@@ -191,6 +218,8 @@ async def queue_message(
         text,
         "pending" if skipped_reason is None else "skipped",
         skipped_reason,
+        _template_json(template),
+        list(channels) if channels is not None else None,
     )
     return bool(inserted)
 
@@ -250,11 +279,19 @@ async def claim_due_messages(conn: Connection, limit: int, lease_s: float) -> li
                ORDER BY next_attempt_at, id
                LIMIT $1
                FOR UPDATE SKIP LOCKED)
-           RETURNING m.id, m.event_id, m.kind, m.ticket_id, m.phone, m.text, m.attempts""",
+           RETURNING m.id, m.event_id, m.kind, m.ticket_id, m.phone, m.text, m.attempts,
+                     m.site_id, m.channels, m.channel_index, m.template""",
         limit,
         lease_s,
     )
-    return [OutgoingMessage(**dict(r)) for r in rows]
+    return [
+        OutgoingMessage(
+            **{k: v for k, v in dict(r).items() if k not in ("channels", "template")},
+            channels=tuple(r["channels"]) if r["channels"] is not None else None,
+            template=_template_of(r["template"]),
+        )
+        for r in rows
+    ]
 
 
 async def mark_sent(conn: Connection, message_id: int) -> None:
@@ -292,8 +329,12 @@ async def mark_attempt_failed(
 
 async def seconds_until_next_due(conn: Connection) -> float | None:
     value = await conn.fetchval(
-        """SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())
-           FROM notifier.messages WHERE status = 'pending'"""
+        """SELECT EXTRACT(EPOCH FROM min(due) - now()) FROM (
+               SELECT min(next_attempt_at) AS due FROM notifier.messages
+               WHERE status = 'pending'
+               UNION ALL
+               SELECT min(status_deadline) FROM notifier.messages WHERE status = 'accepted'
+           ) d"""
     )
     return max(0.0, float(value)) if value is not None else None
 
@@ -320,7 +361,8 @@ async def messages_of_ticket(conn: Connection, ticket_id: UUID) -> list[asyncpg.
     return list(
         await conn.fetch(
             """SELECT id, event_id, kind, ticket_id, site_id, phone, text, status, attempts,
-                      next_attempt_at, last_error, skipped_reason, created_at, sent_at
+                      next_attempt_at, last_error, skipped_reason, created_at, sent_at,
+                      channels, channel_index, delivery_status
                FROM notifier.messages WHERE ticket_id = $1 ORDER BY id""",
             ticket_id,
         )

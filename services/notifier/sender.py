@@ -1,12 +1,20 @@
-"""Delivers queued SMS: claims due messages, sends them concurrently, retries with backoff.
+"""Delivers queued messages: claims due ones, sends each by its current channel, retries
+with backoff, and moves a message to its next channel when the current one cannot carry it.
 
 Woken by NOTIFY from the event handler's transaction, with a poll as fallback (a
 lost NOTIFY, another replica's retries, a restart). Each message is its own task,
 so one slow or failing gateway call never holds the others back.
 
+A channel that answers for good (SMS) makes the message 'sent'; one that reports later
+(WhatsApp, Fonnte) makes it 'accepted' until its webhook says `sent` — or `failed`, or
+nothing before WHATSAPP_STATUS_TIMEOUT_S, and then the next channel takes it (deliveries.py).
+A channel that refuses the message for this citizen (Undeliverable) hands it on at once; one
+that is busy (ChannelBusy: timeouts, 5xx, rate limits) is retried with backoff, up to
+CHANNEL_MAX_ATTEMPTS when a later channel exists, SMS_MAX_ATTEMPTS on the last one.
+
 Delivery is at most once per `(event_id, kind)` except in one narrow window: a
-process that dies after the gateway accepted an SMS but before recording it as
-sent leaves the row 'sending'; after the lease it is sent again. The webhook
+process that dies after the gateway accepted a message but before recording it leaves the
+row 'sending'; after the lease it is sent again by the same channel. The SMS webhook
 payload carries `event_id` and `kind` so the gateway can drop that repeat.
 """
 
@@ -21,8 +29,10 @@ from collections.abc import Callable
 
 import asyncpg
 
-from services.notifier import repository
-from services.notifier.providers import Sms, SmsProvider
+from services.notifier import deliveries, repository
+from services.notifier.channels import Channel, Outgoing, Undeliverable
+from services.notifier.deliveries import Effect
+from services.notifier.metrics import CHANNEL_ATTEMPTS, count_effects
 from services.notifier.repository import NOTIFY_CHANNEL, OutgoingMessage
 from services.notifier.settings import NotifierSettings
 from shared.phone import mask_phone
@@ -52,12 +62,14 @@ class Sender:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        provider: SmsProvider,
+        channels: dict[str, Channel],
         settings: NotifierSettings,
+        channels_of: Callable[[str], tuple[str, ...]],
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._pool = pool
-        self._provider = provider
+        self._channels = channels
+        self._channels_of = channels_of
         self._settings = settings
         self._rand = rand
         self._wake = asyncio.Event()
@@ -79,7 +91,10 @@ class Sender:
             await asyncio.gather(listener, housekeeping, return_exceptions=True)
             if self._in_flight:
                 # Let in-flight sends finish (bounded by the provider's timeout).
-                await asyncio.wait(self._in_flight, timeout=self._settings.sms_timeout_s + 1)
+                await asyncio.wait(
+                    self._in_flight,
+                    timeout=self._settings.sms_timeout_s + self._settings.whatsapp_timeout_s,
+                )
                 for task in self._in_flight:
                     task.cancel()
 
@@ -93,6 +108,7 @@ class Sender:
             if free > 0:
                 try:
                     async with self._pool.acquire() as conn:
+                        count_effects(await deliveries.expire_unanswered(conn))
                         claimed = await repository.claim_due_messages(
                             conn, free, settings.sms_lease_s
                         )
@@ -115,29 +131,89 @@ class Sender:
         self._wake.set()  # a slot is free
 
     async def _deliver(self, message: OutgoingMessage) -> None:
-        sms = Sms(
-            to=message.phone, text=message.text, event_id=str(message.event_id), kind=message.kind
+        order = message.channels or self._channels_of(message.site_id)
+        if message.channels is None:
+            await self._record(deliveries.set_channels, message.id, order)
+        index = min(message.channel_index, len(order) - 1)
+        name = order[index]
+        has_next = index + 1 < len(order)
+        outgoing = Outgoing(
+            to=message.phone,
+            kind=message.kind,
+            text=message.text,
+            event_id=str(message.event_id),
+            template=message.template,
         )
+        channel = self._channels.get(name)
         try:
-            await self._provider.send(sms)
-        except Exception as exc:
-            await self._failed(message, scrub_phones(f"{exc}")[:500] or type(exc).__name__)
+            if channel is None:
+                raise Undeliverable(f"{name}: channel not set up in MESSAGE_CHANNELS")
+            receipt = await channel.send(outgoing)
+        except Undeliverable as exc:
+            CHANNEL_ATTEMPTS.labels(name, message.kind, "undeliverable").inc()
+            await self._fall_back(message, name, scrub_phones(f"{exc}")[:500])
             return
-        await self._record(repository.mark_sent, message.id)
+        except Exception as exc:
+            CHANNEL_ATTEMPTS.labels(name, message.kind, "busy").inc()
+            error = scrub_phones(f"{exc}")[:500] or type(exc).__name__
+            await self._failed(message, error, name, has_next)
+            return
+        if receipt.reports_later and receipt.provider_message_id:
+            CHANNEL_ATTEMPTS.labels(name, message.kind, "accepted").inc()
+            effects = await self._record(
+                deliveries.record_accepted,
+                message.id,
+                name,
+                receipt.provider_message_id,
+                self._settings.whatsapp_status_timeout_s,
+            )
+            count_effects(effects if isinstance(effects, list) else [])
+        else:
+            CHANNEL_ATTEMPTS.labels(name, message.kind, "sent").inc()
+            await self._record(deliveries.record_sent, message.id, name)
         self.sent += 1
         log.info(
-            "sent %s to %s (ticket %s, attempt %d)",
+            "%s %s by %s to %s (ticket %s, attempt %d)",
+            "handed over" if receipt.reports_later else "sent",
             message.kind,
+            name,
             mask_phone(message.phone),
             message.ticket_id,
             message.attempts + 1,
         )
 
-    async def _failed(self, message: OutgoingMessage, error: str) -> None:
+    async def _fall_back(self, message: OutgoingMessage, channel: str, reason: str) -> None:
+        log.warning(
+            "%s to %s: %s will not carry it (%s)",
+            message.kind,
+            mask_phone(message.phone),
+            channel,
+            reason,
+        )
+
+        async def step(conn: repository.Connection) -> Effect:
+            async with conn.transaction():
+                return await deliveries.fall_back(conn, message.id, channel, reason)
+
+        effect = await self._record(step)
+        if isinstance(effect, Effect):
+            count_effects([effect])
+            if effect.fell_back_to is not None:
+                self._wake.set()
+
+    async def _failed(
+        self, message: OutgoingMessage, error: str, channel: str, has_next: bool
+    ) -> None:
         self.failed_attempts += 1
         attempt = message.attempts + 1
         settings = self._settings
-        if attempt >= settings.sms_max_attempts:
+        limit = settings.sms_max_attempts
+        if has_next:
+            limit = min(limit, settings.channel_max_attempts)
+        if attempt >= limit and has_next:
+            await self._fall_back(message, channel, f"{error} (after {attempt} attempts)")
+            return
+        if attempt >= limit:
             log.error(
                 "giving up %s to %s after %d attempts: %s",
                 message.kind,
@@ -151,9 +227,10 @@ class Sender:
             attempt, settings.sms_backoff_base_s, settings.sms_backoff_max_s, self._rand()
         )
         log.warning(
-            "%s to %s not sent (attempt %d: %s); retry in %.1fs",
+            "%s to %s not sent by %s (attempt %d: %s); retry in %.1fs",
             message.kind,
             mask_phone(message.phone),
+            channel,
             attempt,
             error,
             delay,
@@ -161,13 +238,14 @@ class Sender:
         await self._record(repository.mark_attempt_failed, message.id, error, delay)
         asyncio.get_running_loop().call_later(delay, self._wake.set)
 
-    async def _record(self, update: Callable[..., object], *args: object) -> None:
+    async def _record(self, update: Callable[..., object], *args: object) -> object:
         """Write a delivery outcome; if the database is away, the lease brings it back."""
         try:
             async with self._pool.acquire() as conn:
-                await update(conn, *args)  # type: ignore[misc]
+                return await update(conn, *args)  # type: ignore[misc]
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.error("cannot record delivery outcome of message %s: %s", args[0], exc)
+            log.error("cannot record delivery outcome (%s): %s", args[:1], exc)
+            return None
 
     async def _listen(self, stop: asyncio.Event) -> None:
         """LISTEN on a dedicated connection; reconnect when it drops (the poll covers gaps)."""

@@ -1,4 +1,5 @@
-"""Notifier settings: SMS provider, retry policy and links (CONTRACT.md, Notifier)."""
+"""Notifier settings: channels, SMS provider, retry policy and links (CONTRACT.md, Notifier
+and "Messaging channels")."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from services.notifier.channels import CHANNEL_NAMES
+from services.notifier.channels.fonnte import DEFAULT_API_URL as FONNTE_API_URL
+from services.notifier.channels.whatsapp import DEFAULT_API_URL as WHATSAPP_API_URL
 from shared.links import DEFAULT_PUBLIC_BASE_URL, PublicBaseUrl
 from shared.settings import DEFAULT_SECRET, ServiceSettings
 from shared.sites import SITES_DIR
@@ -30,6 +34,41 @@ class NotifierSettings(ServiceSettings):
     )
     sms_poll_s: float = Field(
         default=2.0, gt=0, description="Poll interval when no NOTIFY arrives (fallback)"
+    )
+    message_channels: str = Field(
+        default="sms",
+        description="Channels in order of preference, comma-separated, from whatsapp, fonnte "
+        "and sms (a site file's messages.channels overrides it for that site)",
+    )
+    channel_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="Attempts on a channel that has a later one before the later one takes over "
+        "(the last channel keeps SMS_MAX_ATTEMPTS)",
+    )
+    whatsapp_api_url: str = Field(
+        default=WHATSAPP_API_URL, description="Meta's Graph API base, with its version"
+    )
+    whatsapp_phone_number_id: str = Field(default="", description="The WhatsApp number's id")
+    whatsapp_token: str = Field(default="", description="System user access token (Bearer)")
+    whatsapp_app_secret: str = Field(
+        default="", description="The Meta app's secret: checks X-Hub-Signature-256 of webhooks"
+    )
+    whatsapp_verify_token: str = Field(
+        default="", description="Answers Meta's GET /webhooks/whatsapp handshake"
+    )
+    whatsapp_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one API call")
+    whatsapp_status_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="A message with no `sent` status this long after the API took it goes by "
+        "the next channel",
+    )
+    fonnte_api_url: str = Field(default=FONNTE_API_URL, description="Fonnte's API base")
+    fonnte_token: str = Field(default="", description="The Fonnte device token")
+    fonnte_webhook_secret: str = Field(
+        default="",
+        description="Fonnte signs nothing: its webhook URLs carry ?secret=<this>",
     )
     public_base_url: PublicBaseUrl = Field(
         default=DEFAULT_PUBLIC_BASE_URL,
@@ -68,4 +107,32 @@ class NotifierSettings(ServiceSettings):
     def _webhook_needs_url(self) -> NotifierSettings:
         if self.sms_provider == "webhook" and not self.sms_webhook_url:
             raise ValueError("SMS_WEBHOOK_URL must be set when SMS_PROVIDER=webhook")
+        return self
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """MESSAGE_CHANNELS as a tuple, in order."""
+        return tuple(c.strip() for c in self.message_channels.split(",") if c.strip())
+
+    @model_validator(mode="after")
+    def _channels_configured(self) -> NotifierSettings:
+        unknown = [c for c in self.channels if c not in CHANNEL_NAMES]
+        if unknown or not self.channels:
+            raise ValueError(f"MESSAGE_CHANNELS: unknown or none {unknown}; use {CHANNEL_NAMES}")
+        needed = {
+            "whatsapp": {
+                "WHATSAPP_PHONE_NUMBER_ID": self.whatsapp_phone_number_id,
+                "WHATSAPP_TOKEN": self.whatsapp_token,
+                "WHATSAPP_APP_SECRET": self.whatsapp_app_secret,
+                "WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token,
+            },
+            "fonnte": {
+                "FONNTE_TOKEN": self.fonnte_token,
+                "FONNTE_WEBHOOK_SECRET": self.fonnte_webhook_secret,
+            },
+        }
+        for channel in self.channels:
+            missing = [name for name, value in needed.get(channel, {}).items() if not value]
+            if missing:
+                raise ValueError(f"MESSAGE_CHANNELS has {channel}: set {', '.join(missing)}")
         return self

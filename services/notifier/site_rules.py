@@ -1,5 +1,6 @@
 """What the notifier reads from the site files (config/sites/*.toml, the same files
-ticketing loads): each site's time zone and its cap on `issued` SMS per phone per day.
+ticketing loads): each site's time zone, its cap on `issued` SMS per phone per day and its
+order of messaging channels.
 
 Loaded with `shared.sites.load_sites(dir, environment)`, so the demo sandbox's relaxation
 (no cap) holds only with ENVIRONMENT=development. Files are read again at most every
@@ -72,6 +73,16 @@ class SiteRules:
             self._unknown.add(site_id)
             log.warning("no site file for %r in %s: default message cap", site_id, self._directory)
         return _cap(site_id, loaded)
+
+    def channels_of(self, site_id: str, configured: tuple[str, ...]) -> tuple[str, ...]:
+        """The site's channel order (its file's messages.channels), limited to the channels
+        this deployment has set up (`configured`, MESSAGE_CHANNELS); `configured` itself
+        when the site names none of them."""
+        self._refresh()
+        loaded = self._sites.get(site_id)
+        wanted = loaded.config.site.messages.channels if loaded is not None else None
+        usable = tuple(c for c in wanted or () if c in configured)
+        return usable or configured
 
     def _refresh(self) -> None:
         now = self._clock()

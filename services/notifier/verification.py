@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from services.notifier import messages, repository
+from services.notifier.channels import templates
 from services.notifier.repository import Connection, Contact
 from shared.events import PhoneVerificationRequested
 
@@ -30,7 +31,12 @@ async def handle_verification(conn: Connection, event: PhoneVerificationRequeste
             site_name=event.site_name, code=event.code, valid_minutes=minutes
         )
         queued = await repository.queue_message(
-            conn, event_id=event.event_id, kind="verification", contact=recipient, text=text
+            conn,
+            event_id=event.event_id,
+            kind="verification",
+            contact=recipient,
+            text=text,
+            template=templates.verification(code=event.code),  # authentication, copy-code
         )
         if queued:
             await repository.wake_senders(conn)
