@@ -20,6 +20,14 @@ are final for that hand-over."""
 FINAL = frozenset({"failed", "timeout"})
 
 
+async def _lock_handover(conn: Connection, channel: str, provider_id: str) -> None:
+    """Serialise the API's answer and the webhook's statuses of one hand-over: whichever
+    commits second sees the other (a status may arrive before the answer is recorded)."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2))", channel, provider_id
+    )
+
+
 def moves_forward(old: str, new: str) -> bool:
     """Whether a hand-over's status `old` becomes `new`."""
     if old in FINAL:
@@ -74,6 +82,7 @@ async def record_accepted(
     """The channel took the message and reports later: 'accepted' until its `sent` (or a
     fallback after `deadline_s`). Applies any status its webhook already reported."""
     async with conn.transaction():
+        await _lock_handover(conn, channel, provider_id)
         await conn.execute(
             """UPDATE notifier.messages
                SET status = 'accepted', attempts = attempts + 1, last_error = NULL,
@@ -111,6 +120,7 @@ async def record_status(
     """One status from a channel's webhook, in its own transaction. None when it was a
     repeat, or is about a hand-over not recorded yet (applied when it is)."""
     async with conn.transaction():
+        await _lock_handover(conn, channel, provider_id)
         new = await conn.fetchval(
             """INSERT INTO notifier.channel_statuses (channel, provider_message_id, status, error)
                VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",

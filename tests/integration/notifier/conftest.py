@@ -34,6 +34,7 @@ from shared.events import (
     TicketCalled,
     TicketIssued,
 )
+from tests.integration.notifier import graph_api
 from tests.integration.ticketing import conftest as ticketing_fixtures
 from tests.integration.ticketing.conftest import DEMO_PASSWORD, settings_for
 
@@ -116,6 +117,35 @@ async def gateway() -> AsyncIterator[Gateway]:
         yield gw
     finally:
         server.close()
+
+
+@pytest.fixture
+async def meta() -> AsyncIterator[graph_api.Provider]:
+    """Meta's Cloud API stand-in (tests/integration/notifier/graph_api.py)."""
+    provider = graph_api.Provider()
+    async with graph_api.serving(graph_api.meta_app(provider), provider, "/v21.0"):
+        yield provider
+
+
+@pytest.fixture
+async def fonnte() -> AsyncIterator[graph_api.Provider]:
+    """Fonnte's API stand-in."""
+    provider = graph_api.Provider()
+    async with graph_api.serving(graph_api.fonnte_app(provider), provider, ""):
+        yield provider
+
+
+def whatsapp_overrides(meta: graph_api.Provider, channels: str = "whatsapp,sms") -> dict[str, Any]:
+    """notifier_settings(...) overrides: WhatsApp first, through the stand-in."""
+    return {
+        "message_channels": channels,
+        "whatsapp_api_url": meta.url,
+        "whatsapp_phone_number_id": graph_api.PHONE_NUMBER_ID,
+        "whatsapp_token": graph_api.TOKEN,
+        "whatsapp_app_secret": graph_api.APP_SECRET,
+        "whatsapp_verify_token": graph_api.VERIFY_TOKEN,
+        "whatsapp_timeout_s": 2.0,
+    }
 
 
 _phones = itertools.count(1)
