@@ -5,6 +5,7 @@ reported a failure (or no `sent` in time), at most once per (event_id, kind)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import statistics
 import time
 from typing import Any
@@ -140,6 +141,10 @@ async def test_whatsapp_first_and_sms_only_after_a_reported_failure(
         print(f"\nfallback delay (failed webhook → SMS request): {fallback_s * 1000:.0f} ms")
 
 
+def arrived(meta: graph_api.Provider, phone: str) -> bool:
+    return bool(meta.to(phone))
+
+
 async def test_event_to_whatsapp_request_latency(
     kafka_topics: str,
     database_url: str,
@@ -159,7 +164,7 @@ async def test_event_to_whatsapp_request_latency(
             phone = new_phone()
             published = time.time()
             await publish(producer, site.issued(phone))
-            await meta.wait_for(lambda phone=phone: bool(meta.to(phone)), what="issued")
+            await meta.wait_for(functools.partial(arrived, meta, phone), what="issued")
             latencies.append(meta.to(phone)[0]["at"] - published)
         latencies.sort()
         p50 = statistics.median(latencies)
