@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from services.notifier import messages, repository
@@ -99,7 +100,7 @@ async def _issued(
 ) -> tuple[int, int]:
     """Record the ticket's `issued` SMS: queued, or skipped past the phone's daily cap
     (counted in this transaction). (queued, skipped)."""
-    fields = {
+    fields: dict[str, Any] = {
         "site_name": event.site_name,
         "ticket_number": event.ticket_number,
         "service_name": event.service_name,
@@ -108,7 +109,7 @@ async def _issued(
         "link": messages.tracking_url(base_url, event.ticket_id),
         "quota_runs_out_at": event.quota_runs_out_at,
     }
-    text = messages.issued_text(**fields)  # type: ignore[arg-type]
+    text = messages.issued_text(**fields)
     within_cap = await repository.count_issued(
         conn,
         site_id=event.site_id,
@@ -126,7 +127,7 @@ async def _issued(
         contact=contact,
         text=text,
         skipped_reason=skipped_reason,
-        template=templates.issued(**fields),  # type: ignore[arg-type]
+        template=templates.issued(**fields),
     )
     queued = int(recorded and within_cap)
     skipped = int(recorded and not within_cap)
@@ -167,14 +168,14 @@ async def _own_ticket(
         if served is not None and event.occurred_at <= served:
             return 0  # consumed after the ticket was served: the call is over, say nothing
         await repository.mark_called(conn, event.ticket_id)
-        called = {
+        called: dict[str, Any] = {
             "site_name": event.site_name,
             "ticket_number": event.ticket_number,
             "counter_name": event.counter_name,
             "call_count": event.call_count,
         }
-        text = messages.called_text(**called)  # type: ignore[arg-type]
-        template = templates.called(**called)  # type: ignore[arg-type]
+        text = messages.called_text(**called)
+        template = templates.called(**called)
         kind = "called"
     elif event.outcome == "served" and event.transferred_to_service_id is None:
         await repository.mark_served(conn, event.ticket_id, event.occurred_at)
@@ -220,7 +221,7 @@ async def _near_turn(conn: Connection, position: QueuePosition) -> int:
                 conn, position.ticket_id, position.waiting_ahead
             )
         return 0
-    near = {
+    near: dict[str, Any] = {
         "site_name": contact.site_name,
         "ticket_number": position.ticket_number,
         "waiting_ahead": position.waiting_ahead,
@@ -231,7 +232,7 @@ async def _near_turn(conn: Connection, position: QueuePosition) -> int:
             event_id=contact.issued_event_id,
             kind="near_turn",
             contact=contact,
-            text=messages.near_turn_text(**near),  # type: ignore[arg-type]
-            template=templates.near_turn(**near),  # type: ignore[arg-type]
+            text=messages.near_turn_text(**near),
+            template=templates.near_turn(**near),
         )
     )
