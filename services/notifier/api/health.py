@@ -37,6 +37,7 @@ async def health(request: Request) -> JSONResponse:
         "database": database,
         "broker": broker,
         "sms_provider": app_state.settings.sms_provider,
+        "channels": list(app_state.settings.channels),
     }
     if not ok:
         body["down"] = [name for name in ("database", "broker") if body[name] != "ok"]
