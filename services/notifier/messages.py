@@ -76,6 +76,25 @@ def wait_phrase(minutes_s: int | None) -> str:
     return f", perkiraan {minutes} menit"
 
 
+def ahead_phrase(
+    waiting_ahead: int, estimated_wait_s: int | None, quota_runs_out_at: str | None = None
+) -> str:
+    """Who waits ahead, the estimated wait and, near the quota, when it runs out (the
+    `issued` SMS and its WhatsApp template say the same)."""
+    if waiting_ahead == 0:
+        ahead = "Tidak ada antrian di depan Anda"
+    else:
+        ahead = f"{waiting_ahead} orang di depan Anda{wait_phrase(estimated_wait_s)}"
+    if quota_runs_out_at:
+        # so citizens know before they travel: a friend still at home reads it too
+        ahead += f". Kuota diperkirakan habis pukul {quota_runs_out_at}"
+    return ahead
+
+
+def near_phrase(waiting_ahead: int) -> str:
+    return "Anda berikutnya" if waiting_ahead == 0 else f"{waiting_ahead} orang lagi"
+
+
 def issued_text(
     *,
     site_name: str,
@@ -86,13 +105,7 @@ def issued_text(
     link: str,
     quota_runs_out_at: str | None = None,
 ) -> str:
-    if waiting_ahead == 0:
-        ahead = "Tidak ada antrian di depan Anda"
-    else:
-        ahead = f"{waiting_ahead} orang di depan Anda{wait_phrase(estimated_wait_s)}"
-    if quota_runs_out_at:
-        # so citizens know before they travel: a friend still at home reads it too
-        ahead += f". Kuota diperkirakan habis pukul {quota_runs_out_at}"
+    ahead = ahead_phrase(waiting_ahead, estimated_wait_s, quota_runs_out_at)
     return _fit(
         "{site}: Antrian {number} ({service}). {ahead}. Cek: {link}",
         ("service", "site"),
@@ -105,7 +118,7 @@ def issued_text(
 
 
 def near_turn_text(*, site_name: str, ticket_number: str, waiting_ahead: int) -> str:
-    lagi = "Anda berikutnya" if waiting_ahead == 0 else f"{waiting_ahead} orang lagi"
+    lagi = near_phrase(waiting_ahead)
     return _fit(
         "{site}: Giliran Anda segera tiba: {number}, {lagi}. Mohon bersiap di dekat loket.",
         ("site",),

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
 
 from services.notifier import deliveries
 from services.notifier.channels import fonnte, whatsapp
@@ -24,18 +25,38 @@ log = logging.getLogger("notifier.webhooks")
 router = APIRouter(tags=["webhooks"])
 
 
+class Refusal(BaseModel):
+    detail: str
+
+
+def _answers(**codes: str) -> dict[int | str, dict[str, Any]]:
+    return {int(code[1:]): {"model": Refusal, "description": text} for code, text in codes.items()}
+
+
+SIGNED = _answers(
+    s400="The body is not JSON",
+    s401="No signature (X-Hub-Signature-256) or secret",
+    s403="A wrong signature or secret, or the channel is not set up",
+    s503="Not ready, or ticketing did not answer: the channel delivers it again",
+)
+
+
 def _settings(request: Request) -> NotifierSettings:
     settings: NotifierSettings = request.app.state.settings
     return settings
 
 
-@router.get("/webhooks/whatsapp", response_class=PlainTextResponse)
+@router.get(
+    "/webhooks/whatsapp",
+    response_class=PlainTextResponse,
+    responses={403: {"description": "A wrong verify token, or WhatsApp is not set up"}},
+)
 async def whatsapp_handshake(
     request: Request,
     mode: Annotated[str, Query(alias="hub.mode")] = "",
     verify_token: Annotated[str, Query(alias="hub.verify_token")] = "",
     challenge: Annotated[str, Query(alias="hub.challenge", max_length=200)] = "",
-) -> str:
+) -> PlainTextResponse:
     """Meta's subscription check: echo `hub.challenge` when the verify token is ours."""
     expected = _settings(request).whatsapp_verify_token
     if (
@@ -43,11 +64,13 @@ async def whatsapp_handshake(
         or not expected
         or not hmac.compare_digest(verify_token.encode(), expected.encode())
     ):
-        raise HTTPException(403, detail="hub.verify_token salah atau WhatsApp tidak diaktifkan")
-    return challenge
+        return PlainTextResponse(
+            "hub.verify_token salah atau WhatsApp tidak diaktifkan", status_code=403
+        )
+    return PlainTextResponse(challenge)
 
 
-@router.post("/webhooks/whatsapp")
+@router.post("/webhooks/whatsapp", responses=SIGNED)
 async def whatsapp_webhook(request: Request) -> dict[str, bool]:
     """Statuses of our messages and citizens' messages, signed with the app secret."""
     secret = _settings(request).whatsapp_app_secret
@@ -62,7 +85,7 @@ async def whatsapp_webhook(request: Request) -> dict[str, bool]:
     return {"ok": True}
 
 
-@router.post("/webhooks/fonnte")
+@router.post("/webhooks/fonnte", responses=SIGNED)
 async def fonnte_webhook(
     request: Request, secret: Annotated[str, Query(max_length=200)] = ""
 ) -> dict[str, bool]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from services.notifier.channels import Template
-from services.notifier.messages import short_site_name, wait_phrase
+from services.notifier.messages import ahead_phrase, near_phrase, short_site_name
 
 LANGUAGE = "id"
 
@@ -68,20 +68,16 @@ def issued(
     link: str,
     quota_runs_out_at: str | None = None,
 ) -> Template:
-    if waiting_ahead == 0:
-        ahead = "Tidak ada antrean di depan Anda"
-    else:
-        ahead = f"{waiting_ahead} orang di depan Anda{wait_phrase(estimated_wait_s)}"
-    if quota_runs_out_at:
-        ahead += f". Kuota diperkirakan habis pukul {quota_runs_out_at}"
+    ahead = ahead_phrase(waiting_ahead, estimated_wait_s, quota_runs_out_at)
     return _template(
         "antrian_diambil", short_site_name(site_name), ticket_number, service_name, ahead, link
     )
 
 
 def near_turn(*, site_name: str, ticket_number: str, waiting_ahead: int) -> Template:
-    lagi = "Anda berikutnya" if waiting_ahead == 0 else f"{waiting_ahead} orang lagi"
-    return _template("antrian_hampir_tiba", short_site_name(site_name), ticket_number, lagi)
+    return _template(
+        "antrian_hampir_tiba", short_site_name(site_name), ticket_number, near_phrase(waiting_ahead)
+    )
 
 
 def called(*, site_name: str, ticket_number: str, counter_name: str, call_count: int) -> Template:

@@ -64,15 +64,7 @@ class Gateway:
     async def wait_for(
         self, predicate: Callable[[], bool], timeout_s: float = 20.0, what: str = ""
     ) -> None:
-        async def until() -> None:
-            while not predicate():
-                self.changed.clear()
-                await self.changed.wait()
-
-        try:
-            await asyncio.wait_for(until(), timeout_s)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}: {self.delivered}") from None
+        await graph_api.wait_until(self.changed, predicate, timeout_s, f"{what}: {self.delivered}")
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -68,6 +68,23 @@ def _check_template(template: Any) -> str | None:
     return None
 
 
+async def wait_until(
+    changed: asyncio.Event, predicate: Callable[[], bool], timeout_s: float, what: str
+) -> None:
+    """Until `predicate()` holds, checked each time `changed` is set; AssertionError naming
+    `what` after `timeout_s`."""
+
+    async def until() -> None:
+        while not predicate():
+            changed.clear()
+            await changed.wait()
+
+    try:
+        await asyncio.wait_for(until(), timeout_s)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None
+
+
 @dataclass
 class Provider:
     url: str = ""
@@ -87,15 +104,7 @@ class Provider:
     async def wait_for(
         self, predicate: Callable[[], bool], timeout_s: float = 20.0, what: str = ""
     ) -> None:
-        async def until() -> None:
-            while not predicate():
-                self.changed.clear()
-                await self.changed.wait()
-
-        try:
-            await asyncio.wait_for(until(), timeout_s)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what}: {self.requests}") from None
+        await wait_until(self.changed, predicate, timeout_s, f"{what}: {self.requests}")
 
     def _record(self, to: str, body: dict[str, Any]) -> tuple[dict[str, Any], Step]:
         steps = self.script.get(to, [])

@@ -207,3 +207,29 @@ async def test_api_outages_retry_or_fall_back_and_unanswered_messages_time_out(
         await report(client, meta.to(silent)[0], "sent")  # too late: already gone by SMS
         await asyncio.sleep(0.5)
         assert len(gateway.to(silent)) == 1 and len(meta.tried(silent)) == 1
+
+
+async def test_a_restart_keeps_each_hand_over_and_sends_nothing_twice(
+    kafka_topics: str,
+    database_url: str,
+    gateway: Gateway,
+    meta: graph_api.Provider,
+    producer: AIOKafkaProducer,
+) -> None:
+    site = Site()
+    phone = new_phone()
+    ticket = site.issued(phone)
+    settings = notifier_settings(
+        kafka_topics, database_url, gateway.url, **whatsapp_overrides(meta)
+    )
+    async with running(settings) as (_app, client):
+        await publish(producer, ticket)
+        await meta.wait_for(lambda: bool(meta.to(phone)), timeout_s=30, what="issued")
+        handed = meta.to(phone)[0]
+        await asyncio.sleep(0.5)  # the API's answer recorded: 'accepted'
+    await publish(producer, ticket)  # redelivered while the notifier was down
+    async with running(settings) as (_app, client):
+        await report(client, handed, "failed", 131026)  # reported to the new process
+        await gateway.wait_for(lambda: bool(gateway.to(phone)), what="SMS after restart")
+        await asyncio.sleep(1.0)
+    assert len(meta.tried(phone)) == 1 and len(gateway.to(phone)) == 1
