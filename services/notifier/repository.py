@@ -294,15 +294,6 @@ async def claim_due_messages(conn: Connection, limit: int, lease_s: float) -> li
     ]
 
 
-async def mark_sent(conn: Connection, message_id: int) -> None:
-    await conn.execute(
-        """UPDATE notifier.messages
-           SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
-           WHERE id = $1 AND status = 'sending'""",
-        message_id,
-    )
-
-
 async def mark_attempt_failed(
     conn: Connection, message_id: int, error: str, retry_in_s: float | None
 ) -> None:
