@@ -4,16 +4,28 @@ caching, content-hashed asset URLs, and no way out of web/ through /static."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from services.ticketing.api import pages
 from services.ticketing.api.pages import WEB
 from services.ticketing.app import create_app
 from services.ticketing.settings import TicketingSettings
 
-PAGES = ["/kiosk/balangan", "/operator", "/t/6f1c2a4e-8f0b-4c1e-9a55-0d8e4b6f2a11"]
+PAGES = [
+    "/kiosk/balangan",
+    "/operator",
+    "/t/6f1c2a4e-8f0b-4c1e-9a55-0d8e4b6f2a11",
+    "/reports/balangan",
+    "/transparansi/balangan",
+    "/pengaduan/balangan",
+    "/survey/6f1c2a4e-8f0b-4c1e-9a55-0d8e4b6f2a11",
+    "/ikm/balangan",
+]
 
 
 @pytest.fixture
@@ -62,20 +74,16 @@ async def test_static_assets_are_versioned_by_content_and_cached(
 ) -> None:
     html = (await client.get("/operator")).text
     refs = re.findall(r'"(/static/[^"?]+)\?v=([0-9a-f]{12})"', html)
-    assert {p for p, _ in refs} >= {
-        "/static/common.js",
-        "/static/operator.js",
-        "/static/common.css",
-    }
+    assert {p for p, _ in refs} >= {"/static/operator.js", "/static/common.css"}
     for path, version in refs:
         r = await client.get(f"{path}?v={version}")
         assert r.status_code == 200, path
         assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert r.headers["x-content-type-options"] == "nosniff"
-    js = await client.get("/static/common.js")
+    js = await client.get("/static/common/i18n.js")
     assert js.headers["content-type"].startswith("text/javascript")
     assert js.headers["cache-control"] == "public, max-age=300"  # unversioned: briefly
-    stale = await client.get("/static/common.js?v=000000000000")
+    stale = await client.get("/static/common/i18n.js?v=000000000000")
     assert stale.headers["cache-control"] == "public, max-age=300"
     assert (await client.get("/favicon.ico")).headers["content-type"] == "image/svg+xml"
 
@@ -102,10 +110,43 @@ async def test_static_never_leaves_web_nor_serves_other_files(
     assert "def " not in r.text and "[project]" not in r.text
 
 
-def test_every_referenced_asset_exists() -> None:
+IMPORT = re.compile(r"""\b(?:from|import)\s*["'](\.{1,2}/[^"'?]+)(\?v=[0-9a-f]{12})?["']""")
+
+
+def test_every_referenced_asset_and_module_exists() -> None:
     for page in WEB.glob("*.html"):
         for ref in re.findall(r'"/static/([^"?]+)"', page.read_text()):
             assert (WEB / ref).is_file(), f"{page.name} links missing {ref}"
+    for script in WEB.rglob("*.js"):
+        for spec, _ in IMPORT.findall(script.read_text()):
+            assert (script.parent / spec).resolve().is_file(), f"{script.name} imports {spec}"
+
+
+async def test_module_imports_are_stamped_and_a_deep_change_reaches_the_page(
+    client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each relative import is served with its module's `?v=`; a module's version covers
+    what it imports, so changing common/ changes the version of every page module above."""
+    kiosk = await client.get("/static/kiosk.js")
+    specs = IMPORT.findall(kiosk.text)
+    assert ("./common/i18n.js", f"?v={pages.asset_version('common/i18n.js')}") in specs
+    assert all(version for _, version in specs), specs
+    for spec, version in specs:
+        module = await client.get(f"/static/{spec[2:]}{version}")
+        assert module.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+    web = tmp_path / "web"
+    shutil.copytree(WEB, web)
+    monkeypatch.setattr(pages, "WEB", web)
+    before = {name: pages.asset_version(name) for name in ("kiosk.js", "track.js", "ledger.js")}
+    numbers = pages.asset_version("common/numbers.js")
+    with (web / "common" / "time.js").open("a") as f:
+        f.write("\n// a change deep in common/\n")
+    after = {name: pages.asset_version(name) for name in before}
+    assert after["kiosk.js"] != before["kiosk.js"]  # kiosk.js → common/time.js
+    assert after["track.js"] != before["track.js"]
+    assert after["ledger.js"] != before["ledger.js"]
+    assert pages.asset_version("common/numbers.js") == numbers  # imports nothing changed
 
 
 async def test_tracking_page_of_a_malformed_id_is_404(client: httpx.AsyncClient) -> None:

@@ -6,6 +6,9 @@ Everything is served from `services/ticketing/web/`, nothing from the internet: 
 are often offline. Pages carry a strict Content-Security-Policy (only 'self', no inline
 script or style) and `Cache-Control: no-cache`; the static files they link get a content hash
 in the query (`?v=…`), so they can be cached for a year and still change with each release.
+The scripts are native ES modules: each relative `import … from "./x.js"` is stamped the same
+way when served, and a module's hash covers the hashes of what it imports, so a change deep
+in `common/` gives every page that uses it new URLs all the way up.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ SECURITY_HEADERS = {
 
 ONE_YEAR = 365 * 24 * 3600
 _STATIC_REF = re.compile(r"""(?P<q>["'])/static/(?P<path>[A-Za-z0-9_./-]+)(?P=q)""")
+_IMPORT = re.compile(
+    r"""(?P<head>\b(?:from|import)\s*)(?P<q>["'])(?P<spec>\.{1,2}/[A-Za-z0-9_./-]+\.js)(?P=q)"""
+)
 
 
 @lru_cache(maxsize=256)
@@ -74,12 +80,47 @@ def _static_file(name: str) -> Path | None:
     return path
 
 
+def _imported(path: Path, spec: str) -> str | None:
+    """The web/ name of the module `spec` imported by the module at `path`, or None."""
+    target = (path.parent / spec).resolve()
+    if not target.is_relative_to(WEB):
+        return None
+    return target.relative_to(WEB).as_posix()
+
+
+def _version(path: Path, seen: frozenset[Path] = frozenset()) -> str:
+    """A file's content hash; a module's also covers the versions of what it imports."""
+    own = _digest(path, path.stat().st_mtime_ns)
+    if path.suffix != ".js" or path in seen:
+        return own
+    deps = sorted({m["spec"] for m in _IMPORT.finditer(path.read_text(encoding="utf-8"))})
+    if not deps:
+        return own
+    parts = [own]
+    for spec in deps:
+        name = _imported(path, spec)
+        dep = _static_file(name) if name else None
+        parts.append(_version(dep, seen | {path}) if dep else "0")
+    return hashlib.sha256(" ".join(parts).encode()).hexdigest()[:12]
+
+
 def asset_version(name: str) -> str:
     """The content hash of a static file, for its `?v=` query."""
     path = _static_file(name)
     if path is None:
         return "0"
-    return _digest(path, path.stat().st_mtime_ns)
+    return _version(path)
+
+
+def _stamp_imports(path: Path) -> bytes:
+    """A module's text with each relative import stamped with that module's version."""
+
+    def stamp(m: re.Match[str]) -> str:
+        name = _imported(path, m["spec"])
+        version = asset_version(name) if name else "0"
+        return f"{m['head']}{m['q']}{m['spec']}?v={version}{m['q']}"
+
+    return _IMPORT.sub(stamp, path.read_text(encoding="utf-8")).encode()
 
 
 def _render(page: str) -> bytes:
@@ -134,7 +175,7 @@ async def static(name: str, request: Request) -> Response:
     path = _static_file(name)
     if path is None:
         raise HTTPException(404, detail="not found")
-    version = _digest(path, path.stat().st_mtime_ns)
+    version = _version(path)
     # a matching content hash never changes: cache it for a year; anything else briefly
     if request.query_params.get("v") == version:
         cache = f"public, max-age={ONE_YEAR}, immutable"
@@ -143,14 +184,15 @@ async def static(name: str, request: Request) -> Response:
     etag = f'"{version}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": cache})
-    response = _serve(path, CONTENT_TYPES[path.suffix], cache)
+    body = _stamp_imports(path) if path.suffix == ".js" else None
+    response = _serve(path, CONTENT_TYPES[path.suffix], cache, body)
     response.headers["ETag"] = etag
     return response
 
 
-def _serve(path: Path, media_type: str, cache: str) -> Response:
+def _serve(path: Path, media_type: str, cache: str, body: bytes | None = None) -> Response:
     return Response(
-        path.read_bytes(),
+        path.read_bytes() if body is None else body,
         media_type=media_type,
         headers={**SECURITY_HEADERS, "Cache-Control": cache},
     )

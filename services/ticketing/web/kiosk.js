@@ -4,460 +4,472 @@
  * never issues two tickets. Closed services, and when today's quota is forecast to run
  * out, come from the queues answer before anyone taps. Where the site requires enrolled
  * kiosks, the kiosk pairs first (kiosk-pair.js) and sends its token with every ticket and
- * check-in; the QR is the holder's own link (`/t/{id}#key=…`), drawn here (qr.js). */
-"use strict";
+ * check-in; the QR is the holder's own link (`/t/{id}#key=…`), drawn here (common/qr.js).
+ * Every citizen starts in Bahasa Indonesia: English, once chosen, lasts until the ticket
+ * screen closes, the kiosk sits idle or the page reloads; nothing is kept in storage. */
 
-(() => {
-  const { t, api, el, $ } = MPP;
-  const siteId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
-  const QUEUES_EVERY_MS = 10000;
-  const TICKET_SCREEN_S = 20;
-  const IDLE_RESET_MS = 90000;
-  const CLOSED_AFTER_409_MS = 60000;
+import { api, detailText, uuid } from "./common/api.js";
+import { $, el, notice, showView } from "./common/dom.js";
+import { addStrings, currentLang, langToggle, setLang, startLang, t } from "./common/i18n.js";
+import { pathPart } from "./common/page.js";
+import { drawQr } from "./common/qr.js";
+import { formatDate, formatWait, zonedTime } from "./common/time.js";
+import { kioskAppointment } from "./kiosk-appointment.js";
+import * as pairing from "./kiosk-pair.js";
+import strings from "./strings/kiosk.js";
 
-  const state = {
-    site: null,
-    queues: null, // service_id -> queue line, or null before the first answer
-    closedUntil: {}, // service_id -> ms timestamp (after a 409)
-    closedDetail: {},
-    agency: null,
-    service: null,
-    priority: false,
-    phone: "",
-    attemptKey: null,
-    inFlight: false,
-    countdown: null,
-    idle: null,
-    code: "", // the appointment code being typed
-    token: KioskPairing.token(siteId), // this kiosk's enrolment, where the site needs one
-    pairing: null, // the pairing in progress (a promise of the new token)
-  };
+addStrings(strings);
+const siteId = pathPart(1);
+const QUEUES_EVERY_MS = 10000;
+const TICKET_SCREEN_S = 20;
+const IDLE_RESET_MS = 90000;
+const CLOSED_AFTER_409_MS = 60000;
 
-  function show(view) {
-    document.querySelectorAll(".view").forEach((v) => {
-      v.hidden = v.id !== "view-" + view;
+const state = {
+  site: null,
+  queues: null, // service_id -> queue line, or null before the first answer
+  closedUntil: {}, // service_id -> ms timestamp (after a 409)
+  closedDetail: {},
+  agency: null,
+  service: null,
+  priority: false,
+  phone: "",
+  attemptKey: null,
+  inFlight: false,
+  countdown: null,
+  idle: null,
+  code: "", // the appointment code being typed
+  token: pairing.token(siteId), // this kiosk's enrolment, where the site needs one
+  pairing: null, // the pairing in progress (a promise of the new token)
+};
+
+function show(view) {
+  showView(view);
+  state.view = view;
+  armIdle();
+}
+
+const banner = (text) => notice("#banner", text);
+
+// --- site and queues ------------------------------------------------------------------
+
+async function loadSite() {
+  try {
+    state.site = await api("GET", "/api/sites/" + encodeURIComponent(siteId));
+  } catch (e) {
+    banner(e.status === 404 ? t("common.siteNotFound") : detailText(e.detail));
+    setTimeout(loadSite, 5000);
+    return;
+  }
+  banner("");
+  document.title = `${t("kiosk.title")} — ${state.site.name}`;
+  $("#site-name").textContent = state.site.name;
+  $("#r-site").textContent = state.site.name;
+  tickClock();
+  if (state.site.kiosk_required && !state.token) await pair(false);
+  await refreshQueues();
+  setInterval(refreshQueues, QUEUES_EVERY_MS);
+  startOver();
+}
+
+async function refreshQueues() {
+  try {
+    state.queues = await api("GET", `/api/sites/${encodeURIComponent(siteId)}/queues`);
+    if ($("#banner").textContent === t("common.offline")) banner("");
+  } catch (e) {
+    if (e.status === 0) banner(t("common.offline"));
+    return;
+  }
+  if (state.view === "agencies") renderAgencies();
+  if (state.view === "services") renderServices();
+  if (state.view === "confirm") renderConfirmMeta();
+}
+
+function queueOf(serviceId) {
+  return state.queues ? state.queues[serviceId] : null;
+}
+
+function quotaGone(q) {
+  return Boolean(q && q.quota_left && q.quota_left.kiosk === 0);
+}
+
+/** Closed now: as the queues answer says (hours, closed by a supervisor, no kiosk quota
+ * left), missing from it, or refused with 409 a moment ago. */
+function isClosed(serviceId) {
+  if ((state.closedUntil[serviceId] || 0) > Date.now()) return true;
+  if (state.queues === null) return false;
+  const q = state.queues[serviceId];
+  return !q || q.open === false || quotaGone(q);
+}
+
+/** Why it is closed, in words for the citizen (may be empty). */
+function closedReason(serviceId) {
+  if ((state.closedUntil[serviceId] || 0) > Date.now()) return state.closedDetail[serviceId] || "";
+  const q = queueOf(serviceId);
+  if (!q) return "";
+  if (q.open === false) return q.closed_reason || "";
+  return quotaGone(q) ? t("kiosk.quotaGone") : "";
+}
+
+/** "Kuota diperkirakan habis pukul 10.40", when the forecast says so. */
+function quotaNote(serviceId) {
+  const q = queueOf(serviceId);
+  return q && q.quota_runs_out_at && !isClosed(serviceId) ? t("kiosk.quotaEnds", { t: q.quota_runs_out_at }) : "";
+}
+
+function servicesOf(agencyId) {
+  return state.site.services.filter((s) => s.agency_id === agencyId);
+}
+
+function waitingOf(serviceId) {
+  const q = state.queues && state.queues[serviceId];
+  return q ? q.waiting : 0;
+}
+
+// --- enrolment -----------------------------------------------------------------------
+
+/** Show the pairing screen until a supervisor has enrolled this kiosk. */
+async function pair(revoked) {
+  stopCountdown();
+  if (!state.pairing) {
+    show("pair");
+    state.pairing = pairing.pair(siteId, revoked);
+  }
+  state.token = await state.pairing;
+  state.pairing = null;
+}
+
+/** A call as this kiosk. A 401 means its enrolment is gone: pair again, then start over. */
+async function call(method, path, opts) {
+  try {
+    return await api(method, path, Object.assign({}, opts, { token: state.token || undefined }));
+  } catch (e) {
+    if (e.status === 401 && state.site && state.site.kiosk_required) {
+      pairing.forget(siteId);
+      state.token = null;
+      pair(true).then(startOver);
+    }
+    throw e;
+  }
+}
+
+// --- step 1: agencies -----------------------------------------------------------------
+
+function agenciesWithServices() {
+  return state.site.agencies.filter((a) => servicesOf(a.id).length > 0);
+}
+
+function renderAgencies() {
+  const grid = $("#agency-grid");
+  grid.replaceChildren(
+    ...agenciesWithServices().map((a) => {
+      const services = servicesOf(a.id);
+      const waiting = services.reduce((n, s) => n + waitingOf(s.id), 0);
+      const allClosed = services.every((s) => isClosed(s.id));
+      return el(
+        "button",
+        {
+          type: "button",
+          class: "tile" + (allClosed ? " closed" : ""),
+          dataset: { agency: a.id },
+          onclick: () => chooseAgency(a),
+        },
+        el("span", { class: "tile-name", text: a.name }),
+        el("span", { class: "tile-meta", text: t("kiosk.services", { n: services.length }) }),
+        allClosed
+          ? el("span", { class: "badge-closed", text: t("kiosk.closed") })
+          : el("span", { class: "waiting", text: t("kiosk.waiting", { n: waiting }) }),
+      );
+    }),
+  );
+}
+
+function chooseAgency(agency) {
+  state.agency = agency;
+  $("#agency-name").textContent = agency.name;
+  renderServices();
+  show("services");
+}
+
+// --- step 2: services -----------------------------------------------------------------
+
+function renderServices() {
+  if (!state.agency) return;
+  const grid = $("#service-grid");
+  grid.replaceChildren(
+    ...servicesOf(state.agency.id).map((s) => {
+      const closed = isClosed(s.id);
+      const q = state.queues && state.queues[s.id];
+      const quota = quotaNote(s.id);
+      return el(
+        "button",
+        {
+          type: "button",
+          class: "tile" + (closed ? " closed" : ""),
+          disabled: closed,
+          dataset: { service: s.id },
+          onclick: () => chooseService(s),
+        },
+        el(
+          "span",
+          { class: "tile-row" },
+          el("span", { class: "svc-prefix", text: s.prefix }),
+          el("span", { class: "tile-name", text: s.name }),
+        ),
+        closed
+          ? el("span", { class: "badge-closed", text: t("kiosk.closed") })
+          : el("span", { class: "waiting", text: t("kiosk.waiting", { n: q ? q.waiting : 0 }) }),
+        closed
+          ? el("span", { class: "tile-meta closed-reason", text: closedReason(s.id) })
+          : el("span", {
+              class: "tile-meta",
+              text: t("kiosk.wait", { t: formatWait(q ? q.estimated_wait_s : null) }),
+            }),
+        quota ? el("span", { class: "quota", text: quota }) : null,
+        q && q.place && !closed ? el("span", { class: "tile-meta", text: t("kiosk.placeToday", { p: q.place }) }) : null,
+      );
+    }),
+  );
+}
+
+// --- step 3: confirm, priority, phone -------------------------------------------------
+
+function chooseService(service) {
+  state.service = service;
+  state.priority = false;
+  setPhone("");
+  newAttempt();
+  $("#confirm-prefix").textContent = service.prefix;
+  $("#confirm-service").textContent = service.name;
+  $("#priority").setAttribute("aria-pressed", "false");
+  issueError("");
+  setTaking(false);
+  renderConfirmMeta(); // after setTaking: a closed service keeps "Ambil Tiket" disabled
+  show("confirm");
+}
+
+function renderConfirmMeta() {
+  if (!state.service) return;
+  const q = state.queues && state.queues[state.service.id];
+  const id = state.service.id;
+  const reason = closedReason(id);
+  const quota = quotaNote(id);
+  $("#confirm-meta").textContent = isClosed(id)
+    ? t("kiosk.closed") + (reason ? ": " + reason : "")
+    : `${t("kiosk.waiting", { n: q ? q.waiting : 0 })} · ${t("kiosk.wait", {
+        t: formatWait(q ? q.estimated_wait_s : null),
+      })}` + (quota ? ` · ${quota}` : "");
+  if (isClosed(id) && !state.inFlight) $("#take").disabled = true;
+}
+
+/** A new ticket attempt: a new key. Any change to what is asked for is a new attempt. */
+function newAttempt() {
+  state.attemptKey = uuid();
+}
+
+function setPhone(value) {
+  state.phone = value.replace(/\D/g, "").slice(0, 15);
+  const shown = state.phone.replace(/(\d{4})(?=\d)/g, "$1 ");
+  $("#phone").value = shown;
+}
+
+const issueError = (text) => notice("#issue-error", text);
+
+function setTaking(busy) {
+  state.inFlight = busy;
+  const b = $("#take");
+  b.disabled = busy;
+  b.textContent = t(busy ? "kiosk.taking" : "kiosk.take");
+}
+
+async function take() {
+  if (state.inFlight || !state.service) return;
+  setTaking(true); // disabled before anything else: a second tap finds it disabled
+  issueError("");
+  const service = state.service;
+  const body = { service_id: service.id, priority: state.priority ? "priority" : "regular", channel: "kiosk" };
+  if (state.phone) body.phone = state.phone;
+  let ticket;
+  try {
+    ticket = await call("POST", `/api/sites/${encodeURIComponent(siteId)}/tickets`, {
+      json: body,
+      headers: { "Idempotency-Key": state.attemptKey },
     });
-    state.view = view;
-    armIdle();
-  }
-
-  function banner(text) {
-    const b = $("#banner");
-    b.textContent = text || "";
-    b.hidden = !text;
-  }
-
-  // --- site and queues ------------------------------------------------------------------
-
-  async function loadSite() {
-    try {
-      state.site = await api("GET", "/api/sites/" + encodeURIComponent(siteId));
-    } catch (e) {
-      banner(e.status === 404 ? t("common.siteNotFound") : MPP.detailText(e.detail));
-      setTimeout(loadSite, 5000);
-      return;
+  } catch (e) {
+    setTaking(false);
+    if (e.status === 401) return; // back to pairing; the citizen's choice is dropped
+    if (e.status === 409) {
+      state.closedUntil[service.id] = Date.now() + CLOSED_AFTER_409_MS;
+      state.closedDetail[service.id] = detailText(e.detail);
+      issueError(`${t("kiosk.closed")}: ${detailText(e.detail)}`);
+      $("#take").disabled = true;
+      renderConfirmMeta();
+    } else if (e.status === 422) {
+      issueError(detailText(e.detail));
+      newAttempt();
+    } else {
+      // network trouble or 5xx: the same key is kept, so trying again cannot duplicate
+      issueError(detailText(e.detail));
     }
-    banner("");
-    document.title = `${t("kiosk.title")} — ${state.site.name}`;
-    $("#site-name").textContent = state.site.name;
-    $("#r-site").textContent = state.site.name;
-    tickClock();
-    if (state.site.kiosk_required && !state.token) await pair(false);
-    await refreshQueues();
-    setInterval(refreshQueues, QUEUES_EVERY_MS);
-    startOver();
+    return;
   }
+  const hadPhone = Boolean(state.phone);
+  setPhone(""); // the number leaves the screen as soon as the ticket exists
+  state.attemptKey = null;
+  showTicket(ticket, hadPhone);
+  setTaking(false);
+}
 
-  async function refreshQueues() {
-    try {
-      state.queues = await api("GET", `/api/sites/${encodeURIComponent(siteId)}/queues`);
-      if ($("#banner").textContent === t("common.offline")) banner("");
-    } catch (e) {
-      if (e.status === 0) banner(t("common.offline"));
-      return;
-    }
-    if (state.view === "agencies") renderAgencies();
-    if (state.view === "services") renderServices();
-    if (state.view === "confirm") renderConfirmMeta();
+// --- step 4: the ticket ---------------------------------------------------------------
+
+function showTicket(ticket, sms, note) {
+  const tz = state.site.timezone;
+  const time = zonedTime(ticket.issued_at, tz);
+  const wait = formatWait(ticket.estimated_wait_s);
+  // the holder's link, with the key in its fragment; a ticket shown again has none
+  const link = ticket.tracking_url || new URL(`/t/${encodeURIComponent(ticket.id)}`, location.href).href;
+  $("#t-number").textContent = ticket.number;
+  $("#t-service").textContent = ticket.service_name;
+  $("#t-ahead").textContent = String(ticket.waiting_ahead);
+  $("#t-wait").textContent = wait;
+  $("#t-time").textContent = time;
+  drawQr($("#t-qr"), link);
+  const flags = [];
+  if (note) flags.push(note);
+  if (ticket.priority === "priority") flags.push(t("kiosk.priorityOn"));
+  if (sms) flags.push(t("kiosk.smsOn"));
+  $("#t-flags").textContent = flags.join(" · ");
+  $("#view-ticket").dataset.ticketId = ticket.id;
+  // the receipt
+  $("#r-number").textContent = ticket.number;
+  $("#r-service").textContent = ticket.service_name;
+  $("#r-ahead").textContent = String(ticket.waiting_ahead);
+  $("#r-wait").textContent = wait;
+  $("#r-flags").textContent = ticket.priority === "priority" ? t("kiosk.priorityOn") : "";
+  $("#r-time").textContent = `${formatDate(ticket.issued_at, tz)}, ${time}`;
+  drawQr($("#r-qr"), link);
+  show("ticket");
+  startCountdown();
+  refreshQueues();
+}
+
+function startCountdown() {
+  stopCountdown();
+  let left = TICKET_SCREEN_S;
+  const tick = () => {
+    $("#countdown").textContent = t("kiosk.returning", { n: left });
+    if (left-- <= 0) startOver();
+  };
+  tick();
+  state.countdown = setInterval(tick, 1000);
+}
+
+function stopCountdown() {
+  if (state.countdown) clearInterval(state.countdown);
+  state.countdown = null;
+}
+
+/** The next citizen: the start screen, in Bahasa Indonesia, nothing of the last one. */
+function startOver() {
+  stopCountdown();
+  state.agency = null;
+  state.service = null;
+  state.priority = false;
+  setPhone("");
+  issueError("");
+  setLang("id");
+  const agencies = agenciesWithServices();
+  if (agencies.length === 1) {
+    chooseAgency(agencies[0]);
+    $("#back-agencies").hidden = true;
+    return;
   }
+  renderAgencies();
+  show("agencies");
+}
 
-  function queueOf(serviceId) {
-    return state.queues ? state.queues[serviceId] : null;
+/** A walk-away citizen's half-finished choice (and typed number, and language) does not
+ * linger: after a while without a touch the kiosk starts over. */
+function armIdle() {
+  if (state.idle) clearTimeout(state.idle);
+  const midway = state.view === "services" || state.view === "confirm" || state.view === "appointment";
+  if (midway || (state.view === "agencies" && currentLang() !== "id")) {
+    state.idle = setTimeout(startOver, IDLE_RESET_MS);
   }
+}
 
-  function quotaGone(q) {
-    return Boolean(q && q.quota_left && q.quota_left.kiosk === 0);
+/** What scripts wrote, again in the language just chosen. */
+function relabel() {
+  if (state.site) document.title = `${t("kiosk.title")} — ${state.site.name}`;
+  if (state.view === "agencies") renderAgencies();
+  if (state.view === "services") renderServices();
+  if (state.view === "confirm") {
+    renderConfirmMeta();
+    setTaking(state.inFlight);
   }
+  if (state.view === "appointment") appointment.relabel();
+  armIdle();
+}
 
-  /** Closed now: as the queues answer says (hours, closed by a supervisor, no kiosk quota
-   * left), missing from it, or refused with 409 a moment ago. */
-  function isClosed(serviceId) {
-    if ((state.closedUntil[serviceId] || 0) > Date.now()) return true;
-    if (state.queues === null) return false;
-    const q = state.queues[serviceId];
-    return !q || q.open === false || quotaGone(q);
-  }
+// --- wiring ---------------------------------------------------------------------------
 
-  /** Why it is closed, in words for the citizen (may be empty). */
-  function closedReason(serviceId) {
-    if ((state.closedUntil[serviceId] || 0) > Date.now()) return state.closedDetail[serviceId] || "";
-    const q = queueOf(serviceId);
-    if (!q) return "";
-    if (q.open === false) return q.closed_reason || "";
-    return quotaGone(q) ? t("kiosk.quotaGone") : "";
-  }
+function tickClock() {
+  if (!state.site) return;
+  const tz = state.site.timezone;
+  $("#clock").textContent = zonedTime(new Date(), tz);
+}
 
-  /** "Kuota diperkirakan habis pukul 10.40", when the forecast says so. */
-  function quotaNote(serviceId) {
-    const q = queueOf(serviceId);
-    return q && q.quota_runs_out_at && !isClosed(serviceId) ? t("kiosk.quotaEnds", { t: q.quota_runs_out_at }) : "";
-  }
+const appointment = kioskAppointment({
+  state,
+  siteId,
+  show,
+  showTicket,
+  stopCountdown,
+  startOver: () => startOver(),
+  call,
+});
 
-  function servicesOf(agencyId) {
-    return state.site.services.filter((s) => s.agency_id === agencyId);
-  }
+function onKeypad(ev) {
+  const key = ev.target.closest("button[data-key]");
+  if (!key || state.inFlight) return;
+  const k = key.dataset.key;
+  if (k === "clear") setPhone("");
+  else if (k === "back") setPhone(state.phone.slice(0, -1));
+  else setPhone(state.phone + k);
+  newAttempt();
+  issueError("");
+  if (!isClosed(state.service.id)) $("#take").disabled = false;
+}
 
-  function waitingOf(serviceId) {
-    const q = state.queues && state.queues[serviceId];
-    return q ? q.waiting : 0;
-  }
-
-  // --- enrolment -----------------------------------------------------------------------
-
-  /** Show the pairing screen until a supervisor has enrolled this kiosk. */
-  async function pair(revoked) {
-    stopCountdown();
-    if (!state.pairing) {
-      show("pair");
-      state.pairing = KioskPairing.pair(siteId, revoked);
-    }
-    state.token = await state.pairing;
-    state.pairing = null;
-  }
-
-  /** A call as this kiosk. A 401 means its enrolment is gone: pair again, then start over. */
-  async function call(method, path, opts) {
-    try {
-      return await api(method, path, Object.assign({}, opts, { token: state.token || undefined }));
-    } catch (e) {
-      if (e.status === 401 && state.site && state.site.kiosk_required) {
-        KioskPairing.forget(siteId);
-        state.token = null;
-        pair(true).then(startOver);
-      }
-      throw e;
-    }
-  }
-
-  // --- step 1: agencies -----------------------------------------------------------------
-
-  function agenciesWithServices() {
-    return state.site.agencies.filter((a) => servicesOf(a.id).length > 0);
-  }
-
-  function renderAgencies() {
-    const grid = $("#agency-grid");
-    grid.replaceChildren(
-      ...agenciesWithServices().map((a) => {
-        const services = servicesOf(a.id);
-        const waiting = services.reduce((n, s) => n + waitingOf(s.id), 0);
-        const allClosed = services.every((s) => isClosed(s.id));
-        return el(
-          "button",
-          {
-            type: "button",
-            class: "tile" + (allClosed ? " closed" : ""),
-            dataset: { agency: a.id },
-            onclick: () => chooseAgency(a),
-          },
-          el("span", { class: "tile-name", text: a.name }),
-          el("span", { class: "tile-meta", text: t("kiosk.services", { n: services.length }) }),
-          allClosed
-            ? el("span", { class: "badge-closed", text: t("kiosk.closed") })
-            : el("span", { class: "waiting", text: t("kiosk.waiting", { n: waiting }) }),
-        );
-      }),
-    );
-  }
-
-  function chooseAgency(agency) {
-    state.agency = agency;
-    $("#agency-name").textContent = agency.name;
+function wire() {
+  // a kiosk serves one citizen after another: nothing of the language is kept
+  startLang({ remember: false });
+  langToggle($("#lang"), relabel);
+  $("#back-agencies").addEventListener("click", startOver);
+  $("#back-services").addEventListener("click", () => {
+    setPhone("");
+    state.service = null;
     renderServices();
     show("services");
-  }
-
-  // --- step 2: services -----------------------------------------------------------------
-
-  function renderServices() {
-    if (!state.agency) return;
-    const grid = $("#service-grid");
-    grid.replaceChildren(
-      ...servicesOf(state.agency.id).map((s) => {
-        const closed = isClosed(s.id);
-        const q = state.queues && state.queues[s.id];
-        const quota = quotaNote(s.id);
-        return el(
-          "button",
-          {
-            type: "button",
-            class: "tile" + (closed ? " closed" : ""),
-            disabled: closed,
-            dataset: { service: s.id },
-            onclick: () => chooseService(s),
-          },
-          el(
-            "span",
-            { class: "tile-row" },
-            el("span", { class: "svc-prefix", text: s.prefix }),
-            el("span", { class: "tile-name", text: s.name }),
-          ),
-          closed
-            ? el("span", { class: "badge-closed", text: t("kiosk.closed") })
-            : el("span", { class: "waiting", text: t("kiosk.waiting", { n: q ? q.waiting : 0 }) }),
-          closed
-            ? el("span", { class: "tile-meta closed-reason", text: closedReason(s.id) })
-            : el("span", {
-                class: "tile-meta",
-                text: t("kiosk.wait", { t: MPP.formatWait(q ? q.estimated_wait_s : null) }),
-              }),
-          quota ? el("span", { class: "quota", text: quota }) : null,
-          q && q.place && !closed ? el("span", { class: "tile-meta", text: t("kiosk.placeToday", { p: q.place }) }) : null,
-        );
-      }),
-    );
-  }
-
-  // --- step 3: confirm, priority, phone -------------------------------------------------
-
-  function chooseService(service) {
-    state.service = service;
-    state.priority = false;
-    setPhone("");
+  });
+  $("#priority").addEventListener("click", () => {
+    if (state.inFlight) return;
+    state.priority = !state.priority;
+    $("#priority").setAttribute("aria-pressed", String(state.priority));
     newAttempt();
-    $("#confirm-prefix").textContent = service.prefix;
-    $("#confirm-service").textContent = service.name;
-    $("#priority").setAttribute("aria-pressed", "false");
-    issueError("");
-    setTaking(false);
-    renderConfirmMeta(); // after setTaking: a closed service keeps "Ambil Tiket" disabled
-    show("confirm");
-  }
-
-  function renderConfirmMeta() {
-    if (!state.service) return;
-    const q = state.queues && state.queues[state.service.id];
-    const id = state.service.id;
-    const reason = closedReason(id);
-    const quota = quotaNote(id);
-    $("#confirm-meta").textContent = isClosed(id)
-      ? t("kiosk.closed") + (reason ? ": " + reason : "")
-      : `${t("kiosk.waiting", { n: q ? q.waiting : 0 })} · ${t("kiosk.wait", {
-          t: MPP.formatWait(q ? q.estimated_wait_s : null),
-        })}` + (quota ? ` · ${quota}` : "");
-    if (isClosed(id) && !state.inFlight) $("#take").disabled = true;
-  }
-
-  /** A new ticket attempt: a new key. Any change to what is asked for is a new attempt. */
-  function newAttempt() {
-    state.attemptKey = MPP.uuid();
-  }
-
-  function setPhone(value) {
-    state.phone = value.replace(/\D/g, "").slice(0, 15);
-    const shown = state.phone.replace(/(\d{4})(?=\d)/g, "$1 ");
-    $("#phone").value = shown;
-  }
-
-  function issueError(text) {
-    const box = $("#issue-error");
-    box.textContent = text || "";
-    box.hidden = !text;
-  }
-
-  function setTaking(busy) {
-    state.inFlight = busy;
-    const b = $("#take");
-    b.disabled = busy;
-    b.textContent = t(busy ? "kiosk.taking" : "kiosk.take");
-  }
-
-  async function take() {
-    if (state.inFlight || !state.service) return;
-    setTaking(true); // disabled before anything else: a second tap finds it disabled
-    issueError("");
-    const service = state.service;
-    const body = { service_id: service.id, priority: state.priority ? "priority" : "regular", channel: "kiosk" };
-    if (state.phone) body.phone = state.phone;
-    let ticket;
-    try {
-      ticket = await call("POST", `/api/sites/${encodeURIComponent(siteId)}/tickets`, {
-        json: body,
-        headers: { "Idempotency-Key": state.attemptKey },
-      });
-    } catch (e) {
-      setTaking(false);
-      if (e.status === 401) return; // back to pairing; the citizen's choice is dropped
-      if (e.status === 409) {
-        state.closedUntil[service.id] = Date.now() + CLOSED_AFTER_409_MS;
-        state.closedDetail[service.id] = MPP.detailText(e.detail);
-        issueError(`${t("kiosk.closed")}: ${MPP.detailText(e.detail)}`);
-        $("#take").disabled = true;
-        renderConfirmMeta();
-      } else if (e.status === 422) {
-        issueError(MPP.detailText(e.detail));
-        newAttempt();
-      } else {
-        // network trouble or 5xx: the same key is kept, so trying again cannot duplicate
-        issueError(MPP.detailText(e.detail));
-      }
-      return;
-    }
-    const hadPhone = Boolean(state.phone);
-    setPhone(""); // the number leaves the screen as soon as the ticket exists
-    state.attemptKey = null;
-    showTicket(ticket, hadPhone);
-    setTaking(false);
-  }
-
-  // --- step 4: the ticket ---------------------------------------------------------------
-
-  function showTicket(ticket, sms, note) {
-    const tz = state.site.timezone;
-    const time = `${MPP.formatTime(ticket.issued_at, tz)} ${MPP.zoneLabel(tz)}`.trim();
-    const wait = MPP.formatWait(ticket.estimated_wait_s);
-    // the holder's link, with the key in its fragment; a ticket shown again has none
-    const link = ticket.tracking_url || new URL(`/t/${encodeURIComponent(ticket.id)}`, location.href).href;
-    $("#t-number").textContent = ticket.number;
-    $("#t-service").textContent = ticket.service_name;
-    $("#t-ahead").textContent = String(ticket.waiting_ahead);
-    $("#t-wait").textContent = wait;
-    $("#t-time").textContent = time;
-    MPP.drawQr($("#t-qr"), link);
-    const flags = [];
-    if (note) flags.push(note);
-    if (ticket.priority === "priority") flags.push(t("kiosk.priorityOn"));
-    if (sms) flags.push(t("kiosk.smsOn"));
-    $("#t-flags").textContent = flags.join(" · ");
-    $("#view-ticket").dataset.ticketId = ticket.id;
-    // the receipt
-    $("#r-number").textContent = ticket.number;
-    $("#r-service").textContent = ticket.service_name;
-    $("#r-ahead").textContent = String(ticket.waiting_ahead);
-    $("#r-wait").textContent = wait;
-    $("#r-flags").textContent = ticket.priority === "priority" ? t("kiosk.priorityOn") : "";
-    $("#r-time").textContent = `${MPP.formatDate(ticket.issued_at, tz)}, ${time}`;
-    MPP.drawQr($("#r-qr"), link);
-    show("ticket");
+  });
+  $("#keypad").addEventListener("click", onKeypad);
+  $("#take").addEventListener("click", take);
+  appointment.wire();
+  $("#done").addEventListener("click", startOver);
+  $("#print").addEventListener("click", () => {
     startCountdown();
-    refreshQueues();
-  }
-
-  function startCountdown() {
-    stopCountdown();
-    let left = TICKET_SCREEN_S;
-    const tick = () => {
-      $("#countdown").textContent = t("kiosk.returning", { n: left });
-      if (left-- <= 0) startOver();
-    };
-    tick();
-    state.countdown = setInterval(tick, 1000);
-  }
-
-  function stopCountdown() {
-    if (state.countdown) clearInterval(state.countdown);
-    state.countdown = null;
-  }
-
-  function startOver() {
-    stopCountdown();
-    state.agency = null;
-    state.service = null;
-    state.priority = false;
-    setPhone("");
-    issueError("");
-    const agencies = agenciesWithServices();
-    if (agencies.length === 1) {
-      chooseAgency(agencies[0]);
-      $("#back-agencies").hidden = true;
-      return;
-    }
-    renderAgencies();
-    show("agencies");
-  }
-
-  /** A walk-away citizen's half-finished choice (and typed number) does not linger. */
-  function armIdle() {
-    if (state.idle) clearTimeout(state.idle);
-    if (state.view === "services" || state.view === "confirm" || state.view === "appointment") {
-      state.idle = setTimeout(startOver, IDLE_RESET_MS);
-    }
-  }
-
-  // --- wiring ---------------------------------------------------------------------------
-
-  function tickClock() {
-    if (!state.site) return;
-    const tz = state.site.timezone;
-    $("#clock").textContent = `${MPP.formatTime(new Date(), tz)} ${MPP.zoneLabel(tz)}`.trim();
-  }
-
-  const appointment = KioskAppointment({
-    state,
-    siteId,
-    show,
-    showTicket,
-    stopCountdown,
-    startOver: () => startOver(),
-    call,
+    window.print();
   });
+  document.addEventListener("pointerdown", armIdle, { passive: true });
+}
 
-  document.addEventListener("DOMContentLoaded", () => {
-    MPP.translate();
-    MPP.langToggle($("#lang"), () => {
-      if (state.site) document.title = `${t("kiosk.title")} — ${state.site.name}`;
-      if (state.view === "agencies") renderAgencies();
-      if (state.view === "services") renderServices();
-      if (state.view === "confirm") {
-        renderConfirmMeta();
-        setTaking(state.inFlight);
-      }
-      if (state.view === "appointment") appointment.relabel();
-    });
-    $("#back-agencies").addEventListener("click", startOver);
-    $("#back-services").addEventListener("click", () => {
-      setPhone("");
-      state.service = null;
-      renderServices();
-      show("services");
-    });
-    $("#priority").addEventListener("click", () => {
-      if (state.inFlight) return;
-      state.priority = !state.priority;
-      $("#priority").setAttribute("aria-pressed", String(state.priority));
-      newAttempt();
-    });
-    $("#keypad").addEventListener("click", (ev) => {
-      const key = ev.target.closest("button[data-key]");
-      if (!key || state.inFlight) return;
-      const k = key.dataset.key;
-      if (k === "clear") setPhone("");
-      else if (k === "back") setPhone(state.phone.slice(0, -1));
-      else setPhone(state.phone + k);
-      newAttempt();
-      issueError("");
-      if (!isClosed(state.service.id)) $("#take").disabled = false;
-    });
-    $("#take").addEventListener("click", take);
-    appointment.wire();
-    $("#done").addEventListener("click", startOver);
-    $("#print").addEventListener("click", () => {
-      startCountdown();
-      window.print();
-    });
-    document.addEventListener("pointerdown", armIdle, { passive: true });
-    tickClock();
-    setInterval(tickClock, 1000);
-    loadSite();
-  });
-})();
+wire();
+tickClock();
+setInterval(tickClock, 1000);
+loadSite();

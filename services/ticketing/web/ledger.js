@@ -1,99 +1,115 @@
-// The public fairness ledger: GET /api/sites/{site}/ledger[/{number}]?date= — no login.
-"use strict";
-(function () {
-  const site = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
-  const $ = (id) => document.getElementById(id);
-  let zone = "Asia/Jakarta";
+/* The public fairness ledger: GET /api/sites/{site}/ledger[/{number}]?date= — no login.
+ * Every number of the day, when it was taken and called, and every number called before it
+ * although it came later, with the reason. */
 
-  function hhmm(iso) {
-    if (!iso) return "—";
-    return new Intl.DateTimeFormat("id-ID", {
-      hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: zone,
-    }).format(new Date(iso));
-  }
+import { api, errorText } from "./common/api.js";
+import { $, el, notice } from "./common/dom.js";
+import { addStrings, langToggle, startLang, t } from "./common/i18n.js";
+import { apiPath, pathPart } from "./common/page.js";
+import { formatTime } from "./common/time.js";
+import strings from "./strings/ledger.js";
 
-  function text(tag, value, cls) {
-    const el = document.createElement(tag);
-    el.textContent = value;
-    if (cls) el.className = cls;
-    return el;
-  }
+addStrings(strings);
+const site = pathPart(-1);
+const state = { zone: "Asia/Jakarta", day: null, found: null };
 
-  const ENTRY = {
-    issued: "ambil nomor", transfer: "pindahan dari layanan lain",
-    journey: "langkah berikutnya kunjungan", returned: "kembali setelah tidak hadir",
-    appointment: "janji temu daring",
-  };
+const hhmm = (iso) => (iso ? formatTime(iso, state.zone, true) : "—");
 
-  function renderVisit(t) {
-    const card = document.createElement("article");
-    card.className = "card visit";
-    card.append(text("h3", `${t.number} · ${t.service_name}`));
-    card.append(text("p",
-      `Masuk antrean ${hhmm(t.entered_at)} (${ENTRY[t.entry] || t.entry}), ` +
-      `diambil pukul ${hhmm(t.issued_at)}, ` +
-      (t.called_at ? `dipanggil ${hhmm(t.called_at)} ke ${t.counter_name || "loket"}.` : "belum dipanggil.")));
-    if (!t.overtaken_by.length) {
-      card.append(text("p", "Tidak ada nomor yang datang belakangan dipanggil lebih dulu.", "ok"));
-      return card;
-    }
-    card.append(text("p", `${t.overtaken_by.length} nomor yang datang belakangan dipanggil lebih dulu:`, "warn"));
-    const list = document.createElement("ul");
-    for (const o of t.overtaken_by) {
-      const li = text("li", `${o.number} (masuk ${hhmm(o.entered_at)}, dipanggil ${hhmm(o.called_at)}): `);
-      li.append(text("span", o.explanation, `reason-${o.reason}`));
-      list.append(li);
-    }
-    card.append(list);
+function entryText(entry) {
+  const key = "l.entry." + entry;
+  return t(key) === key ? entry : t(key);
+}
+
+function renderVisit(v) {
+  const called = v.called_at
+    ? t("l.calledTo", { time: hhmm(v.called_at), counter: v.counter_name || t("l.counter") })
+    : t("l.notCalled");
+  const card = el(
+    "article",
+    { class: "card visit" },
+    el("h3", { text: `${v.number} · ${v.service_name}` }),
+    el("p", { text: t("l.visit", { entered: hhmm(v.entered_at), entry: entryText(v.entry), issued: hhmm(v.issued_at) }) + called }),
+  );
+  if (!v.overtaken_by.length) {
+    card.append(el("p", { class: "ok", text: t("l.fair") }));
     return card;
   }
+  card.append(el("p", { class: "warn", text: t("l.overtaken", { n: v.overtaken_by.length }) }));
+  const items = v.overtaken_by.map((o) =>
+    el(
+      "li",
+      { text: t("l.overtaker", { number: o.number, entered: hhmm(o.entered_at), called: hhmm(o.called_at) }) },
+      el("span", { class: `reason-${o.reason}`, text: o.explanation }),
+    ),
+  );
+  card.append(el("ul", {}, ...items));
+  return card;
+}
 
-  async function load(url) {
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      throw new Error(typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`);
-    }
-    return response.json();
-  }
+const dated = (date) => (date ? `?date=${encodeURIComponent(date)}` : "");
 
-  async function summary(date) {
-    const q = date ? `?date=${encodeURIComponent(date)}` : "";
-    const day = await load(`/api/sites/${encodeURIComponent(site)}/ledger${q}`);
-    zone = day.timezone;
-    $("site-name").textContent = day.site_name;
-    if (!$("date").value) $("date").value = day.date;
-    const jumped = day.tickets.filter((t) => t.overtaken_by.length);
-    const unexplained = jumped.filter((t) => t.overtaken_by.some((o) => o.reason === "unexplained"));
-    $("summary").textContent =
-      `${day.tickets.length} kunjungan antrean pada ${day.date}; ${jumped.length} didahului nomor yang datang ` +
-      `belakangan, ${unexplained.length} di antaranya tanpa alasan tercatat.`;
-    const body = $("jumps").querySelector("tbody");
-    body.replaceChildren();
-    for (const t of jumped) {
-      const row = document.createElement("tr");
-      row.append(text("td", t.number), text("td", t.service_name), text("td", hhmm(t.called_at)));
-      row.append(text("td", t.overtaken_by.map((o) => `${o.number}: ${o.explanation}`).join("; ")));
-      body.append(row);
-    }
-  }
-
-  $("search").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const number = $("number").value.trim().toUpperCase();
-    const date = $("date").value;
-    $("notice").hidden = true;
-    $("result").replaceChildren();
-    try {
-      const q = date ? `?date=${encodeURIComponent(date)}` : "";
-      const found = await load(`/api/sites/${encodeURIComponent(site)}/ledger/${encodeURIComponent(number)}${q}`);
-      zone = found.timezone;
-      for (const t of found.tickets) $("result").append(renderVisit(t));
-    } catch (error) {
-      $("notice").textContent = error.message;
-      $("notice").hidden = false;
-    }
+function renderSummary() {
+  const day = state.day;
+  if (!day) return;
+  const jumped = day.tickets.filter((v) => v.overtaken_by.length);
+  const unexplained = jumped.filter((v) => v.overtaken_by.some((o) => o.reason === "unexplained"));
+  $("#summary").textContent = t("l.summary", {
+    n: day.tickets.length,
+    date: day.date,
+    jumped: jumped.length,
+    unexplained: unexplained.length,
   });
-  $("date").addEventListener("change", () => summary($("date").value).catch(() => {}));
-  summary("").catch((error) => { $("summary").textContent = error.message; });
-})();
+  $("#jumps tbody").replaceChildren(
+    ...jumped.map((v) =>
+      el(
+        "tr",
+        {},
+        el("td", { text: v.number }),
+        el("td", { text: v.service_name }),
+        el("td", { text: hhmm(v.called_at) }),
+        el("td", { text: v.overtaken_by.map((o) => `${o.number}: ${o.explanation}`).join("; ") }),
+      ),
+    ),
+  );
+}
+
+async function summary(date) {
+  try {
+    state.day = await api("GET", apiPath("sites", site, "ledger") + dated(date));
+  } catch (e) {
+    $("#summary").textContent = e.status === 404 ? t("common.siteNotFound") : errorText(e);
+    return;
+  }
+  state.zone = state.day.timezone;
+  $("#site-name").textContent = state.day.site_name;
+  if (!$("#date").value) $("#date").value = state.day.date;
+  renderSummary();
+}
+
+function renderFound() {
+  $("#result").replaceChildren(...(state.found ? state.found.tickets.map(renderVisit) : []));
+}
+
+async function search(event) {
+  event.preventDefault();
+  const number = $("#number").value.trim().toUpperCase();
+  notice("#notice", "");
+  state.found = null;
+  renderFound();
+  try {
+    state.found = await api("GET", apiPath("sites", site, "ledger", number) + dated($("#date").value));
+    state.zone = state.found.timezone;
+    renderFound();
+  } catch (e) {
+    notice("#notice", errorText(e));
+  }
+}
+
+startLang({ remember: true });
+langToggle($("#lang"), () => {
+  renderSummary();
+  renderFound();
+});
+$("#search").addEventListener("submit", search);
+$("#date").addEventListener("change", () => summary($("#date").value));
+summary("");

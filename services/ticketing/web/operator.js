@@ -2,420 +2,371 @@
  * transfer tickets. The token lives in sessionStorage (closing the tab logs out); the ticket
  * at the desk is asked of the server (…/counters/{id}/current) on entering, so a reload or
  * another PC at the same desk finds the citizen already called. */
-"use strict";
 
-(() => {
-  const { t, api, el, $, sessionLoad: load, sessionSave: save } = MPP;
-  const KEY_SESSION = "antrian.op.session";
-  const KEY_COUNTER = "antrian.op.counter";
-  const KEY_TICKET = "antrian.op.ticket";
-  const QUEUES_EVERY_MS = 5000;
+import { api, detailText } from "./common/api.js";
+import { $, el, notice, showView } from "./common/dom.js";
+import { addStrings, langToggle, startLang, t } from "./common/i18n.js";
+import { staffLogin } from "./common/staff-login.js";
+import { sessionLoad as load, sessionSave as save } from "./common/storage.js";
+import { elapsed, zonedTime } from "./common/time.js";
+import strings from "./strings/operator.js";
 
-  const state = {
-    session: null, // {token, username, site_id, counter_ids, expires_at}
-    site: null,
-    counter: null,
-    current: null, // the Ticket at the desk (status called), or null
-    busy: false,
-    queueTimer: null,
-  };
+addStrings(strings);
+const KEY_SESSION = "antrian.op.session";
+const KEY_COUNTER = "antrian.op.counter";
+const KEY_TICKET = "antrian.op.ticket";
+const QUEUES_EVERY_MS = 5000;
 
-  // --- views and messages ---------------------------------------------------------------
+const state = {
+  site: null,
+  counter: null,
+  current: null, // the Ticket at the desk (status called), or null
+  busy: false,
+  queueTimer: null,
+};
 
-  function show(view) {
-    document.querySelectorAll(".view").forEach((v) => {
-      v.hidden = v.id !== "view-" + view;
-    });
-    state.view = view;
-    $("#logout").hidden = view === "login";
+// --- views and messages ---------------------------------------------------------------
+
+function show(view) {
+  showView(view);
+  state.view = view;
+}
+
+const message = (text, kind) => notice("#message", text, kind || "");
+
+// --- login ----------------------------------------------------------------------------
+
+/** Back at the login form. After an expired token the counter and its called ticket are
+ * kept, so logging in again returns to the same desk; "Keluar" forgets them. */
+function leave(forget) {
+  stopPolling();
+  state.counter = null;
+  state.current = null;
+  state.view = "login";
+  if (forget) {
+    save(KEY_COUNTER, null);
+    save(KEY_TICKET, null);
   }
+  $("#counter-name").textContent = t("op.title");
+  $("#site-name").textContent = "";
+}
 
-  function message(text, kind) {
-    const box = $("#message");
-    box.textContent = text || "";
-    box.className = "notice" + (kind ? " " + kind : "");
-    box.hidden = !text;
+const login = staffLogin({ key: KEY_SESSION, enter, leave });
+const showLogin = (reason) => login.show(reason);
+
+// --- entering the desk ----------------------------------------------------------------
+
+async function enter() {
+  try {
+    state.site = await api("GET", "/api/sites/" + encodeURIComponent(login.session.site_id));
+  } catch (e) {
+    showLogin(detailText(e.detail));
+    return;
   }
-
-  // --- login ----------------------------------------------------------------------------
-
-  /** Back to the login form. After an expired token the counter and its called ticket are
-   * kept, so logging in again returns to the same desk; logging out forgets them. */
-  function showLogin(reason, forget) {
-    stopPolling();
-    state.session = null;
-    state.counter = null;
-    state.current = null;
-    save(KEY_SESSION, null);
-    if (forget) {
-      save(KEY_COUNTER, null);
-      save(KEY_TICKET, null);
-    }
-    const err = $("#login-error");
-    err.textContent = reason || "";
-    err.hidden = !reason;
-    $("#counter-name").textContent = t("op.title");
-    $("#site-name").textContent = "";
-    show("login");
-    $("#username").focus();
+  $("#site-name").textContent = state.site.name;
+  tickClock();
+  const ids = login.session.counter_ids.filter((id) => state.site.counters.some((c) => c.id === id));
+  const saved = load(KEY_COUNTER);
+  if (saved && ids.includes(saved)) return openDesk(saved);
+  if (ids.length === 1) return openDesk(ids[0]);
+  if (ids.length === 0) {
+    showLogin(t("op.noCounter"));
+    return;
   }
+  $("#counter-list").replaceChildren(
+    ...ids.map((id) => {
+      const c = state.site.counters.find((x) => x.id === id);
+      return el("button", { type: "button", class: "btn secondary", onclick: () => openDesk(id), text: c.name });
+    }),
+  );
+  show("pick");
+}
 
-  async function login(ev) {
-    ev.preventDefault();
-    const button = $("#login-btn");
-    button.disabled = true;
-    try {
-      const tok = await api("POST", "/api/auth/token", {
-        form: { username: $("#username").value.trim(), password: $("#password").value },
-      });
-      state.session = {
-        token: tok.access_token,
-        username: tok.username,
-        site_id: tok.site_id,
-        counter_ids: tok.counter_ids || [],
-        expires_at: Date.now() + (tok.expires_in || 0) * 1000,
-      };
-      save(KEY_SESSION, state.session);
-      $("#password").value = "";
-      $("#login-error").hidden = true;
-      await enter();
-    } catch (e) {
-      const err = $("#login-error");
-      err.textContent = e.status === 401 ? t("op.badLogin") : MPP.detailText(e.detail);
-      err.hidden = false;
-    } finally {
-      button.disabled = false;
-    }
-  }
+async function openDesk(counterId) {
+  state.counter = state.site.counters.find((c) => c.id === counterId);
+  save(KEY_COUNTER, counterId);
+  $("#counter-name").textContent = state.counter.name;
+  document.title = `${state.counter.name} — ${t("op.title")}`;
+  fillTransferList();
+  message("");
+  state.current = null;
+  const ticket = await openTicket(counterId);
+  if (!login.session) return; // the token had expired: back at the login form
+  setCurrent(ticket);
+  show("desk");
+  startPolling();
+}
 
-  function logout() {
-    showLogin("", true);
-  }
-
-  // --- entering the desk ----------------------------------------------------------------
-
-  async function enter() {
-    try {
-      state.site = await api("GET", "/api/sites/" + encodeURIComponent(state.session.site_id));
-    } catch (e) {
-      showLogin(MPP.detailText(e.detail));
-      return;
-    }
-    $("#site-name").textContent = state.site.name;
-    tickClock();
-    const ids = state.session.counter_ids.filter((id) => state.site.counters.some((c) => c.id === id));
-    const saved = load(KEY_COUNTER);
-    if (saved && ids.includes(saved)) return openDesk(saved);
-    if (ids.length === 1) return openDesk(ids[0]);
-    if (ids.length === 0) {
-      showLogin(t("op.forbidden", { d: "no counter" }));
-      return;
-    }
-    $("#counter-list").replaceChildren(
-      ...ids.map((id) => {
-        const c = state.site.counters.find((x) => x.id === id);
-        return el("button", { type: "button", class: "btn secondary", onclick: () => openDesk(id), text: c.name });
-      }),
-    );
-    show("pick");
-  }
-
-  async function openDesk(counterId) {
-    state.counter = state.site.counters.find((c) => c.id === counterId);
-    save(KEY_COUNTER, counterId);
-    $("#counter-name").textContent = state.counter.name;
-    document.title = `${state.counter.name} — ${t("op.title")}`;
-    fillTransferList();
-    message("");
-    state.current = null;
-    const ticket = await openTicket(counterId);
-    if (!state.session) return; // the token had expired: back at the login form
-    setCurrent(ticket);
-    show("desk");
-    startPolling();
-  }
-
-  /** The ticket open at the counter: asked of the server, so a reload or another PC at the
-   * same desk carries on with the citizen already called. If the server cannot say, the
-   * ticket this tab remembers (if it is still called here). */
-  async function openTicket(counterId) {
-    const site = encodeURIComponent(state.site.id);
-    try {
-      return await api("GET", `/api/sites/${site}/counters/${encodeURIComponent(counterId)}/current`, auth());
-    } catch (e) {
-      if (e.status === 401) {
-        showLogin(t("op.expired"));
-        return null;
-      }
-    }
-    const ticketId = load(KEY_TICKET);
-    if (!ticketId) return null;
-    try {
-      const ticket = await api("GET", "/api/tickets/" + encodeURIComponent(ticketId));
-      if (ticket.status === "called" && ticket.counter_id === counterId) return ticket;
-    } catch (_) {
-      /* gone or unreachable: the desk starts empty */
-    }
-    return null;
-  }
-
-  // --- the ticket at the desk -----------------------------------------------------------
-
-  function setCurrent(ticket) {
-    state.current = ticket;
-    save(KEY_TICKET, ticket ? ticket.id : null);
-    const box = $("#current");
-    box.classList.toggle("idle", !ticket);
-    $("#cur-number").textContent = ticket ? ticket.number : t("op.none");
-    $("#cur-service").textContent = ticket ? ticket.service_name : "";
-    $("#cur-calls").textContent = ticket ? t("op.calledCount", { n: ticket.call_count }) : "";
-    $("#cur-prio").hidden = !(ticket && ticket.priority === "priority");
-    $("#timer-wrap").hidden = !ticket;
-    tickTimer();
-    closeTransfer();
-    updateButtons();
-  }
-
-  function updateButtons() {
-    const has = Boolean(state.current);
-    $("#act-next").disabled = state.busy;
-    for (const id of ["#act-recall", "#act-complete", "#act-noshow", "#act-transfer"]) {
-      $(id).disabled = state.busy || !has;
-    }
-    $("#transfer-go").disabled = state.busy;
-  }
-
-  function tickTimer() {
-    if (state.current && state.current.called_at) {
-      $("#cur-timer").textContent = MPP.elapsed(state.current.called_at);
-    }
-  }
-
-  function tickClock() {
-    if (!state.site) return;
-    const tz = state.site.timezone;
-    $("#clock").textContent = `${MPP.formatTime(new Date(), tz)} ${MPP.zoneLabel(tz)}`.trim();
-  }
-
-  // --- actions --------------------------------------------------------------------------
-
-  const ACTIONS = {
-    async next() {
-      const site = encodeURIComponent(state.site.id);
-      const counter = encodeURIComponent(state.counter.id);
-      const ticket = await api("POST", `/api/sites/${site}/counters/${counter}/call-next`, auth());
-      if (ticket === null) {
-        setCurrent(null);
-        message(t("op.empty"), "warn");
-      } else {
-        setCurrent(ticket);
-        message(t("op.called", { num: ticket.number, counter: state.counter.name }), "ok");
-      }
-    },
-    async recall() {
-      const ticket = await onTicket("recall");
-      setCurrent(ticket);
-      message(t("op.recalled", { num: ticket.number }), "ok");
-    },
-    async complete() {
-      const ticket = await onTicket("complete");
-      setCurrent(null);
-      message(t("op.completed", { num: ticket.number }), "ok");
-    },
-    async noShow() {
-      const ticket = await onTicket("no-show");
-      setCurrent(null);
-      message(t("op.noShowed", { num: ticket.number }), "ok");
-    },
-  };
-
-  function auth(extra) {
-    return Object.assign({ token: state.session.token }, extra || {});
-  }
-
-  function onTicket(verb, extra) {
-    return api("POST", `/api/tickets/${encodeURIComponent(state.current.id)}/${verb}`, auth(extra));
-  }
-
-  async function run(name) {
-    if (state.busy || state.view !== "desk") return;
-    if (name !== "next" && !state.current) return;
-    if (name === "transfer") {
-      openTransfer();
-      return;
-    }
-    state.busy = true;
-    updateButtons();
-    try {
-      await ACTIONS[name]();
-    } catch (e) {
-      await failed(e);
-    } finally {
-      state.busy = false;
-      updateButtons();
-      refreshQueues();
-    }
-  }
-
-  async function failed(e) {
+/** The ticket open at the counter: asked of the server, so a reload or another PC at the
+ * same desk carries on with the citizen already called. If the server cannot say, the
+ * ticket this tab remembers (if it is still called here). */
+async function openTicket(counterId) {
+  const site = encodeURIComponent(state.site.id);
+  try {
+    return await api("GET", `/api/sites/${site}/counters/${encodeURIComponent(counterId)}/current`, auth());
+  } catch (e) {
     if (e.status === 401) {
-      showLogin(t("op.expired"));
-      return;
-    }
-    if (e.status === 403) message(t("op.forbidden", { d: MPP.detailText(e.detail) }), "error");
-    else if (e.status === 409) message(t("op.conflict", { d: MPP.detailText(e.detail) }), "error");
-    else message(MPP.detailText(e.detail), "error");
-    if (e.status === 409 && state.current) {
-      // the ticket moved on without us (cancelled, completed elsewhere): show it as it is
-      try {
-        const ticket = await api("GET", "/api/tickets/" + encodeURIComponent(state.current.id));
-        if (ticket.status !== "called" || ticket.counter_id !== state.counter.id) setCurrent(null);
-      } catch (_) {
-        /* keep what we have */
-      }
+      showLogin(t("login.expired"));
+      return null;
     }
   }
-
-  // --- transfer -------------------------------------------------------------------------
-
-  function fillTransferList() {
-    const select = $("#transfer-to");
-    select.replaceChildren(
-      ...state.site.agencies
-        .map((a) => {
-          const services = state.site.services.filter((s) => s.agency_id === a.id);
-          if (!services.length) return null;
-          return el(
-            "optgroup",
-            { label: a.name },
-            ...services.map((s) => el("option", { value: s.id, text: `${s.prefix} · ${s.name}` })),
-          );
-        })
-        .filter(Boolean),
-    );
+  const ticketId = load(KEY_TICKET);
+  if (!ticketId) return null;
+  try {
+    const ticket = await api("GET", "/api/tickets/" + encodeURIComponent(ticketId));
+    if (ticket.status === "called" && ticket.counter_id === counterId) return ticket;
+  } catch (_) {
+    /* gone or unreachable: the desk starts empty */
   }
+  return null;
+}
 
-  function openTransfer() {
-    if (!state.current) return;
-    const select = $("#transfer-to");
-    for (const option of select.querySelectorAll("option")) {
-      option.disabled = option.value === state.current.service_id;
-    }
-    const first = Array.from(select.options).find((o) => !o.disabled);
-    if (select.selectedOptions[0] && select.selectedOptions[0].disabled && first) select.value = first.value;
-    $("#transfer").hidden = false;
-    select.focus();
+// --- the ticket at the desk -----------------------------------------------------------
+
+function setCurrent(ticket) {
+  state.current = ticket;
+  save(KEY_TICKET, ticket ? ticket.id : null);
+  const box = $("#current");
+  box.classList.toggle("idle", !ticket);
+  $("#cur-number").textContent = ticket ? ticket.number : t("op.none");
+  $("#cur-service").textContent = ticket ? ticket.service_name : "";
+  $("#cur-calls").textContent = ticket ? t("op.calledCount", { n: ticket.call_count }) : "";
+  $("#cur-prio").hidden = !(ticket && ticket.priority === "priority");
+  $("#timer-wrap").hidden = !ticket;
+  tickTimer();
+  closeTransfer();
+  updateButtons();
+}
+
+function updateButtons() {
+  const has = Boolean(state.current);
+  $("#act-next").disabled = state.busy;
+  for (const id of ["#act-recall", "#act-complete", "#act-noshow", "#act-transfer"]) {
+    $(id).disabled = state.busy || !has;
   }
+  $("#transfer-go").disabled = state.busy;
+}
 
-  function closeTransfer() {
-    $("#transfer").hidden = true;
+function tickTimer() {
+  if (state.current && state.current.called_at) {
+    $("#cur-timer").textContent = elapsed(state.current.called_at);
   }
+}
 
-  async function submitTransfer(ev) {
-    ev.preventDefault();
-    if (state.busy || !state.current) return;
-    const target = $("#transfer-to").value;
-    const name = (state.site.services.find((s) => s.id === target) || {}).name || target;
-    state.busy = true;
-    updateButtons();
-    try {
-      const ticket = await onTicket("transfer", { json: { service_id: target } });
+function tickClock() {
+  if (!state.site) return;
+  const tz = state.site.timezone;
+  $("#clock").textContent = zonedTime(new Date(), tz);
+}
+
+// --- actions --------------------------------------------------------------------------
+
+const ACTIONS = {
+  async next() {
+    const site = encodeURIComponent(state.site.id);
+    const counter = encodeURIComponent(state.counter.id);
+    const ticket = await api("POST", `/api/sites/${site}/counters/${counter}/call-next`, auth());
+    if (ticket === null) {
       setCurrent(null);
-      message(t("op.transferred", { num: ticket.number, svc: name }), "ok");
-    } catch (e) {
-      await failed(e);
-    } finally {
-      state.busy = false;
-      updateButtons();
-      refreshQueues();
-    }
-  }
-
-  // --- queues ---------------------------------------------------------------------------
-
-  async function refreshQueues() {
-    if (!state.counter) return;
-    let queues;
-    try {
-      queues = await api("GET", `/api/sites/${encodeURIComponent(state.site.id)}/queues`);
-    } catch (_) {
-      return;
-    }
-    $("#queue-list").replaceChildren(
-      ...state.counter.service_ids.map((id) => {
-        const s = state.site.services.find((x) => x.id === id) || { id, name: id, prefix: "?" };
-        const n = queues[id] ? queues[id].waiting : 0;
-        return el(
-          "li",
-          { dataset: { service: id } },
-          el("span", { class: "svc-prefix", text: s.prefix }),
-          el("span", { class: "q-name", text: s.name }),
-          el("span", { class: "q-count" + (n ? "" : " zero"), title: t("op.waitingN", { n }), text: String(n) }),
-        );
-      }),
-    );
-  }
-
-  function startPolling() {
-    stopPolling();
-    refreshQueues();
-    state.queueTimer = setInterval(refreshQueues, QUEUES_EVERY_MS);
-  }
-
-  function stopPolling() {
-    if (state.queueTimer) clearInterval(state.queueTimer);
-    state.queueTimer = null;
-  }
-
-  // --- keyboard -------------------------------------------------------------------------
-
-  const SHORTCUTS = { n: "next", r: "recall", s: "complete", x: "noShow", t: "transfer" };
-
-  function onKey(ev) {
-    if (state.view !== "desk" || ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
-    if (ev.key === "Escape") {
-      closeTransfer();
-      return;
-    }
-    const tag = (ev.target && ev.target.tagName) || "";
-    if (["INPUT", "SELECT", "TEXTAREA"].includes(tag)) return;
-    const action = SHORTCUTS[ev.key.toLowerCase()];
-    if (!action) return;
-    ev.preventDefault();
-    run(action);
-  }
-
-  // --- start ----------------------------------------------------------------------------
-
-  document.addEventListener("DOMContentLoaded", () => {
-    MPP.translate();
-    MPP.langToggle($("#lang"), () => {
-      if (state.view === "desk") {
-        setCurrent(state.current);
-        refreshQueues();
-        message("");
-      }
-      $("#counter-name").textContent = state.counter ? state.counter.name : t("op.title");
-      if (state.counter) document.title = `${state.counter.name} — ${t("op.title")}`;
-    });
-    $("#login-form").addEventListener("submit", login);
-    $("#logout").addEventListener("click", logout);
-    document.querySelectorAll(".actions button[data-action]").forEach((b) => {
-      b.addEventListener("click", () => run(b.dataset.action));
-    });
-    $("#transfer").addEventListener("submit", submitTransfer);
-    $("#transfer-cancel").addEventListener("click", closeTransfer);
-    document.addEventListener("keydown", onKey);
-    setInterval(() => {
-      tickTimer();
-      tickClock();
-    }, 1000);
-    const session = load(KEY_SESSION);
-    if (session && session.token && session.expires_at > Date.now()) {
-      state.session = session;
-      enter();
+      message(t("op.empty"), "warn");
     } else {
-      showLogin("");
+      setCurrent(ticket);
+      message(t("op.called", { num: ticket.number, counter: state.counter.name }), "ok");
     }
-  });
-})();
+  },
+  async recall() {
+    const ticket = await onTicket("recall");
+    setCurrent(ticket);
+    message(t("op.recalled", { num: ticket.number }), "ok");
+  },
+  async complete() {
+    const ticket = await onTicket("complete");
+    setCurrent(null);
+    message(t("op.completed", { num: ticket.number }), "ok");
+  },
+  async noShow() {
+    const ticket = await onTicket("no-show");
+    setCurrent(null);
+    message(t("op.noShowed", { num: ticket.number }), "ok");
+  },
+};
+
+function auth(extra) {
+  return Object.assign({ token: login.session.token }, extra || {});
+}
+
+function onTicket(verb, extra) {
+  return api("POST", `/api/tickets/${encodeURIComponent(state.current.id)}/${verb}`, auth(extra));
+}
+
+async function run(name) {
+  if (state.busy || state.view !== "desk") return;
+  if (name !== "next" && !state.current) return;
+  if (name === "transfer") {
+    openTransfer();
+    return;
+  }
+  state.busy = true;
+  updateButtons();
+  try {
+    await ACTIONS[name]();
+  } catch (e) {
+    await failed(e);
+  } finally {
+    state.busy = false;
+    updateButtons();
+    refreshQueues();
+  }
+}
+
+async function failed(e) {
+  if (e.status === 401) {
+    showLogin(t("login.expired"));
+    return;
+  }
+  if (e.status === 403) message(t("op.forbidden", { d: detailText(e.detail) }), "error");
+  else if (e.status === 409) message(t("op.conflict", { d: detailText(e.detail) }), "error");
+  else message(detailText(e.detail), "error");
+  if (e.status === 409 && state.current) {
+    // the ticket moved on without us (cancelled, completed elsewhere): show it as it is
+    try {
+      const ticket = await api("GET", "/api/tickets/" + encodeURIComponent(state.current.id));
+      if (ticket.status !== "called" || ticket.counter_id !== state.counter.id) setCurrent(null);
+    } catch (_) {
+      /* keep what we have */
+    }
+  }
+}
+
+// --- transfer -------------------------------------------------------------------------
+
+function fillTransferList() {
+  const select = $("#transfer-to");
+  select.replaceChildren(
+    ...state.site.agencies
+      .map((a) => {
+        const services = state.site.services.filter((s) => s.agency_id === a.id);
+        if (!services.length) return null;
+        return el(
+          "optgroup",
+          { label: a.name },
+          ...services.map((s) => el("option", { value: s.id, text: `${s.prefix} · ${s.name}` })),
+        );
+      })
+      .filter(Boolean),
+  );
+}
+
+function openTransfer() {
+  if (!state.current) return;
+  const select = $("#transfer-to");
+  for (const option of select.querySelectorAll("option")) {
+    option.disabled = option.value === state.current.service_id;
+  }
+  const first = Array.from(select.options).find((o) => !o.disabled);
+  if (select.selectedOptions[0] && select.selectedOptions[0].disabled && first) select.value = first.value;
+  $("#transfer").hidden = false;
+  select.focus();
+}
+
+function closeTransfer() {
+  $("#transfer").hidden = true;
+}
+
+async function submitTransfer(ev) {
+  ev.preventDefault();
+  if (state.busy || !state.current) return;
+  const target = $("#transfer-to").value;
+  const name = (state.site.services.find((s) => s.id === target) || {}).name || target;
+  state.busy = true;
+  updateButtons();
+  try {
+    const ticket = await onTicket("transfer", { json: { service_id: target } });
+    setCurrent(null);
+    message(t("op.transferred", { num: ticket.number, svc: name }), "ok");
+  } catch (e) {
+    await failed(e);
+  } finally {
+    state.busy = false;
+    updateButtons();
+    refreshQueues();
+  }
+}
+
+// --- queues ---------------------------------------------------------------------------
+
+async function refreshQueues() {
+  if (!state.counter) return;
+  let queues;
+  try {
+    queues = await api("GET", `/api/sites/${encodeURIComponent(state.site.id)}/queues`);
+  } catch (_) {
+    return;
+  }
+  $("#queue-list").replaceChildren(
+    ...state.counter.service_ids.map((id) => {
+      const s = state.site.services.find((x) => x.id === id) || { id, name: id, prefix: "?" };
+      const n = queues[id] ? queues[id].waiting : 0;
+      return el(
+        "li",
+        { dataset: { service: id } },
+        el("span", { class: "svc-prefix", text: s.prefix }),
+        el("span", { class: "q-name", text: s.name }),
+        el("span", { class: "q-count" + (n ? "" : " zero"), title: t("op.waitingN", { n }), text: String(n) }),
+      );
+    }),
+  );
+}
+
+function startPolling() {
+  stopPolling();
+  refreshQueues();
+  state.queueTimer = setInterval(refreshQueues, QUEUES_EVERY_MS);
+}
+
+function stopPolling() {
+  if (state.queueTimer) clearInterval(state.queueTimer);
+  state.queueTimer = null;
+}
+
+// --- keyboard -------------------------------------------------------------------------
+
+const SHORTCUTS = { n: "next", r: "recall", s: "complete", x: "noShow", t: "transfer" };
+
+function onKey(ev) {
+  if (state.view !== "desk" || ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
+  if (ev.key === "Escape") {
+    closeTransfer();
+    return;
+  }
+  const tag = (ev.target && ev.target.tagName) || "";
+  if (["INPUT", "SELECT", "TEXTAREA"].includes(tag)) return;
+  const action = SHORTCUTS[ev.key.toLowerCase()];
+  if (!action) return;
+  ev.preventDefault();
+  run(action);
+}
+
+// --- start ----------------------------------------------------------------------------
+
+startLang({ remember: true });
+langToggle($("#lang"), () => {
+  if (state.view === "desk") {
+    setCurrent(state.current);
+    refreshQueues();
+    message("");
+  }
+  $("#counter-name").textContent = state.counter ? state.counter.name : t("op.title");
+  if (state.counter) document.title = `${state.counter.name} — ${t("op.title")}`;
+});
+document.querySelectorAll(".actions button[data-action]").forEach((b) => {
+  b.addEventListener("click", () => run(b.dataset.action));
+});
+$("#transfer").addEventListener("submit", submitTransfer);
+$("#transfer-cancel").addEventListener("click", closeTransfer);
+document.addEventListener("keydown", onKey);
+setInterval(() => {
+  tickTimer();
+  tickClock();
+}, 1000);
+login.start();

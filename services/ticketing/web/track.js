@@ -3,152 +3,140 @@
  * (`/t/{id}#key=…`, never sent to a server in the URL): with it, a waiting ticket can be
  * cancelled after a confirm step (the key goes in the Ticket-Key header) and a served one
  * leads to the survey; without it the page only shows the ticket. */
-"use strict";
 
-(() => {
-  const { t, api, $ } = MPP;
-  const ticketId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
-  const ticketKey = new URLSearchParams(location.hash.slice(1)).get("key") || "";
-  const POLL_MS = 4000;
+import { api, detailText, errorText } from "./common/api.js";
+import { $, notice } from "./common/dom.js";
+import { addStrings, langToggle, startLang, t } from "./common/i18n.js";
+import { hashParam, pathPart } from "./common/page.js";
+import { formatWait, zonedTime } from "./common/time.js";
+import strings from "./strings/track.js";
 
-  MPP.addStrings({
-    id: {
-      "t.noKey": "Untuk membatalkan, buka halaman ini dengan memindai QR pada struk atau layar kiosk.",
-      "t.survey": "Isi survei kepuasan",
-    },
-    en: {
-      "t.noKey": "To cancel, open this page by scanning the QR on your receipt or the kiosk screen.",
-      "t.survey": "Take the satisfaction survey",
-    },
-  });
-  const FINAL = new Set(["served", "no_show", "cancelled"]);
+addStrings(strings);
+const ticketId = pathPart(1);
+const ticketKey = hashParam("key") || "";
+const POLL_MS = 4000;
 
-  const state = { ticket: null, site: null, timer: null, lastUpdate: null, busy: false };
+const FINAL = new Set(["served", "no_show", "cancelled"]);
 
-  function banner(text) {
-    const b = $("#banner");
-    b.textContent = text || "";
-    b.hidden = !text;
+const state = { ticket: null, site: null, timer: null, lastUpdate: null, busy: false };
+
+const banner = (text) => notice("#banner", text);
+
+function tz() {
+  return state.site ? state.site.timezone : undefined;
+}
+
+function render() {
+  const tk = state.ticket;
+  if (!tk) return;
+  $("#loading").hidden = true;
+  $("#ticket").hidden = false;
+  $("#number").textContent = tk.number;
+  $("#service").textContent = tk.service_name;
+  const status = $("#status");
+  status.className = "status " + tk.status;
+  let help = "";
+  if (tk.status === "called") {
+    const counter = tk.counter_name || tk.counter_id || "";
+    status.textContent = t("t.called", { counter });
+    help = t("t.calledGo", { counter });
+  } else if (tk.status === "waiting") {
+    status.textContent = tk.outcome === "transferred" ? t("t.transferred") : t("t.waiting");
+  } else {
+    status.textContent = t("t." + tk.status);
+    help = t("t.final");
   }
+  $("#status-help").textContent = help;
+  $("#facts").hidden = tk.status !== "waiting";
+  $("#ahead").textContent = String(tk.waiting_ahead);
+  $("#wait").textContent = formatWait(tk.estimated_wait_s);
+  const zone = tz();
+  $("#issued").textContent = zonedTime(tk.issued_at, zone);
+  $("#cancel-area").hidden = tk.status !== "waiting" || !ticketKey;
+  $("#no-key").hidden = tk.status !== "waiting" || Boolean(ticketKey);
+  $("#survey-link").hidden = tk.status !== "served" || !ticketKey;
+  if (tk.status !== "waiting") $("#confirm").hidden = true;
+  $("#updated").textContent = state.lastUpdate
+    ? t("t.updated", { time: zonedTime(state.lastUpdate, zone, true) })
+    : "";
+  document.title = `${tk.number} · ${status.textContent} — ${t("t.title")}`;
+}
 
-  function tz() {
-    return state.site ? state.site.timezone : undefined;
-  }
-
-  function render() {
-    const tk = state.ticket;
-    if (!tk) return;
-    $("#loading").hidden = true;
-    $("#ticket").hidden = false;
-    $("#number").textContent = tk.number;
-    $("#service").textContent = tk.service_name;
-    const status = $("#status");
-    status.className = "status " + tk.status;
-    let help = "";
-    if (tk.status === "called") {
-      const counter = tk.counter_name || tk.counter_id || "";
-      status.textContent = t("t.called", { counter });
-      help = t("t.calledGo", { counter });
-    } else if (tk.status === "waiting") {
-      status.textContent = tk.outcome === "transferred" ? t("t.transferred") : t("t.waiting");
-    } else {
-      status.textContent = t("t." + tk.status);
-      help = t("t.final");
+async function poll() {
+  try {
+    state.ticket = await api("GET", "/api/tickets/" + encodeURIComponent(ticketId));
+    state.lastUpdate = new Date();
+    banner("");
+  } catch (e) {
+    if (e.status === 404 || e.status === 422) {
+      stop();
+      $("#loading").hidden = true;
+      banner(t("t.notFound"));
+      return;
     }
-    $("#status-help").textContent = help;
-    $("#facts").hidden = tk.status !== "waiting";
-    $("#ahead").textContent = String(tk.waiting_ahead);
-    $("#wait").textContent = MPP.formatWait(tk.estimated_wait_s);
-    const zone = tz();
-    $("#issued").textContent = `${MPP.formatTime(tk.issued_at, zone)} ${MPP.zoneLabel(zone)}`.trim();
-    $("#cancel-area").hidden = tk.status !== "waiting" || !ticketKey;
-    $("#no-key").hidden = tk.status !== "waiting" || Boolean(ticketKey);
-    $("#survey-link").hidden = tk.status !== "served" || !ticketKey;
-    if (tk.status !== "waiting") $("#confirm").hidden = true;
-    $("#updated").textContent = state.lastUpdate
-      ? t("t.updated", { time: MPP.formatTime(state.lastUpdate, zone, true) })
-      : "";
-    document.title = `${tk.number} · ${status.textContent} — ${t("t.title")}`;
+    banner(errorText(e));
   }
-
-  async function poll() {
+  if (state.ticket && !state.site) {
     try {
-      state.ticket = await api("GET", "/api/tickets/" + encodeURIComponent(ticketId));
-      state.lastUpdate = new Date();
-      banner("");
-    } catch (e) {
-      if (e.status === 404 || e.status === 422) {
-        stop();
-        $("#loading").hidden = true;
-        banner(t("t.notFound"));
-        return;
-      }
-      banner(e.status === 0 ? t("common.offline") : MPP.detailText(e.detail));
+      state.site = await api("GET", "/api/sites/" + encodeURIComponent(state.ticket.site_id));
+      $("#site-name").textContent = state.site.name;
+    } catch (_) {
+      /* the name and zone can wait for the next poll */
     }
-    if (state.ticket && !state.site) {
-      try {
-        state.site = await api("GET", "/api/sites/" + encodeURIComponent(state.ticket.site_id));
-        $("#site-name").textContent = state.site.name;
-      } catch (_) {
-        /* the name and zone can wait for the next poll */
-      }
-    }
-    render();
-    if (state.ticket && FINAL.has(state.ticket.status)) stop();
   }
+  render();
+  if (state.ticket && FINAL.has(state.ticket.status)) stop();
+}
 
-  function start() {
-    stop();
-    state.timer = setInterval(poll, POLL_MS);
+function start() {
+  stop();
+  state.timer = setInterval(poll, POLL_MS);
+}
+
+function stop() {
+  if (state.timer) clearInterval(state.timer);
+  state.timer = null;
+}
+
+async function cancel() {
+  if (state.busy) return;
+  state.busy = true;
+  $("#confirm-yes").disabled = true;
+  try {
+    state.ticket = await api("DELETE", "/api/tickets/" + encodeURIComponent(ticketId), {
+      headers: { "Ticket-Key": ticketKey },
+    });
+    state.lastUpdate = new Date();
+    banner("");
+  } catch (e) {
+    banner(detailText(e.detail));
+    await poll();
+  } finally {
+    state.busy = false;
+    $("#confirm-yes").disabled = false;
   }
+  $("#confirm").hidden = true;
+  render();
+  if (state.ticket && FINAL.has(state.ticket.status)) stop();
+}
 
-  function stop() {
-    if (state.timer) clearInterval(state.timer);
-    state.timer = null;
+startLang({ remember: true });
+langToggle($("#lang"), render);
+$("#survey-link").href = `/survey/${encodeURIComponent(ticketId)}#key=${encodeURIComponent(ticketKey)}`;
+$("#cancel").addEventListener("click", () => {
+  $("#confirm").hidden = false;
+  $("#confirm-no").focus();
+});
+$("#confirm-no").addEventListener("click", () => {
+  $("#confirm").hidden = true;
+});
+$("#confirm-yes").addEventListener("click", cancel);
+// a phone that slept or switched tabs catches up at once
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && state.timer) poll();
+});
+poll().then(() => {
+  if (!state.ticket || !FINAL.has(state.ticket.status)) {
+    if ($("#banner").textContent !== t("t.notFound")) start();
   }
-
-  async function cancel() {
-    if (state.busy) return;
-    state.busy = true;
-    $("#confirm-yes").disabled = true;
-    try {
-      state.ticket = await api("DELETE", "/api/tickets/" + encodeURIComponent(ticketId), {
-        headers: { "Ticket-Key": ticketKey },
-      });
-      state.lastUpdate = new Date();
-      banner("");
-    } catch (e) {
-      banner(MPP.detailText(e.detail));
-      await poll();
-    } finally {
-      state.busy = false;
-      $("#confirm-yes").disabled = false;
-    }
-    $("#confirm").hidden = true;
-    render();
-    if (state.ticket && FINAL.has(state.ticket.status)) stop();
-  }
-
-  document.addEventListener("DOMContentLoaded", () => {
-    MPP.translate();
-    MPP.langToggle($("#lang"), render);
-    $("#survey-link").href = `/survey/${encodeURIComponent(ticketId)}#key=${encodeURIComponent(ticketKey)}`;
-    $("#cancel").addEventListener("click", () => {
-      $("#confirm").hidden = false;
-      $("#confirm-no").focus();
-    });
-    $("#confirm-no").addEventListener("click", () => {
-      $("#confirm").hidden = true;
-    });
-    $("#confirm-yes").addEventListener("click", cancel);
-    // a phone that slept or switched tabs catches up at once
-    document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible" && state.timer) poll();
-    });
-    poll().then(() => {
-      if (!state.ticket || !FINAL.has(state.ticket.status)) {
-        if ($("#banner").textContent !== t("t.notFound")) start();
-      }
-    });
-  });
-})();
+});

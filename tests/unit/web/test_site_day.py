@@ -1,5 +1,5 @@
-"""The pages' calendar day is the site's, not UTC's nor the browser's: `MPP.siteDay` run
-under node (common.js in a bare VM context) at 23:30 and 00:30 local in WIB, WITA and WIT,
+"""The pages' calendar day is the site's, not UTC's nor the browser's: `siteDay` of the
+ES module common/time.js, imported by node, at 23:30 and 00:30 local in WIB, WITA and WIT,
 with the process itself in UTC and in a far zone, so the browser's own zone cannot leak in."""
 
 from __future__ import annotations
@@ -14,22 +14,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-COMMON = Path(__file__).resolve().parents[3] / "services" / "ticketing" / "web" / "common.js"
+TIME = Path(__file__).resolve().parents[3] / "services" / "ticketing" / "web" / "common" / "time.js"
 NODE = shutil.which("node")
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 SCRIPT = """
-const vm = require("vm");
-const fs = require("fs");
-const ctx = { Intl, Date, console, localStorage: { getItem: () => null, setItem() {} },
-              sessionStorage: { getItem: () => null, setItem() {}, removeItem() {} },
-              document: { documentElement: {}, querySelectorAll: () => [] }, navigator: {} };
-vm.createContext(ctx);
-vm.runInContext(fs.readFileSync(process.argv[1], "utf8") + ";this.MPP = MPP;", ctx);
-const cases = JSON.parse(fs.readFileSync(0, "utf8"));
+import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+const { siteDay, addDays } = await import(pathToFileURL(process.env.MODULE).href);
+const cases = JSON.parse(readFileSync(0, "utf8"));
 process.stdout.write(JSON.stringify(cases.map(([iso, zone, n]) => [
-  ctx.MPP.siteDay(new Date(iso), zone), ctx.MPP.addDays(ctx.MPP.siteDay(new Date(iso), zone), n),
+  siteDay(new Date(iso), zone), addDays(siteDay(new Date(iso), zone), n),
 ])));
 """
 
@@ -37,13 +33,13 @@ process.stdout.write(JSON.stringify(cases.map(([iso, zone, n]) => [
 def run(cases: list[tuple[str, str, int]], tz: str) -> list[list[str]]:
     assert NODE is not None
     done = subprocess.run(
-        [NODE, "-e", SCRIPT, str(COMMON)],
+        [NODE, "--input-type=module", "-e", SCRIPT],
         input=json.dumps(cases),
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
-        env={**os.environ, "TZ": tz},
+        env={**os.environ, "TZ": tz, "MODULE": str(TIME)},
     )
     assert done.returncode == 0, done.stderr
     result: list[list[str]] = json.loads(done.stdout)
