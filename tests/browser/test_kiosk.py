@@ -296,3 +296,63 @@ async def test_kiosk_checks_in_an_appointment_by_its_code(
     assert "#key=" in await qr_text(page, "#t-qr")  # the same kiosk: the holder's link again
     assert await waiting(system, "ktp-el") == 2
     assert all("404" in e or "409" in e for e in page_errors), page_errors
+
+
+async def test_every_citizen_starts_in_indonesian(
+    system: System, browser: BrowserContext, shot: Shot, page_errors: PageErrors
+) -> None:
+    """English chosen on the kiosk lasts for that citizen only: after the ticket (Selesai or
+    the ticket screen's own timeout), after the idle timeout, and after a reload the next
+    citizen sees Bahasa Indonesia; nothing of it is kept in the browser's storage."""
+    page = await browser.new_page()
+    await page.set_viewport_size({"width": 1080, "height": 1920})
+    await page.clock.install()
+    await page.goto(f"{system.ticketing}/kiosk/{SITE}")
+    start = "#view-agencies:not([hidden]) h2:text-is('Pilih instansi')"
+    await page.wait_for_selector(start)
+
+    # English lasts through the whole of one citizen's visit …
+    await page.click("#lang")
+    await page.wait_for_selector("#view-agencies h2:text-is('Choose an agency')")
+    assert await page.get_attribute("html", "lang") == "en"
+    await page.click(".tile[data-agency='disdukcapil']")
+    await page.wait_for_selector("#view-services .tile[data-service='ktp-el']:has-text('waiting')")
+    await page.click(".tile[data-service='ktp-el']")
+    assert await page.inner_text("#take") == "Take Ticket"
+    await page.click("#take")
+    await page.wait_for_selector(
+        "#view-ticket:not([hidden]) .ticket-label:text-is('Your queue number')"
+    )
+    await shot(page, "1-english-ticket")
+    # … and the next one starts in Indonesian, after "Selesai"
+    await page.click("#done")
+    await page.wait_for_selector(start)
+    assert await page.get_attribute("html", "lang") == "id"
+    assert await page.inner_text("#lang") == "English"
+    assert "menunggu" in await page.inner_text(".tile[data-agency='disdukcapil']")
+    await shot(page, "2-next-citizen")
+
+    # after the ticket screen closes by itself
+    await page.click("#lang")
+    await page.click(".tile[data-agency='disdukcapil']")
+    await page.click(".tile[data-service='kia']")
+    await page.click("#take")
+    await page.wait_for_selector("#view-ticket:not([hidden]) #countdown:has-text('Back to start')")
+    await page.clock.run_for(21_000)
+    await page.wait_for_selector(start)
+
+    # after a citizen walks away: on the first screen too, once English was chosen
+    await page.click("#lang")
+    await page.wait_for_selector("#view-agencies h2:text-is('Choose an agency')")
+    await page.clock.run_for(91_000)
+    await page.wait_for_selector(start)
+
+    # after a reload, and nothing of the language is in storage
+    await page.click("#lang")
+    await page.click(".tile[data-agency='disdukcapil']")
+    await page.wait_for_selector("#view-services h2:has-text('Choose a service')")
+    await page.reload()
+    await page.wait_for_selector(start)
+    stored = await page.evaluate("() => JSON.stringify(Object.entries(localStorage))")
+    assert "antrian.lang" not in stored, stored
+    assert page_errors == [], page_errors
