@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from shared.sites import SITES_DIR
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import PageErrors, Shot, qr_text
 from tests.e2e.conftest import System
 
@@ -68,6 +69,7 @@ async def test_kiosk_pairs_issues_and_the_phone_cancels_with_the_key(
     await pair(kiosk, "uji-loket-01", password)
     await kiosk.wait_for_selector("#pair-error:text('bukan supervisor')")
     await shot(kiosk, "2-not-a-supervisor")
+    await assert_accessible(kiosk)  # the pairing screen, with its error, at 1080×1920
 
     await pair(kiosk, "uji-supervisor", password)
     await kiosk.wait_for_selector("#view-agencies:not([hidden]) .tile[data-agency='disdukcapil']")

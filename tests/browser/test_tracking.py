@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import PageErrors, Shot
 from tests.e2e.conftest import System
 
@@ -84,5 +85,6 @@ async def test_tracking_page_follows_the_call_live_and_cancels(
         await other.wait_for_selector("#status:text('Cancelled')")
         await other.goto(f"{system.ticketing}/t/00000000-0000-4000-8000-000000000000")
         await other.wait_for_selector("#banner:text('Ticket not found.')")
+        await assert_accessible(other)  # the phone's "not found", at 400×820
         assert (await api.get("/t/not-a-ticket")).status_code == 404
     assert all("404" in e for e in page_errors), page_errors
