@@ -12,6 +12,7 @@ const ticketId = queryParam("ticket");
 const state = { site: null, ticket: null };
 
 function relabel() {
+  document.title = t("c.docTitle");
   if (state.site) $("#site-name").textContent = t("c.ofSite", { site: state.site.name });
   if (state.ticket) $("#ticket-note").textContent = t("c.forTicket", { n: state.ticket.number });
 }
@@ -60,6 +61,7 @@ async function submit(ev) {
 }
 
 startLang({ remember: true });
+relabel();
 langToggle($("#lang"), relabel);
 $("#form").addEventListener("submit", submit);
 start();

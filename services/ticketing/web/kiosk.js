@@ -11,10 +11,11 @@
 import { api, detailText, uuid } from "./common/api.js";
 import { $, el, notice, showView } from "./common/dom.js";
 import { addStrings, currentLang, langToggle, setLang, startLang, t } from "./common/i18n.js";
-import { pathPart } from "./common/page.js";
+import { apiPath, pathPart } from "./common/page.js";
 import { drawQr } from "./common/qr.js";
 import { formatDate, formatWait, zonedTime } from "./common/time.js";
 import { kioskAppointment } from "./kiosk-appointment.js";
+import { ServiceLines } from "./kiosk-lines.js";
 import * as pairing from "./kiosk-pair.js";
 import strings from "./strings/kiosk.js";
 
@@ -23,13 +24,10 @@ const siteId = pathPart(1);
 const QUEUES_EVERY_MS = 10000;
 const TICKET_SCREEN_S = 20;
 const IDLE_RESET_MS = 90000;
-const CLOSED_AFTER_409_MS = 60000;
 
+const lines = new ServiceLines();
 const state = {
   site: null,
-  queues: null, // service_id -> queue line, or null before the first answer
-  closedUntil: {}, // service_id -> ms timestamp (after a 409)
-  closedDetail: {},
   agency: null,
   service: null,
   priority: false,
@@ -55,7 +53,7 @@ const banner = (text) => notice("#banner", text);
 
 async function loadSite() {
   try {
-    state.site = await api("GET", "/api/sites/" + encodeURIComponent(siteId));
+    state.site = await api("GET", apiPath("sites", siteId));
   } catch (e) {
     banner(e.status === 404 ? t("common.siteNotFound") : detailText(e.detail));
     setTimeout(loadSite, 5000);
@@ -74,7 +72,7 @@ async function loadSite() {
 
 async function refreshQueues() {
   try {
-    state.queues = await api("GET", `/api/sites/${encodeURIComponent(siteId)}/queues`);
+    lines.queues = await api("GET", apiPath("sites", siteId, "queues"));
     if ($("#banner").textContent === t("common.offline")) banner("");
   } catch (e) {
     if (e.status === 0) banner(t("common.offline"));
@@ -85,45 +83,8 @@ async function refreshQueues() {
   if (state.view === "confirm") renderConfirmMeta();
 }
 
-function queueOf(serviceId) {
-  return state.queues ? state.queues[serviceId] : null;
-}
-
-function quotaGone(q) {
-  return Boolean(q && q.quota_left && q.quota_left.kiosk === 0);
-}
-
-/** Closed now: as the queues answer says (hours, closed by a supervisor, no kiosk quota
- * left), missing from it, or refused with 409 a moment ago. */
-function isClosed(serviceId) {
-  if ((state.closedUntil[serviceId] || 0) > Date.now()) return true;
-  if (state.queues === null) return false;
-  const q = state.queues[serviceId];
-  return !q || q.open === false || quotaGone(q);
-}
-
-/** Why it is closed, in words for the citizen (may be empty). */
-function closedReason(serviceId) {
-  if ((state.closedUntil[serviceId] || 0) > Date.now()) return state.closedDetail[serviceId] || "";
-  const q = queueOf(serviceId);
-  if (!q) return "";
-  if (q.open === false) return q.closed_reason || "";
-  return quotaGone(q) ? t("kiosk.quotaGone") : "";
-}
-
-/** "Kuota diperkirakan habis pukul 10.40", when the forecast says so. */
-function quotaNote(serviceId) {
-  const q = queueOf(serviceId);
-  return q && q.quota_runs_out_at && !isClosed(serviceId) ? t("kiosk.quotaEnds", { t: q.quota_runs_out_at }) : "";
-}
-
 function servicesOf(agencyId) {
   return state.site.services.filter((s) => s.agency_id === agencyId);
-}
-
-function waitingOf(serviceId) {
-  const q = state.queues && state.queues[serviceId];
-  return q ? q.waiting : 0;
 }
 
 // --- enrolment -----------------------------------------------------------------------
@@ -164,8 +125,8 @@ function renderAgencies() {
   grid.replaceChildren(
     ...agenciesWithServices().map((a) => {
       const services = servicesOf(a.id);
-      const waiting = services.reduce((n, s) => n + waitingOf(s.id), 0);
-      const allClosed = services.every((s) => isClosed(s.id));
+      const waiting = services.reduce((n, s) => n + lines.waiting(s.id), 0);
+      const allClosed = services.every((s) => lines.isClosed(s.id));
       return el(
         "button",
         {
@@ -198,9 +159,9 @@ function renderServices() {
   const grid = $("#service-grid");
   grid.replaceChildren(
     ...servicesOf(state.agency.id).map((s) => {
-      const closed = isClosed(s.id);
-      const q = state.queues && state.queues[s.id];
-      const quota = quotaNote(s.id);
+      const closed = lines.isClosed(s.id);
+      const q = lines.of(s.id);
+      const quota = lines.quotaNote(s.id);
       return el(
         "button",
         {
@@ -220,7 +181,7 @@ function renderServices() {
           ? el("span", { class: "badge-closed", text: t("kiosk.closed") })
           : el("span", { class: "waiting", text: t("kiosk.waiting", { n: q ? q.waiting : 0 }) }),
         closed
-          ? el("span", { class: "tile-meta closed-reason", text: closedReason(s.id) })
+          ? el("span", { class: "tile-meta closed-reason", text: lines.closedReason(s.id) })
           : el("span", {
               class: "tile-meta",
               text: t("kiosk.wait", { t: formatWait(q ? q.estimated_wait_s : null) }),
@@ -250,16 +211,16 @@ function chooseService(service) {
 
 function renderConfirmMeta() {
   if (!state.service) return;
-  const q = state.queues && state.queues[state.service.id];
+  const q = lines.of(state.service.id);
   const id = state.service.id;
-  const reason = closedReason(id);
-  const quota = quotaNote(id);
-  $("#confirm-meta").textContent = isClosed(id)
+  const reason = lines.closedReason(id);
+  const quota = lines.quotaNote(id);
+  $("#confirm-meta").textContent = lines.isClosed(id)
     ? t("kiosk.closed") + (reason ? ": " + reason : "")
     : `${t("kiosk.waiting", { n: q ? q.waiting : 0 })} · ${t("kiosk.wait", {
         t: formatWait(q ? q.estimated_wait_s : null),
       })}` + (quota ? ` · ${quota}` : "");
-  if (isClosed(id) && !state.inFlight) $("#take").disabled = true;
+  if (lines.isClosed(id) && !state.inFlight) $("#take").disabled = true;
 }
 
 /** A new ticket attempt: a new key. Any change to what is asked for is a new attempt. */
@@ -291,7 +252,7 @@ async function take() {
   if (state.phone) body.phone = state.phone;
   let ticket;
   try {
-    ticket = await call("POST", `/api/sites/${encodeURIComponent(siteId)}/tickets`, {
+    ticket = await call("POST", apiPath("sites", siteId, "tickets"), {
       json: body,
       headers: { "Idempotency-Key": state.attemptKey },
     });
@@ -299,8 +260,7 @@ async function take() {
     setTaking(false);
     if (e.status === 401) return; // back to pairing; the citizen's choice is dropped
     if (e.status === 409) {
-      state.closedUntil[service.id] = Date.now() + CLOSED_AFTER_409_MS;
-      state.closedDetail[service.id] = detailText(e.detail);
+      lines.refused(service.id, detailText(e.detail));
       issueError(`${t("kiosk.closed")}: ${detailText(e.detail)}`);
       $("#take").disabled = true;
       renderConfirmMeta();
@@ -438,7 +398,7 @@ function onKeypad(ev) {
   else setPhone(state.phone + k);
   newAttempt();
   issueError("");
-  if (!isClosed(state.service.id)) $("#take").disabled = false;
+  if (!lines.isClosed(state.service.id)) $("#take").disabled = false;
 }
 
 function wire() {

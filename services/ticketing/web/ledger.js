@@ -106,7 +106,9 @@ async function search(event) {
 }
 
 startLang({ remember: true });
+document.title = t("l.docTitle");
 langToggle($("#lang"), () => {
+  document.title = t("l.docTitle");
   renderSummary();
   renderFound();
 });

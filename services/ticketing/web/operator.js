@@ -6,6 +6,7 @@
 import { api, detailText } from "./common/api.js";
 import { $, el, notice, showView } from "./common/dom.js";
 import { addStrings, langToggle, startLang, t } from "./common/i18n.js";
+import { apiPath } from "./common/page.js";
 import { staffLogin } from "./common/staff-login.js";
 import { sessionLoad as load, sessionSave as save } from "./common/storage.js";
 import { elapsed, zonedTime } from "./common/time.js";
@@ -58,7 +59,7 @@ const showLogin = (reason) => login.show(reason);
 
 async function enter() {
   try {
-    state.site = await api("GET", "/api/sites/" + encodeURIComponent(login.session.site_id));
+    state.site = await api("GET", apiPath("sites", login.session.site_id));
   } catch (e) {
     showLogin(detailText(e.detail));
     return;
@@ -101,9 +102,8 @@ async function openDesk(counterId) {
  * same desk carries on with the citizen already called. If the server cannot say, the
  * ticket this tab remembers (if it is still called here). */
 async function openTicket(counterId) {
-  const site = encodeURIComponent(state.site.id);
   try {
-    return await api("GET", `/api/sites/${site}/counters/${encodeURIComponent(counterId)}/current`, auth());
+    return await api("GET", apiPath("sites", state.site.id, "counters", counterId, "current"), auth());
   } catch (e) {
     if (e.status === 401) {
       showLogin(t("login.expired"));
@@ -113,7 +113,7 @@ async function openTicket(counterId) {
   const ticketId = load(KEY_TICKET);
   if (!ticketId) return null;
   try {
-    const ticket = await api("GET", "/api/tickets/" + encodeURIComponent(ticketId));
+    const ticket = await api("GET", apiPath("tickets", ticketId));
     if (ticket.status === "called" && ticket.counter_id === counterId) return ticket;
   } catch (_) {
     /* gone or unreachable: the desk starts empty */
@@ -163,9 +163,8 @@ function tickClock() {
 
 const ACTIONS = {
   async next() {
-    const site = encodeURIComponent(state.site.id);
-    const counter = encodeURIComponent(state.counter.id);
-    const ticket = await api("POST", `/api/sites/${site}/counters/${counter}/call-next`, auth());
+    const path = apiPath("sites", state.site.id, "counters", state.counter.id, "call-next");
+    const ticket = await api("POST", path, auth());
     if (ticket === null) {
       setCurrent(null);
       message(t("op.empty"), "warn");
@@ -196,7 +195,7 @@ function auth(extra) {
 }
 
 function onTicket(verb, extra) {
-  return api("POST", `/api/tickets/${encodeURIComponent(state.current.id)}/${verb}`, auth(extra));
+  return api("POST", apiPath("tickets", state.current.id, verb), auth(extra));
 }
 
 async function run(name) {
@@ -206,10 +205,15 @@ async function run(name) {
     openTransfer();
     return;
   }
+  await busy(ACTIONS[name]);
+}
+
+/** One action at a time: the buttons are disabled while it runs, the queues read after. */
+async function busy(action) {
   state.busy = true;
   updateButtons();
   try {
-    await ACTIONS[name]();
+    await action();
   } catch (e) {
     await failed(e);
   } finally {
@@ -230,7 +234,7 @@ async function failed(e) {
   if (e.status === 409 && state.current) {
     // the ticket moved on without us (cancelled, completed elsewhere): show it as it is
     try {
-      const ticket = await api("GET", "/api/tickets/" + encodeURIComponent(state.current.id));
+      const ticket = await api("GET", apiPath("tickets", state.current.id));
       if (ticket.status !== "called" || ticket.counter_id !== state.counter.id) setCurrent(null);
     } catch (_) {
       /* keep what we have */
@@ -278,19 +282,11 @@ async function submitTransfer(ev) {
   if (state.busy || !state.current) return;
   const target = $("#transfer-to").value;
   const name = (state.site.services.find((s) => s.id === target) || {}).name || target;
-  state.busy = true;
-  updateButtons();
-  try {
+  await busy(async () => {
     const ticket = await onTicket("transfer", { json: { service_id: target } });
     setCurrent(null);
     message(t("op.transferred", { num: ticket.number, svc: name }), "ok");
-  } catch (e) {
-    await failed(e);
-  } finally {
-    state.busy = false;
-    updateButtons();
-    refreshQueues();
-  }
+  });
 }
 
 // --- queues ---------------------------------------------------------------------------
@@ -299,7 +295,7 @@ async function refreshQueues() {
   if (!state.counter) return;
   let queues;
   try {
-    queues = await api("GET", `/api/sites/${encodeURIComponent(state.site.id)}/queues`);
+    queues = await api("GET", apiPath("sites", state.site.id, "queues"));
   } catch (_) {
     return;
   }

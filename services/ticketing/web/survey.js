@@ -101,7 +101,9 @@ async function start() {
 }
 
 startLang({ remember: true });
+document.title = t("s.docTitle");
 langToggle($("#lang"), () => {
+  document.title = t("s.docTitle");
   if (form && !form.answered) $("#intro").textContent = t("s.intro", { service: form.service_name, number: form.number });
   if (refusal) notice("#banner", why(refusal));
   if (!$("#form-error").hidden && document.querySelector(".elements li.missing")) notice("#form-error", t("s.missing"));

@@ -2,7 +2,7 @@
 
 export default {
   id: {
-    "c.title": "Pengaduan dan Saran",
+    "c.docTitle": "Pengaduan dan Saran — Antrian MPP",
     "c.sub": "Sampaikan pengaduan atau saran Anda",
     "c.ofSite": "Pengaduan — {site}",
     "c.kind": "Jenis",
@@ -21,7 +21,7 @@ export default {
     "c.tooMany": "Terlalu banyak pengaduan dari perangkat ini. Silakan coba lagi nanti.",
   },
   en: {
-    "c.title": "Complaints and Suggestions",
+    "c.docTitle": "Complaints and Suggestions — Antrian MPP",
     "c.sub": "Tell us your complaint or suggestion",
     "c.ofSite": "Complaints — {site}",
     "c.kind": "Type",

@@ -2,7 +2,7 @@
 
 export default {
   id: {
-    "l.title": "Transparansi Antrian",
+    "l.docTitle": "Transparansi Antrian — Antrian MPP",
     "l.sub": "Transparansi antrian — adakah yang menyerobot?",
     "l.lead":
       "Setiap nomor, kapan diambil dan dipanggil, dan setiap nomor lain yang dipanggil lebih dulu walau datang belakangan — beserta alasannya. Tanpa data pribadi.",
@@ -30,7 +30,7 @@ export default {
       "{n} kunjungan antrean pada {date}; {jumped} didahului nomor yang datang belakangan, {unexplained} di antaranya tanpa alasan tercatat.",
   },
   en: {
-    "l.title": "Queue Transparency",
+    "l.docTitle": "Queue Transparency — Antrian MPP",
     "l.sub": "Queue transparency — did anyone jump the queue?",
     "l.lead":
       "Every number, when it was taken and called, and every other number called first although it came later — with the reason. No personal data.",

@@ -2,7 +2,7 @@
 
 export default {
   id: {
-    "s.title": "Survei Kepuasan",
+    "s.docTitle": "Survei Kepuasan Masyarakat — Antrian MPP",
     "s.sub": "Survei Kepuasan Masyarakat (SKM)",
     "s.intro":
       "Terima kasih telah dilayani di {service} (tiket {number}). Bagaimana penilaian Anda? Pilih satu jawaban untuk setiap pertanyaan.",
@@ -39,7 +39,7 @@ export default {
     "ikm.count": "Responden",
   },
   en: {
-    "s.title": "Satisfaction Survey",
+    "s.docTitle": "Community Satisfaction Survey — Antrian MPP",
     "s.sub": "Community Satisfaction Survey (SKM)",
     "s.intro": "Thank you for being served at {service} (ticket {number}). How did we do? Choose one answer for each question.",
     "s.comment": "Suggestions or feedback (optional)",
