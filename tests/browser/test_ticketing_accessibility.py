@@ -48,6 +48,16 @@ class Audit:
         )
 
 
+async def english(page: Any, audit: Audit, name: str, shown: str) -> None:
+    """The page in English (what `shown` finds), checked, then back in Indonesian."""
+    await page.click("#lang")
+    await page.wait_for_selector(shown)
+    assert await page.get_attribute("html", "lang") == "en"
+    await audit.check(page, f"{name} English")
+    await page.click("#lang")
+    await page.wait_for_selector("html[lang='id']", state="attached")
+
+
 async def kiosk_states(page: Any, audit: Audit, base: str, size: str) -> None:
     await page.goto(f"{base}/kiosk/{SITE}")
     await page.wait_for_selector("#view-agencies:not([hidden]) .tile")
@@ -100,6 +110,7 @@ async def staff_states(page: Any, audit: Audit, system: System) -> None:
     await page.wait_for_selector("#jumps")
     await page.wait_for_function("!document.querySelector('#summary').textContent.includes('…')")
     await audit.check(page, "ledger")
+    await english(page, audit, "ledger", 'h2:text-is("Today\'s summary")')
 
 
 async def citizen_states(page: Any, audit: Audit, system: System) -> None:
@@ -132,6 +143,7 @@ async def citizen_states(page: Any, audit: Audit, system: System) -> None:
     await page.goto(f"{base}/ikm/{SITE}")
     await page.wait_for_selector("#respondents:not(:empty)")
     await audit.check(page, "ikm")
+    await english(page, audit, "ikm", "#respondents:has-text('respondent')")
 
 
 async def test_every_ticketing_page_has_no_serious_or_critical_axe_violation(

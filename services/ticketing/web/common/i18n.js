@@ -71,9 +71,12 @@ let remember = false;
 const listeners = [];
 
 /** The text of `key` in the current language (Indonesian when English lacks it), with
- * `{name}` placeholders filled from `vars`. An unknown key shows as itself. */
+ * `{name}` placeholders filled from `vars`; `key.one` instead where `vars.n` is 1 and the
+ * catalogue has it ("1 service", not "1 services"). An unknown key shows as itself. */
 export function t(key, vars) {
-  let s = STRINGS[lang][key] ?? STRINGS.id[key] ?? key;
+  const one = vars && Number(vars.n) === 1 && has(key + ".one");
+  const k = one ? key + ".one" : key;
+  let s = STRINGS[lang][k] ?? STRINGS.id[k] ?? k;
   if (vars) {
     for (const [k, v] of Object.entries(vars)) s = s.split("{" + k + "}").join(String(v));
   }

@@ -25,6 +25,7 @@ export default {
     "l.notCalled": "belum dipanggil.",
     "l.fair": "Tidak ada nomor yang datang belakangan dipanggil lebih dulu.",
     "l.overtaken": "{n} nomor yang datang belakangan dipanggil lebih dulu:",
+    "l.overtaken.one": "1 nomor yang datang belakangan dipanggil lebih dulu:",
     "l.overtaker": "{number} (masuk {entered}, dipanggil {called}): ",
     "l.summary":
       "{n} kunjungan antrean pada {date}; {jumped} didahului nomor yang datang belakangan, {unexplained} di antaranya tanpa alasan tercatat.",
@@ -53,6 +54,7 @@ export default {
     "l.notCalled": "not called yet.",
     "l.fair": "No number that came later was called first.",
     "l.overtaken": "{n} numbers that came later were called first:",
+    "l.overtaken.one": "1 number that came later was called first:",
     "l.overtaker": "{number} (joined {entered}, called {called}): ",
     "l.summary":
       "{n} queue visits on {date}; {jumped} overtaken by numbers that came later, {unexplained} of them with no recorded reason.",
