@@ -7,16 +7,13 @@ no globals."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-WEB = Path(__file__).resolve().parents[3] / "services" / "ticketing" / "web"
-NODE = shutil.which("node")
+from tests.unit.web.node import NODE, WEB, run_module
+
 OURS = sorted(p for p in WEB.rglob("*.js") if "vendor" not in p.parts)
 
 SCRIPT = """
@@ -36,16 +33,7 @@ def keys() -> dict[str, set[str]]:
     if NODE is None:
         pytest.skip("node is not installed")
     names = sorted(p.name for p in (WEB / "strings").glob("*.js"))
-    done = subprocess.run(
-        [NODE, "--input-type=module", "-e", SCRIPT],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        env={**os.environ, "WEB": str(WEB), "CATALOGUES": json.dumps(names)},
-    )
-    assert done.returncode == 0, done.stderr
-    found: dict[str, list[str]] = json.loads(done.stdout)
+    found: dict[str, list[str]] = run_module(SCRIPT, {"CATALOGUES": json.dumps(names)})
     return {lang: set(k) for lang, k in found.items()}
 
 

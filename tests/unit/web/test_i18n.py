@@ -7,18 +7,11 @@ themselves; 422 field names are said as the form says them."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.unit.web.node import needs_node, run_module
 
-WEB = Path(__file__).resolve().parents[3] / "services" / "ticketing" / "web"
-NODE = shutil.which("node")
-
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = needs_node
 
 SCRIPT = """
 import { pathToFileURL } from "node:url";
@@ -53,22 +46,8 @@ process.stdout.write(JSON.stringify({
 
 
 def run(remember: bool, stored: dict[str, str]) -> dict[str, Any]:
-    assert NODE is not None
-    done = subprocess.run(
-        [NODE, "--input-type=module", "-e", SCRIPT],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        env={
-            **os.environ,
-            "WEB": str(WEB),
-            "REMEMBER": "1" if remember else "0",
-            "STORED": json.dumps(list(stored.items())),
-        },
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
+    env = {"REMEMBER": "1" if remember else "0", "STORED": json.dumps(list(stored.items()))}
+    result: dict[str, Any] = run_module(SCRIPT, env)
     return result
 
 

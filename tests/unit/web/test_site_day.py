@@ -5,24 +5,19 @@ with the process itself in UTC and in a far zone, so the browser's own zone cann
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-TIME = Path(__file__).resolve().parents[3] / "services" / "ticketing" / "web" / "common" / "time.js"
-NODE = shutil.which("node")
+from tests.unit.web.node import needs_node, run_module
 
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = needs_node
 
 SCRIPT = """
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-const { siteDay, addDays } = await import(pathToFileURL(process.env.MODULE).href);
+const { siteDay, addDays } = await import(pathToFileURL(process.env.WEB + "/common/time.js").href);
 const cases = JSON.parse(readFileSync(0, "utf8"));
 process.stdout.write(JSON.stringify(cases.map(([iso, zone, n]) => [
   siteDay(new Date(iso), zone), addDays(siteDay(new Date(iso), zone), n),
@@ -31,18 +26,7 @@ process.stdout.write(JSON.stringify(cases.map(([iso, zone, n]) => [
 
 
 def run(cases: list[tuple[str, str, int]], tz: str) -> list[list[str]]:
-    assert NODE is not None
-    done = subprocess.run(
-        [NODE, "--input-type=module", "-e", SCRIPT],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        env={**os.environ, "TZ": tz, "MODULE": str(TIME)},
-    )
-    assert done.returncode == 0, done.stderr
-    result: list[list[str]] = json.loads(done.stdout)
+    result: list[list[str]] = run_module(SCRIPT, {"TZ": tz}, stdin=json.dumps(cases))
     return result
 
 
