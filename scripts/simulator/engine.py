@@ -21,9 +21,9 @@ from services.ticketing.domain import tickets as rules
 from shared.sites import CounterConfig, ServiceConfig
 
 RECENT_SERVICES = 20
-"""How many served service times the live estimator smooths (repository.service_lines)."""
+"""How many served service times the live estimator smooths (repositories.lines.service_lines)."""
 ACTIVE_WINDOW = timedelta(minutes=30)
-"""A counter that called within this window counts as open (repository.service_lines)."""
+"""A counter that called within this window counts as open (repositories.lines.service_lines)."""
 DOOR_SPACING = timedelta(seconds=1)
 """Citizens waiting at the door take their tickets one second apart when the service opens."""
 FORECAST_AT = (time(9, 0), time(10, 0))
@@ -303,7 +303,7 @@ class Simulation:
         return forecast.estimate_wait_busy_counters_s(ahead, avg, busy, pauses)
 
     def _open_counters(self, service_id: str, now: datetime) -> list[CounterState]:
-        """As `repository.service_lines` counts them: counters serving the service that
+        """As `repositories.lines.service_lines` counts them: counters serving the service that
         called in the last 30 minutes; before any has, every counter configured for it."""
         configured = self.serving[service_id]
         active = [

@@ -17,15 +17,16 @@ from zoneinfo import ZoneInfo
 
 import jwt
 
-from services.ticketing import repository as repo
 from services.ticketing.domain import booking as slots_rules
 from services.ticketing.domain import tickets as rules
 from services.ticketing.errors import InvalidRequest, NotFound, NotTakingTickets
 from services.ticketing.outbox import record_events
 from services.ticketing.repositories import appointments as booked
 from services.ticketing.repositories import rate_limits
+from services.ticketing.repositories import sites as repo
 from services.ticketing.repositories.appointments import Appointment, NewAppointment
-from services.ticketing.usecases import issuing, opening, views
+from services.ticketing.usecases import entering, opening, views
+from services.ticketing.usecases.commands import EnterQueue
 from services.ticketing.usecases.views import TicketState
 from shared.database import Connection
 from shared.events import PhoneVerificationRequested
@@ -325,15 +326,17 @@ async def check_in(
         )
         if refusal:
             raise NotTakingTickets(refusal)
-        state = await issuing.enter_queue(
+        state = await entering.enter_queue(
             conn,
-            site_id,
-            row.service_id,
-            priority="regular",
-            channel="online",
-            phone=row.phone,
-            queued_at=row.slot_start,
-            appointment_id=row.id,
+            EnterQueue(
+                site_id,
+                row.service_id,
+                priority="regular",
+                channel="online",
+                phone=row.phone,
+                queued_at=row.slot_start,
+                appointment_id=row.id,
+            ),
         )
         await booked.mark_checked_in(conn, row.id, state.row["id"], requester)
         return state

@@ -19,12 +19,13 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from services.ticketing import repository as repo
 from services.ticketing.actors import Actor, require_supervisor
 from services.ticketing.errors import InvalidRequest, NotFound
 from services.ticketing.export import csv_table
 from services.ticketing.repositories import audit
 from services.ticketing.repositories import complaints as stored
+from services.ticketing.repositories import sites as repo
+from services.ticketing.repositories import tickets as ticket_rows
 from services.ticketing.repositories.complaints import Complaint, NewComplaint
 from shared.database import Connection
 from shared.phone import mask_phone
@@ -115,7 +116,7 @@ async def file_complaint(
             raise NotFound("site not found")
         service_id = None
         if ticket_id is not None:
-            ticket = await repo.ticket(conn, ticket_id)
+            ticket = await ticket_rows.ticket(conn, ticket_id)
             if ticket is None or ticket["site_id"] != site_id:
                 raise InvalidRequest("ticket_id", "no such ticket at this site")
             service_id = ticket["service_id"]

@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
-from services.ticketing import repository as repo
 from services.ticketing.actors import Actor, require_supervisor
 from services.ticketing.booking import limit
 from services.ticketing.errors import NotAuthenticated, NotFound
 from services.ticketing.repositories import audit
 from services.ticketing.repositories import kiosks as enrolled
+from services.ticketing.repositories import sites as repo
 from services.ticketing.repositories.kiosks import Kiosk, LiveKiosk
 from services.ticketing.usecases.opening import site_calendar
 from shared.database import Connection

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from services.ticketing import repository as repo
 from services.ticketing.domain import ledger
 from services.ticketing.domain import tickets as rules
 from services.ticketing.errors import NotFound
+from services.ticketing.repositories import sites as repo
 from shared import topics
 from shared.database import Connection
 

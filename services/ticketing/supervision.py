@@ -11,11 +11,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-from services.ticketing import repository as repo
 from services.ticketing.actors import Actor, require_admin, require_supervisor
 from services.ticketing.domain import tickets as rules
 from services.ticketing.errors import InvalidRequest, NotAllowed, NotFound
 from services.ticketing.repositories import audit, staff
+from services.ticketing.repositories import counters as counter_rows
+from services.ticketing.repositories import sites as repo
 from services.ticketing.repositories import supervision as counter_board
 from services.ticketing.repositories.staff import AccountChanges, StaffAccount
 from services.ticketing.settings import TicketingSettings
@@ -145,7 +146,7 @@ async def reassign_counter(
     """Change what a counter serves (until the site file changes and is reloaded)."""
     require_supervisor(actor, site_id)
     async with conn.transaction():
-        counter = await repo.lock_counter(conn, site_id, counter_id)
+        counter = await counter_rows.lock_counter(conn, site_id, counter_id)
         if counter is None:
             raise NotFound("counter not found at this site")
         known = {s["id"] for s in await repo.services(conn, site_id)}
@@ -191,7 +192,7 @@ async def list_staff(conn: Connection, actor: Actor, site_id: str | None) -> lis
 
 
 async def _check_counters(conn: Connection, site_id: str, counter_ids: list[str]) -> None:
-    counters = {c["id"] for c in await repo.counters(conn, site_id)}
+    counters = {c["id"] for c in await counter_rows.counters(conn, site_id)}
     unknown = [c for c in counter_ids if c not in counters]
     if unknown:
         raise InvalidRequest("counter_ids", f"loket tidak dikenal: {', '.join(unknown)}")

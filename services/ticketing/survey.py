@@ -17,11 +17,12 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from services.ticketing import repository as repo
 from services.ticketing import ticket_keys
 from services.ticketing.domain import ikm as ikm_rules
 from services.ticketing.errors import InvalidRequest, NotAuthenticated, NotFound
+from services.ticketing.repositories import sites as repo
 from services.ticketing.repositories import surveys
+from services.ticketing.repositories.sites import ServiceListed
 from services.ticketing.repositories.surveys import SurveyTicket
 from shared import links
 from shared.database import Connection
@@ -164,8 +165,13 @@ async def site_ikm(conn: Connection, site_id: str, first: date, last: date) -> d
     if (last - first).days > 731:
         raise InvalidRequest("to", "an IKM period covers at most two years")
     rows = await surveys.ikm_groups(conn, site_id, first, last)
-    agencies = {r["id"]: r["name"] for r in await repo.agencies(conn, site_id)}
-    services = {r["id"]: r for r in await repo.services(conn, site_id)}
+    # keyed for the rows' ids, None on the rollup rows
+    agencies: dict[str | None, str] = {
+        r["id"]: r["name"] for r in await repo.agencies(conn, site_id)
+    }
+    services: dict[str | None, ServiceListed] = {
+        r["id"]: r for r in await repo.services(conn, site_id)
+    }
     total: dict[str, Any] = ikm_rules.from_sums(0, ()).as_json()
     by_agency: list[dict[str, Any]] = []
     by_service: list[dict[str, Any]] = []

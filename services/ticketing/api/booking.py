@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.ticketing import appointment_access, booking, errors, ticket_keys
-from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Settings
 from services.ticketing.api.kiosks import KIOSK_REFUSALS, CheckInCaller
 from services.ticketing.api.pages import tracking_url
@@ -21,6 +20,7 @@ from services.ticketing.api.schemas import IssuedTicket, required_phone
 from services.ticketing.appointment_access import MISS_WINDOW_S
 from services.ticketing.guessing import record_miss, refuse_if_guessing
 from services.ticketing.repositories import appointments
+from services.ticketing.repositories import sites as repo
 from shared.phone import mask_phone
 
 router = APIRouter(tags=["online booking"])

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from services.ticketing import errors
-from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Operator
 from services.ticketing.api.schemas import Ticket
-from services.ticketing.usecases import counter_actions, views
+from services.ticketing.usecases import counter_actions
+from services.ticketing.usecases.commands import CallNext, OpenTicketAt
 
 router = APIRouter(prefix="/api/sites/{site_id}/counters", tags=["counters"])
 
@@ -24,10 +23,8 @@ router = APIRouter(prefix="/api/sites/{site_id}/counters", tags=["counters"])
 )
 async def call_next(site_id: str, counter_id: str, conn: Db, actor: Operator) -> Ticket | Response:
     """Complete the counter's open ticket as served, then call the head of its line."""
-    state = await counter_actions.call_next(conn, actor, site_id, counter_id)
-    if state is None:
-        return Response(status_code=204)
-    return Ticket.of(state)
+    state = await counter_actions.call_next(conn, CallNext(site_id, counter_id), actor)
+    return Response(status_code=204) if state is None else Ticket.of(state)
 
 
 @router.get(
@@ -42,13 +39,5 @@ async def call_next(site_id: str, counter_id: str, conn: Db, actor: Operator) ->
 async def current(site_id: str, counter_id: str, conn: Db, actor: Operator) -> Ticket | Response:
     """The ticket called to this counter and not completed yet, so a console that was
     reloaded (or opened on another PC) carries on with it."""
-    if await repo.site(conn, site_id) is None:
-        raise errors.NotFound("site not found")
-    if not any(c["id"] == counter_id for c in await repo.counters(conn, site_id)):
-        raise errors.NotFound("counter not found at this site")
-    if not actor.may_use_counter(site_id, counter_id):
-        raise errors.NotAllowed(f"{actor.username} may not act for {counter_id}")
-    row = await repo.open_ticket_at_counter(conn, site_id, counter_id)
-    if row is None:
-        return Response(status_code=204)
-    return Ticket.of(await views.describe(conn, row))
+    state = await counter_actions.open_ticket_at(conn, OpenTicketAt(site_id, counter_id), actor)
+    return Response(status_code=204) if state is None else Ticket.of(state)

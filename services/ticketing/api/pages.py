@@ -24,8 +24,8 @@ import segno
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from services.ticketing import errors
-from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db
+from services.ticketing.repositories import tickets
 from shared import links
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -207,7 +207,7 @@ def tracking_url(request: Request, ticket_id: UUID) -> str:
 @router.get("/api/tickets/{ticket_id}/qr.svg")
 async def ticket_qr(ticket_id: UUID, request: Request, conn: Db) -> Response:
     """A QR code (SVG) of the ticket's tracking page, for the kiosk screen and receipt."""
-    if await repo.ticket(conn, ticket_id) is None:
+    if await tickets.ticket(conn, ticket_id) is None:
         raise errors.NotFound("ticket not found")
     qr = segno.make(tracking_url(request, ticket_id), error="m", micro=False)
     out = io.BytesIO()

@@ -8,7 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.ticketing.usecases.views import TicketState
+from services.ticketing.usecases.commands import IssueTicket
+from services.ticketing.usecases.views import ServiceQueue, TicketState
 from shared.events import Channel, Priority
 from shared.phone import InvalidPhone, normalise_phone
 
@@ -62,6 +63,26 @@ class IssueTicketRequest(BaseModel):
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
         return optional_phone(value)
+
+    def command(
+        self,
+        site_id: str,
+        idempotency_key: str | None,
+        requester: str | None,
+        client_address: str | None,
+    ) -> IssueTicket:
+        return IssueTicket(
+            site_id,
+            self.service_id,
+            self.priority,
+            self.channel,
+            self.phone,
+            journey=tuple(self.journey),
+            idempotency_key=idempotency_key,
+            requester=requester,
+            verification_token=self.verification_token,
+            client_address=client_address,
+        )
 
 
 class TransferRequest(BaseModel):
@@ -180,27 +201,6 @@ class Site(BaseModel):
     kiosk_required: bool = Field(
         description="Kiosk and mobile tickets need an enrolled kiosk's token (the kiosk page "
         "pairs first)"
-    )
-
-
-class ServiceQueue(BaseModel):
-    service_id: str
-    service_name: str
-    agency_id: str
-    prefix: str
-    waiting: int
-    open_counters: int
-    estimated_wait_s: int | None = Field(description="What a ticket taken now would wait")
-    open: bool = Field(description="Takes tickets now")
-    closed_reason: str | None = Field(description="Why not, for the kiosk (Indonesian)")
-    place: str | None = Field(description="Where a mobile MPP stands today")
-    issued_today: int
-    quota_left: dict[str, int | None] = Field(
-        description="Tickets each channel (kiosk, online) may still take today; null: no cap"
-    )
-    quota_runs_out_at: str | None = Field(
-        description="Local time today's kiosk quota is forecast to run out (10.40); null: "
-        "no quota, or it lasts until closing at the present pace"
     )
 
 

@@ -8,11 +8,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.ticketing import errors
-from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db, Service
 from services.ticketing.api.schemas import Ticket
 from services.ticketing.domain.tickets import local_day
+from services.ticketing.repositories import sites as repo
 from services.ticketing.usecases import issuing
+from services.ticketing.usecases.commands import CancelTicket
 from shared.phone import InvalidPhone, normalise_phone
 
 router = APIRouter(tags=["service calls"])
@@ -70,4 +71,4 @@ async def cancel_by_phone(site_id: str, body: CancelByPhone, conn: Db, _: Servic
     if len(rows) > 1:
         numbers = ", ".join(r["number"] for r in rows)
         raise errors.LimitReached(f"nomor ini memegang beberapa antrean: {numbers}; sebutkan satu")
-    return Ticket.of(await issuing.cancel_ticket(conn, rows[0]["id"]))
+    return Ticket.of(await issuing.cancel_ticket(conn, CancelTicket(rows[0]["id"])))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from services.ticketing import errors
-from services.ticketing import repository as repo
 from services.ticketing.api.deps import Db
-from services.ticketing.api.schemas import Agency, Counter, Queues, Service, ServiceQueue, Site
+from services.ticketing.api.schemas import Agency, Counter, Queues, Service, Site
+from services.ticketing.repositories import counters, sites
 from services.ticketing.usecases import opening, views
 
 router = APIRouter(prefix="/api/sites", tags=["sites"])
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/sites", tags=["sites"])
 
 @router.get("/{site_id}", response_model=Site)
 async def get_site(site_id: str, conn: Db) -> Site:
-    site = await repo.site(conn, site_id)
+    site = await sites.site(conn, site_id)
     if site is None:
         raise HTTPException(404, detail="site not found")
     return Site(
@@ -23,7 +23,7 @@ async def get_site(site_id: str, conn: Db) -> Site:
         name=site["name"],
         timezone=site["timezone"],
         address=site["address"],
-        agencies=[Agency(**dict(a)) for a in await repo.agencies(conn, site_id)],
+        agencies=[Agency(**a) for a in await sites.agencies(conn, site_id)],
         services=[
             Service(
                 id=s["id"],
@@ -32,11 +32,11 @@ async def get_site(site_id: str, conn: Db) -> Site:
                 agency_id=s["agency_id"],
                 target_minutes=s["target_minutes"],
             )
-            for s in await repo.services(conn, site_id)
+            for s in await sites.services(conn, site_id)
         ],
         counters=[
             Counter(id=c["id"], name=c["name"], service_ids=list(c["service_ids"]))
-            for c in await repo.counters(conn, site_id)
+            for c in await counters.counters(conn, site_id)
         ],
         kiosk_required=opening.site_calendar(site)[0].kiosk.require_device,
     )
@@ -48,4 +48,4 @@ async def get_queues(site_id: str, conn: Db) -> Queues:
         lines = await views.queues(conn, site_id)
     except errors.NotFound as exc:
         raise HTTPException(404, detail=str(exc)) from None
-    return {q["service_id"]: ServiceQueue(**q) for q in lines}
+    return {q.service_id: q for q in lines}

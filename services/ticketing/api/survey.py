@@ -16,12 +16,12 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.ticketing import repository as repo
 from services.ticketing import survey
 from services.ticketing.api.deps import Db, Settings
 from services.ticketing.api.pages import _page
 from services.ticketing.api.tickets import TicketKey
 from services.ticketing.domain.tickets import local_day
+from services.ticketing.repositories import sites as repo
 
 router = APIRouter(tags=["survey"])
 

@@ -4,17 +4,25 @@ counter staff recall, complete, mark no-show and transfer them. Errors map in
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Request, Response
 
-from services.ticketing import booking, errors, ticket_keys
+from services.ticketing import ticket_keys
 from services.ticketing.api.deps import Db, Operator, Settings
 from services.ticketing.api.kiosks import KIOSK_REFUSALS, IssuingCaller, KioskFirst
 from services.ticketing.api.pages import tracking_url
 from services.ticketing.api.schemas import IssuedTicket, IssueTicketRequest, Ticket, TransferRequest
 from services.ticketing.usecases import counter_actions, issuing, views
+from services.ticketing.usecases.commands import (
+    CancelTicket,
+    Complete,
+    NoShow,
+    Recall,
+    ReturnNoShow,
+    Transfer,
+)
 
 router = APIRouter(tags=["tickets"])
 
@@ -44,29 +52,10 @@ async def issue_ticket(
     most its tickets per minute (429). Online tickets (channel `online`) follow the site's
     anti-calo rules: a phone proven by a one-time SMS code, one active ticket per phone per
     service per day, and rate limits per phone and per client address (429)."""
-    site = caller.site
-    if site is None:
-        raise errors.NotFound("site not found")
-    before_issue = None
-    if body.channel == "online":
-        await booking.online_limits(conn, site, body.phone, caller.address)
-        proven = booking.proven_phone(body.verification_token, site_id, settings.token_secret)
-
-        async def before_issue(site_row: Any) -> None:
-            await booking.check_online_ticket(conn, site_row, body.service_id, body.phone, proven)
-
+    requester = caller.requester(settings.token_secret)
+    command = body.command(site_id, idempotency_key, requester, caller.address)
     state = await issuing.issue_ticket(
-        conn,
-        site_id,
-        body.service_id,
-        body.priority,
-        body.channel,
-        body.phone,
-        idempotency_key,
-        before_issue,
-        body.journey,
-        site=site,
-        requester=caller.requester(settings.token_secret),
+        conn, command, token_secret=settings.token_secret, site=caller.site
     )
     if state.replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -118,35 +107,36 @@ async def cancel_ticket(
 ) -> Ticket:
     """The holder gives up a waiting ticket: outcome `cancelled`."""
     await ticket_keys.check(conn, ticket_id, ticket_key, settings.token_secret)
-    return Ticket.of(await issuing.cancel_ticket(conn, ticket_id))
+    return Ticket.of(await issuing.cancel_ticket(conn, CancelTicket(ticket_id)))
 
 
 @router.post("/api/tickets/{ticket_id}/recall", response_model=Ticket, responses=_ERRORS)
 async def recall(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
     """Call the same ticket again (call_count + 1)."""
-    return Ticket.of(await counter_actions.recall(conn, actor, ticket_id))
+    return Ticket.of(await counter_actions.recall(conn, Recall(ticket_id), actor))
 
 
 @router.post("/api/tickets/{ticket_id}/complete", response_model=Ticket, responses=_ERRORS)
 async def complete(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
     """The citizen was served."""
-    return Ticket.of(await counter_actions.complete(conn, actor, ticket_id))
+    return Ticket.of(await counter_actions.complete(conn, Complete(ticket_id), actor))
 
 
 @router.post("/api/tickets/{ticket_id}/no-show", response_model=Ticket, responses=_ERRORS)
 async def no_show(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
     """The citizen did not come to the counter."""
-    return Ticket.of(await counter_actions.no_show(conn, actor, ticket_id))
+    return Ticket.of(await counter_actions.no_show(conn, NoShow(ticket_id), actor))
 
 
 @router.post("/api/tickets/{ticket_id}/transfer", response_model=Ticket, responses=_ERRORS)
 async def transfer(ticket_id: UUID, body: TransferRequest, conn: Db, actor: Operator) -> Ticket:
     """Send the ticket to another service; it keeps its number and its place by issue time."""
-    return Ticket.of(await counter_actions.transfer(conn, actor, ticket_id, body.service_id))
+    command = Transfer(ticket_id, body.service_id)
+    return Ticket.of(await counter_actions.transfer(conn, command, actor))
 
 
 @router.post("/api/tickets/{ticket_id}/return", response_model=Ticket, responses=_ERRORS)
 async def return_no_show(ticket_id: UUID, conn: Db, actor: Operator) -> Ticket:
     """A no-show came back within the grace period: it waits again near the front.
     409 when the ticket is not a no-show or the grace period is over."""
-    return Ticket.of(await counter_actions.return_no_show(conn, actor, ticket_id))
+    return Ticket.of(await counter_actions.return_no_show(conn, ReturnNoShow(ticket_id), actor))

@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.ticketing import repository as repo
 from services.ticketing.actors import Actor, require_supervisor
 from services.ticketing.domain.tickets import local_day
 from services.ticketing.errors import InvalidRequest, NotFound
 from services.ticketing.repositories import reports as queries
+from services.ticketing.repositories import sites as repo
 from services.ticketing.repositories.reports import ReportService
 from shared.database import Connection
 

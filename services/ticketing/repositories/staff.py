@@ -150,3 +150,81 @@ async def clear_login_failures(conn: Connection, username: str, address: str) ->
         username,
         address,
     )
+
+
+# --- the accounts site files and the deployment file write (site_loader) ------------------
+
+
+ConfigAccount = tuple[str, str, list[str], str | None]
+"""(username, role, counter ids, password hash or None to keep the stored one)."""
+
+
+async def config_password_sample(conn: Connection, site_id: str) -> str | None:
+    """The password hash of one of the site's file accounts whose password the file sets."""
+    sample: str | None = await conn.fetchval(
+        """SELECT password_hash FROM ticketing.staff
+            WHERE site_id = $1 AND source = 'config' AND NOT 'password' = ANY (api_fields)
+            LIMIT 1""",
+        site_id,
+    )
+    return sample
+
+
+async def config_usernames(conn: Connection, site_id: str) -> set[str]:
+    rows = await conn.fetch(
+        "SELECT username FROM ticketing.staff WHERE site_id = $1 AND source = 'config'",
+        site_id,
+    )
+    return {r["username"] for r in rows}
+
+
+async def write_config_accounts(
+    conn: Connection, site_id: str, accounts: list[ConfigAccount]
+) -> None:
+    """The file's accounts of the site, active; its other file accounts inactive. The file
+    creates accounts and sets only what an admin has not changed by the API."""
+    await conn.execute(
+        """UPDATE ticketing.staff SET active = false
+            WHERE site_id = $1 AND source = 'config' AND NOT 'active' = ANY (api_fields)""",
+        site_id,
+    )
+    await conn.executemany(
+        """INSERT INTO ticketing.staff AS st (username, site_id, role, counter_ids,
+               password_hash, active, source)
+           VALUES ($1, $2, $3, $4, coalesce($5, ''), true, 'config')
+           ON CONFLICT (username) DO UPDATE SET
+               site_id = EXCLUDED.site_id,
+               role = CASE WHEN 'role' = ANY (st.api_fields) THEN st.role
+                           ELSE EXCLUDED.role END,
+               counter_ids = CASE WHEN 'counter_ids' = ANY (st.api_fields)
+                                  THEN st.counter_ids ELSE EXCLUDED.counter_ids END,
+               password_hash = CASE WHEN 'password' = ANY (st.api_fields)
+                                    THEN st.password_hash
+                                    ELSE coalesce($5, st.password_hash) END,
+               active = CASE WHEN 'active' = ANY (st.api_fields) THEN st.active
+                             ELSE true END,
+               source = 'config'
+           WHERE st.source <> 'deployment'""",
+        [(u, site_id, role, counters, hashed) for u, role, counters, hashed in accounts],
+    )
+
+
+async def write_deployment_admin(
+    conn: Connection, username: str, site_id: str, password_hash: str
+) -> None:
+    """A deployment-wide admin; its password and `active` stay as an admin set them."""
+    await conn.execute(
+        """INSERT INTO ticketing.staff AS st (username, site_id, role, counter_ids,
+               password_hash, active, source, deployment_admin)
+           VALUES ($1, $2, 'admin', '{}', $3, true, 'deployment', true)
+           ON CONFLICT (username) DO UPDATE SET
+               site_id = EXCLUDED.site_id, role = 'admin', deployment_admin = true,
+               source = 'deployment',
+               password_hash = CASE WHEN 'password' = ANY (st.api_fields)
+                                    THEN st.password_hash ELSE $3 END,
+               active = CASE WHEN 'active' = ANY (st.api_fields) THEN st.active
+                             ELSE true END""",
+        username,
+        site_id,
+        password_hash,
+    )

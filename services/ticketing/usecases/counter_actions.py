@@ -5,51 +5,80 @@ records its events (`event_figures.record`) as the last step, so both commit tog
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Literal
 from uuid import UUID
 
-from services.ticketing import repository as repo
 from services.ticketing.actors import Actor
 from services.ticketing.domain import calling
 from services.ticketing.domain import tickets as rules
 from services.ticketing.errors import InvalidRequest, LimitReached, NotAllowed, NotFound
+from services.ticketing.repositories import counters, lines, sites, tickets
+from services.ticketing.repositories.counters import Counter
+from services.ticketing.repositories.tickets import Ticket
+from services.ticketing.usecases.commands import (
+    CallNext,
+    Complete,
+    NoShow,
+    OpenTicketAt,
+    Recall,
+    ReturnNoShow,
+    Transfer,
+)
 from services.ticketing.usecases.event_figures import called_event, completed, envelope, record
 from services.ticketing.usecases.views import TicketState, describe
 from shared.database import Connection
-from shared.events import Contact, ServiceCompleted, TicketIssued
+from shared.events import AnyEvent, Contact, ServiceCompleted, TicketIssued
 from shared.sites import ServiceRules
 
 
-async def call_next(
-    conn: Connection, actor: Actor, site_id: str, counter_id: str
-) -> TicketState | None:
+async def _counter_for(
+    conn: Connection, actor: Actor, site_id: str, counter_id: str, *, lock: bool
+) -> Counter:
+    """The site's active counter, if `actor` may act for it (with `lock`, locked until
+    commit: one counter's calls happen one at a time)."""
+    counter = await counters.counter(conn, site_id, counter_id, lock=lock)
+    if counter is None:
+        if await sites.site(conn, site_id) is None:
+            raise NotFound("site not found")
+        raise NotFound("counter not found at this site")
+    if not actor.may_use_counter(site_id, counter_id):
+        raise NotAllowed(f"{actor.username} may not act for {counter_id}")
+    return counter
+
+
+async def call_next(conn: Connection, command: CallNext, actor: Actor) -> TicketState | None:
     """Close the counter's open ticket as served, then call the head of its line.
 
     None when nobody waits for the counter's services. Both events are recorded under one
     hold of the site's sequence lock, taken last: the completion carries the queue as its
     own change left it (before the call), the call the queue after it."""
+    site_id, counter_id = command.site_id, command.counter_id
     async with conn.transaction():
-        counter = await repo.lock_counter(conn, site_id, counter_id)
-        if counter is None:
-            if await repo.site(conn, site_id) is None:
-                raise NotFound("site not found")
-            raise NotFound("counter not found at this site")
-        if not actor.may_use_counter(site_id, counter_id):
-            raise NotAllowed(f"{actor.username} may not act for {counter_id}")
-        events: list[Any] = []
-        current = await repo.open_ticket_at_counter(conn, site_id, counter_id)
+        counter = await _counter_for(conn, actor, site_id, counter_id, lock=True)
+        events: list[AnyEvent] = []
+        current = await tickets.open_ticket_at_counter(conn, site_id, counter_id)
         if current is not None:
             events.append((await _served(conn, current))[1])
         called = await _choose_and_call(conn, site_id, counter)
         if called is None:
-            await repo.touch_counter(conn, site_id, counter_id)
+            await counters.touch_counter(conn, site_id, counter_id)
             await record(conn, site_id, events)
             return None
         await record(conn, site_id, [*events, called_event(called)], called=called)
         return await describe(conn, called)
 
 
-async def _choose_and_call(conn: Connection, site_id: str, counter: Any) -> Any | None:
+async def open_ticket_at(
+    conn: Connection, command: OpenTicketAt, actor: Actor
+) -> TicketState | None:
+    """The ticket called to the counter and not completed yet, so a console that was
+    reloaded (or opened on another PC) carries on with it; None if there is none."""
+    await _counter_for(conn, actor, command.site_id, command.counter_id, lock=False)
+    row = await tickets.open_ticket_at_counter(conn, command.site_id, command.counter_id)
+    return None if row is None else await describe(conn, row)
+
+
+async def _choose_and_call(conn: Connection, site_id: str, counter: Counter) -> Ticket | None:
     """Pick the counter's next ticket by the fairness rules and call it to the counter.
 
     Optimistic: read the heads of the lines, choose (pure rules), then call the chosen
@@ -58,7 +87,7 @@ async def _choose_and_call(conn: Connection, site_id: str, counter: Any) -> Any 
     services.
     """
     while True:
-        rows = await repo.call_choice(conn, site_id, list(counter["service_ids"]))
+        rows = await lines.call_choice(conn, site_id, list(counter["service_ids"]))
         order: list[str] = []
         fairness: dict[str, calling.Fairness] = {}
         streaks: dict[str, int] = {}
@@ -74,7 +103,7 @@ async def _choose_and_call(conn: Connection, site_id: str, counter: Any) -> Any 
                 order.append(sid)
                 if r["streak"] is not None:
                     streaks[sid] = r["streak"]
-            if r["id"] is not None:
+            if r["id"] is not None and r["priority"] is not None and r["queued_at"] is not None:
                 candidates.append(
                     calling.Candidate(str(r["id"]), sid, r["priority"], r["queued_at"])
                 )
@@ -85,7 +114,7 @@ async def _choose_and_call(conn: Connection, site_id: str, counter: Any) -> Any 
         )
         if chosen is None:
             return None
-        called = await repo.call_to_counter(
+        called = await tickets.call_to_counter(
             conn,
             site_id,
             UUID(chosen.ticket_id),
@@ -96,8 +125,8 @@ async def _choose_and_call(conn: Connection, site_id: str, counter: Any) -> Any 
             return called
 
 
-async def _ticket_for_actor(conn: Connection, actor: Actor, ticket_id: UUID) -> Any:
-    row = await repo.ticket(conn, ticket_id, lock=True)
+async def _ticket_for_actor(conn: Connection, actor: Actor, ticket_id: UUID) -> Ticket:
+    row = await tickets.ticket(conn, ticket_id, lock=True)
     if row is None:
         raise NotFound("ticket not found")
     if row["site_id"] != actor.site_id and not actor.supervises(row["site_id"]):
@@ -106,19 +135,22 @@ async def _ticket_for_actor(conn: Connection, actor: Actor, ticket_id: UUID) -> 
         if not actor.may_use_counter(row["site_id"], row["counter_id"]):
             raise NotAllowed(f"{actor.username} may not act for {row['counter_id']}")
     elif not actor.supervises(row["site_id"]):
-        counters = await repo.counters(conn, row["site_id"])
-        mine = [c for c in counters if c["id"] in actor.counter_ids]
+        mine = [
+            c for c in await counters.counters(conn, row["site_id"]) if c["id"] in actor.counter_ids
+        ]
         if not any(row["service_id"] in c["service_ids"] for c in mine):
             raise NotAllowed(f"{actor.username} does not serve {row['service_id']}")
     return row
 
 
-async def recall(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState:
+async def recall(conn: Connection, command: Recall, actor: Actor) -> TicketState:
+    """Call the same ticket again (call_count + 1), at most `max_recalls` times."""
+    ticket_id = command.ticket_id
     async with conn.transaction():
         before = await _ticket_for_actor(conn, actor, ticket_id)
         rules.check_action("recall", before["status"])
         service_rules = ServiceRules.model_validate(
-            (await repo.service_rules(conn, before["site_id"], [before["service_id"]]))[
+            (await sites.service_rules(conn, before["site_id"], [before["service_id"]]))[
                 before["service_id"]
             ]
         )
@@ -127,21 +159,27 @@ async def recall(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState
                 f"nomor {before['number']} sudah dipanggil ulang {service_rules.max_recalls} kali;"
                 " tandai tidak hadir"
             )
-        after = await repo.update_ticket(conn, ticket_id, call_count=before["call_count"] + 1)
+        after = await tickets.update_ticket(conn, ticket_id, call_count=before["call_count"] + 1)
         await record(conn, after["site_id"], [called_event(after)])
         return await describe(conn, after)
 
 
-async def complete(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState:
-    return await _finish(conn, actor, ticket_id, "complete", "served")
+async def complete(conn: Connection, command: Complete, actor: Actor) -> TicketState:
+    """The citizen was served (a journey goes on in its next service)."""
+    return await _finish(conn, actor, command.ticket_id, "complete", "served")
 
 
-async def no_show(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState:
-    return await _finish(conn, actor, ticket_id, "no_show", "no_show")
+async def no_show(conn: Connection, command: NoShow, actor: Actor) -> TicketState:
+    """The citizen did not come to the counter."""
+    return await _finish(conn, actor, command.ticket_id, "no_show", "no_show")
 
 
 async def _finish(
-    conn: Connection, actor: Actor, ticket_id: UUID, action: rules.Action, outcome: str
+    conn: Connection,
+    actor: Actor,
+    ticket_id: UUID,
+    action: rules.Action,
+    outcome: Literal["served", "no_show"],
 ) -> TicketState:
     async with conn.transaction():
         before = await _ticket_for_actor(conn, actor, ticket_id)
@@ -150,22 +188,22 @@ async def _finish(
             after, event = await _served(conn, before)
             await record(conn, after["site_id"], [event])
             return await describe(conn, after)
-        after = await repo.update_ticket(
-            conn, ticket_id, status=outcome, outcome=outcome, completed_at=repo.NOW
+        after = await tickets.update_ticket(
+            conn, ticket_id, status=outcome, outcome=outcome, completed_at=tickets.NOW
         )
         await record(conn, after["site_id"], [await completed(conn, before, after, outcome)])
         return await describe(conn, after)
 
 
-async def _served(conn: Connection, before: Any) -> tuple[Any, ServiceCompleted]:
+async def _served(conn: Connection, before: Ticket) -> tuple[Ticket, ServiceCompleted]:
     """A called ticket was served. If its journey goes on, it now waits in the next service,
     keeping its place by original issue time; the service-completed event says `served` and
     names the next service in `transferred_to_service_id`. Returns the ticket after and the
     event, for the caller to record."""
     journey = list(before["journey"])
     if not journey:
-        after = await repo.update_ticket(
-            conn, before["id"], status="served", outcome="served", completed_at=repo.NOW
+        after = await tickets.update_ticket(
+            conn, before["id"], status="served", outcome="served", completed_at=tickets.NOW
         )
         return after, await completed(conn, before, after, "served")
     next_service, rest = journey[0], journey[1:]
@@ -175,20 +213,21 @@ async def _served(conn: Connection, before: Any) -> tuple[Any, ServiceCompleted]
     return after, await completed(conn, before, after, "served", transferred_to=next_service)
 
 
-async def _back_in_line(conn: Connection, ticket_id: UUID, **changes: Any) -> Any:
+async def _back_in_line(conn: Connection, ticket_id: UUID, **changes: object) -> Ticket:
     """The ticket waits in a line again (`changes` say which, with what outcome): at no
     counter, not yet called there."""
-    return await repo.update_ticket(
+    return await tickets.update_ticket(
         conn, ticket_id, status="waiting", counter_id=None, call_count=0, called_at=None, **changes
     )
 
 
-async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: str) -> TicketState:
+async def transfer(conn: Connection, command: Transfer, actor: Actor) -> TicketState:
     """Send the ticket to another service: it keeps its number and its place by issue time."""
+    ticket_id, service_id = command.ticket_id, command.service_id
     async with conn.transaction():
         before = await _ticket_for_actor(conn, actor, ticket_id)
         rules.check_action("transfer", before["status"])
-        target = await repo.service(conn, before["site_id"], service_id)
+        target = await sites.service(conn, before["site_id"], service_id)
         if target is None or not target["active"]:
             raise NotFound(f"service {service_id!r} not found at this site")
         if service_id == before["service_id"]:
@@ -199,26 +238,27 @@ async def transfer(conn: Connection, actor: Actor, ticket_id: UUID, service_id: 
         return await describe(conn, after)
 
 
-async def return_no_show(conn: Connection, actor: Actor, ticket_id: UUID) -> TicketState:
+async def return_no_show(conn: Connection, command: ReturnNoShow, actor: Actor) -> TicketState:
     """A citizen marked no-show comes back within the grace period: the ticket waits again,
     placed `no_show_return_after` tickets from the front of its class (configurable)."""
+    ticket_id = command.ticket_id
     async with conn.transaction():
         before = await _ticket_for_actor(conn, actor, ticket_id)
         if before["status"] != "no_show":
             raise rules.WrongState("return", before["status"])
         service_rules = ServiceRules.model_validate(
-            (await repo.service_rules(conn, before["site_id"], [before["service_id"]]))[
+            (await sites.service_rules(conn, before["site_id"], [before["service_id"]]))[
                 before["service_id"]
             ]
         )
-        now = await repo.database_now(conn)
+        now = await sites.database_now(conn)
         grace = timedelta(minutes=service_rules.no_show_grace_minutes)
         if before["completed_at"] is None or now - before["completed_at"] > grace:
             raise LimitReached(
                 f"batas waktu kembali {service_rules.no_show_grace_minutes} menit sudah lewat;"
                 " silakan ambil nomor antrian baru"
             )
-        line = await repo.waiting_line(
+        line = await lines.waiting_line(
             conn, before["site_id"], before["service_id"], before["priority"], ticket_id
         )
         queued_at = calling.returned_queued_at(
@@ -242,4 +282,5 @@ async def return_no_show(conn: Connection, actor: Actor, ticket_id: UUID) -> Tic
             reentry="returned",
         )
         [recorded] = await record(conn, after["site_id"], [event], ticket=after)
+        assert isinstance(recorded, TicketIssued)
         return TicketState(after, recorded.waiting_ahead, recorded.estimated_wait_s)

@@ -5,20 +5,45 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
+from uuid import UUID
 
-from services.ticketing import repository as repo
 from services.ticketing.domain import tickets as rules
 from services.ticketing.outbox import lock_site_sequence, record_events
+from services.ticketing.repositories import lines, sites
+from services.ticketing.repositories.lines import Head, QueueFigures
+from services.ticketing.repositories.tickets import Ticket
 from services.ticketing.usecases.views import estimated_wait_s, reload
 from shared.database import Connection
-from shared.events import QueuePosition, ServiceCompleted, TicketCalled, TicketIssued
+from shared.events import (
+    AnyEvent,
+    Outcome,
+    QueuePosition,
+    ServiceCompleted,
+    TicketCalled,
+    TicketIssued,
+)
 
 NEAR_HEAD = 4
 """How many waiting tickets an event lists in `queue_head` (near_turn SMS needs ≤ 3 ahead)."""
 
 
-def envelope(row: Any) -> dict[str, Any]:
+class Envelope(TypedDict):
+    """The fields every ticket event carries about its ticket."""
+
+    event_id: UUID
+    occurred_at: datetime
+    site_id: str
+    site_name: str
+    ticket_id: UUID
+    ticket_number: str
+    service_id: str
+    service_name: str
+    agency_id: str
+    agency_name: str
+
+
+def envelope(row: Ticket) -> Envelope:
     return {
         "event_id": uuid.uuid4(),
         "occurred_at": datetime.now().astimezone(),  # restamped at commit by the outbox
@@ -33,32 +58,34 @@ def envelope(row: Any) -> dict[str, Any]:
     }
 
 
-QueueFigures = dict[str, tuple[int, list[Any]]]
-"""Per service: tickets waiting, and the first NEAR_HEAD of them in call order."""
-
-
-def _call_key(t: Any) -> tuple[int, datetime, Any]:
-    """A waiting ticket's place in call order (as `repo.queue_figures` orders them)."""
+def _call_key(t: Head) -> tuple[int, datetime, UUID]:
+    """A waiting ticket's place in call order (as `lines.queue_figures` orders them)."""
     return rules.call_key(t["priority"], t["queued_at"], t["id"])
 
 
-def _before_call(figures: QueueFigures, called: Any) -> QueueFigures:
+def _before_call(figures: QueueFigures, called: Ticket) -> QueueFigures:
     """The queue as it was just before `called` was called: it waited in its place."""
     sid = called["service_id"]
     if sid not in figures:
         return figures
     n, heads = figures[sid]
-    return {**figures, sid: (n + 1, sorted([*heads, called], key=_call_key)[:NEAR_HEAD])}
+    waited = Head(
+        id=called["id"],
+        number=called["number"],
+        priority=called["priority"],
+        queued_at=called["queued_at"],
+    )
+    return {**figures, sid: (n + 1, sorted([*heads, waited], key=_call_key)[:NEAR_HEAD])}
 
 
-def _touched(event: Any) -> list[str]:
+def _touched(event: AnyEvent) -> list[str]:
     touched = [event.service_id]
     if isinstance(event, ServiceCompleted) and event.transferred_to_service_id:
         touched.append(event.transferred_to_service_id)
     return touched
 
 
-def _figures_update(figures: QueueFigures, touched: list[str]) -> dict[str, Any]:
+def _figures_update(figures: QueueFigures, touched: list[str]) -> dict[str, object]:
     return {
         "waiting": {sid: figures[sid][0] for sid in touched},
         "queue_head": [
@@ -77,13 +104,13 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> int | None:
 
 async def completed(
     conn: Connection,
-    before: Any,
-    after: Any,
-    outcome: str,
+    before: Ticket,
+    after: Ticket,
+    outcome: Outcome,
     transferred_to: str | None = None,
 ) -> ServiceCompleted:
     """The event of a ticket leaving a line; `_record` adds the queue figures."""
-    end = after["completed_at"] or await repo.database_now(conn)
+    end = after["completed_at"] or await sites.database_now(conn)
     return ServiceCompleted(
         **envelope(before),
         counter_id=before["counter_id"],
@@ -94,7 +121,7 @@ async def completed(
     )
 
 
-def called_event(row: Any) -> TicketCalled:
+def called_event(row: Ticket) -> TicketCalled:
     """The event of a (re)call; `_record` adds the queue figures."""
     return TicketCalled(
         **envelope(row),
@@ -107,11 +134,11 @@ def called_event(row: Any) -> TicketCalled:
 async def record(
     conn: Connection,
     site_id: str,
-    events: list[Any],
+    events: list[AnyEvent],
     *,
-    ticket: Any = None,
-    called: Any = None,
-) -> list[Any]:
+    ticket: Ticket | None = None,
+    called: Ticket | None = None,
+) -> list[AnyEvent]:
     """Record the events of a state change, as the transaction's last step.
 
     The figures an event carries about the queue (waiting counts, the head of the line, a new
@@ -131,14 +158,14 @@ async def record(
     for event in events:
         if isinstance(event, TicketCalled | ServiceCompleted):
             touched.extend(sid for sid in _touched(event) if sid not in touched)
-    after = await repo.queue_figures(conn, site_id, touched, NEAR_HEAD) if touched else {}
+    after = await lines.queue_figures(conn, site_id, touched, NEAR_HEAD) if touched else {}
     before = _before_call(after, called) if called is not None else after
-    fresh: list[Any] = []
+    fresh: list[AnyEvent] = []
     for event in events:
-        update: dict[str, Any]
+        update: dict[str, object]
         if isinstance(event, TicketIssued):
             row = ticket if ticket is not None else await reload(conn, event.ticket_id)
-            standing = await repo.ticket_standing(conn, row)
+            standing = await lines.ticket_standing(conn, row)
             update = {
                 "waiting": {event.service_id: standing["waiting"]},
                 "waiting_ahead": standing["ahead"],

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from itertools import pairwise
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.ticketing import repository as repo
 from services.ticketing.domain import booking as booking_rules
 from services.ticketing.domain import forecast, schedule
+from services.ticketing.repositories import lines
+from services.ticketing.repositories.lines import IssueTime
+from services.ticketing.repositories.sites import DayNumbers, OverrideFacts, ServiceListed, Site
 from shared.database import Connection
 from shared.sites import ServiceRules, SiteInfo, StopConfig
 
 
-def site_calendar(site: Any) -> tuple[SiteInfo, list[StopConfig]]:
+def site_calendar(site: Site) -> tuple[SiteInfo, list[StopConfig]]:
     info = dict(site["info"] or {})
     info.setdefault("id", site["id"])
     info.setdefault("name", site["name"])
@@ -24,13 +25,17 @@ def site_calendar(site: Any) -> tuple[SiteInfo, list[StopConfig]]:
     return SiteInfo.model_validate(info), [StopConfig.model_validate(s) for s in site["schedule"]]
 
 
-def site_day(site: Any, now: datetime) -> date:
+def site_day(site: Site, now: datetime) -> date:
     """The site's calendar day at `now`, in the zone of its calendar."""
     return now.astimezone(ZoneInfo(site_calendar(site)[0].timezone)).date()
 
 
 def opening_of(
-    site: Any, service: Any, service_rules: ServiceRules, now: datetime, override: Any
+    site: Site,
+    service: ServiceListed,
+    service_rules: ServiceRules,
+    now: datetime,
+    override: OverrideFacts | None,
 ) -> schedule.Opening:
     info, stops = site_calendar(site)
     return schedule.opening(
@@ -43,25 +48,29 @@ def opening_of(
     )
 
 
-def issued_by_channel(counts: Any) -> dict[str, int]:
+def issued_by_channel(counts: DayNumbers | None) -> dict[str, int]:
     if counts is None:
         return {}
-    return {c: counts[f"issued_{c}"] for c in ("kiosk", "online", "mobile")}
+    return {
+        "kiosk": counts["issued_kiosk"],
+        "online": counts["issued_online"],
+        "mobile": counts["issued_mobile"],
+    }
 
 
 async def quota_runs_out_at(
     conn: Connection,
-    site: Any,
-    service: Any,
+    site: Site,
+    service: ServiceListed,
     service_rules: ServiceRules,
     now: datetime,
     channel: str = "kiosk",
     quota_today: int | None = None,
-    issued: list[Any] | None = None,
+    issued: list[IssueTime] | None = None,
 ) -> str | None:
     """When today's quota of the channel's part is forecast to run out, local 'HH.MM', or
     None (no quota, no pace yet, or it lasts until closing). `issued`: the service's
-    `repo.issue_times` of the site's day (`site_day`), if the caller has read them."""
+    `lines.issue_times` of the site's day (`site_day`), if the caller has read them."""
     daily = quota_today if quota_today is not None else service_rules.daily_quota
     if daily is None:
         return None
@@ -79,7 +88,7 @@ async def quota_runs_out_at(
     else:
         part = daily
     if issued is None:
-        by_service = await repo.issue_times(conn, site["id"], [service["id"]], local.date())
+        by_service = await lines.issue_times(conn, site["id"], [service["id"]], local.date())
         issued = by_service[service["id"]]
     counted = [
         r["issued_at"].astimezone(zone).time()

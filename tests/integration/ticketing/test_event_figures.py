@@ -16,6 +16,7 @@ import pytest
 
 from services.ticketing.actors import Actor
 from services.ticketing.usecases import counter_actions, event_figures, issuing
+from services.ticketing.usecases.commands import CallNext, IssueTicket, NoShow, Recall, Transfer
 from shared.database import connect
 
 SITE = "uji"
@@ -29,14 +30,13 @@ async def _kiosk(dsn: str, seed: int, tickets: int) -> None:
     conn = await connect(dsn)
     try:
         for _ in range(tickets):
-            await issuing.issue_ticket(
-                conn,
+            command = IssueTicket(
                 SITE,
                 rng.choice(SERVICES),
                 "priority" if rng.random() < 0.2 else "regular",
                 "kiosk",
-                None,
             )
+            await issuing.issue_ticket(conn, command, token_secret="unused by kiosk tickets")
             await asyncio.sleep(rng.random() * 0.01)
     finally:
         await conn.close()
@@ -47,14 +47,14 @@ async def _counter(dsn: str, counter_id: str, seed: int, rounds: int) -> None:
     conn = await connect(dsn)
     try:
         for _ in range(rounds):
-            state = await counter_actions.call_next(conn, ACTOR, SITE, counter_id)
+            state = await counter_actions.call_next(conn, CallNext(SITE, counter_id), ACTOR)
             if state is not None and rng.random() < 0.2:
-                await counter_actions.recall(conn, ACTOR, state.row["id"])
+                await counter_actions.recall(conn, Recall(state.row["id"]), ACTOR)
             if state is not None and rng.random() < 0.15:
-                await counter_actions.no_show(conn, ACTOR, state.row["id"])
+                await counter_actions.no_show(conn, NoShow(state.row["id"]), ACTOR)
             elif state is not None and rng.random() < 0.15:
                 other = next(s for s in SERVICES if s != state.row["service_id"])
-                await counter_actions.transfer(conn, ACTOR, state.row["id"], other)
+                await counter_actions.transfer(conn, Transfer(state.row["id"], other), ACTOR)
             await asyncio.sleep(rng.random() * 0.01)
     finally:
         await conn.close()

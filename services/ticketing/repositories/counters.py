@@ -1,0 +1,60 @@
+"""A site's counters: the active ones, one locked for its calls, marked active."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, TypedDict
+
+from services.ticketing.repositories.records import many, maybe
+from shared.database import Connection
+
+
+class CounterListed(TypedDict):
+    id: str
+    name: str
+    service_ids: list[str]
+    call_order: Literal["longest_wait", "configured"]
+    last_active_at: datetime | None
+
+
+class Counter(CounterListed):
+    site_id: str
+    position: int
+    active: bool
+
+
+async def counters(conn: Connection, site_id: str) -> list[CounterListed]:
+    rows = await conn.fetch(
+        """SELECT id, name, service_ids, call_order, last_active_at FROM ticketing.counters
+            WHERE site_id = $1 AND active ORDER BY position""",
+        site_id,
+    )
+    return many(CounterListed, rows)
+
+
+async def counter(
+    conn: Connection, site_id: str, counter_id: str, *, lock: bool = False
+) -> Counter | None:
+    """An active counter; with `lock`, locked until commit: one counter's calls happen one
+    at a time."""
+    row = await conn.fetchrow(
+        f"""SELECT * FROM ticketing.counters WHERE site_id = $1 AND id = $2 AND active
+            {"FOR UPDATE" if lock else ""}""",
+        site_id,
+        counter_id,
+    )
+    return maybe(Counter, row)
+
+
+async def lock_counter(conn: Connection, site_id: str, counter_id: str) -> Counter | None:
+    """The counter, locked until commit: one counter's calls happen one at a time."""
+    return await counter(conn, site_id, counter_id, lock=True)
+
+
+async def touch_counter(conn: Connection, site_id: str, counter_id: str) -> None:
+    await conn.execute(
+        """UPDATE ticketing.counters SET last_active_at = clock_timestamp()
+            WHERE site_id = $1 AND id = $2""",
+        site_id,
+        counter_id,
+    )
