@@ -121,6 +121,11 @@ class SiteInfo(_Config):
         default=False,
         description="A mobile MPP (MPP keliling): open only on the days its schedule lists",
     )
+    announce_numbers: Literal["digits", "number"] = Field(
+        default="digits",
+        description='How the board reads a ticket number: "digits" (A-012: "A, nol satu dua") '
+        'or "number" ("A dua belas")',
+    )
     online: OnlineRules = Field(default_factory=OnlineRules)
     kiosk: KioskRules = Field(default_factory=KioskRules)
     messages: MessageRules = Field(default_factory=MessageRules)

