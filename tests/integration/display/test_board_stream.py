@@ -78,7 +78,10 @@ async def test_stream_sends_a_snapshot_then_each_event_as_received(
         assert snapshot.json()["waiting"] == {"ktp": 1}
         await publish(producer, with_phone)
         issued = await listener.wait_for(lambda e: e.id == str(with_phone.event_id))
-        assert issued.json() == orjson.loads(with_phone.to_json()) | {"contact": None}
+        sent = issued.json()
+        day_ = sent["occurred_at"][:10]
+        assert sent.pop("board") == {"day": day_, "last_sequence": 2, "waiting": {"ktp": 2}}
+        assert sent == orjson.loads(with_phone.to_json()) | {"contact": None}
         for _ in range(20):
             ticket = day.new_ticket("kk")
             event = day.called(ticket, "loket-2", 1, {"kk": 0})
@@ -87,7 +90,12 @@ async def test_stream_sends_a_snapshot_then_each_event_as_received(
             got = await listener.wait_for(lambda e, i=str(event.event_id): e.id == i)
             latencies.append(got.received_at - sent)
             assert got.event == "ticket-called"
-            assert got.data == event.to_json().decode()  # the event JSON exactly as received
+            # the event JSON exactly as received, and what it changed on the board
+            head, _, board = got.data.partition(',"board":')
+            assert head == event.to_json().decode()[:-1]
+            changes = orjson.loads(board[:-1])
+            assert changes["now_serving"]["loket-2"]["ticket_number"] == ticket.number
+            assert changes["recent_calls"][0]["event_id"] == str(event.event_id)
     kinds = [e.event for e in listener.events]
     assert kinds == ["snapshot", "ticket-issued"] + ["ticket-called"] * 20
     assert not any("6281234567890" in raw for raw in listener.raw)  # the stream is public
