@@ -15,7 +15,8 @@ COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project --python /usr/local/bin/python3.11
 
 FROM python:3.11-slim
-# espeak-ng: the lobby board's offline Indonesian voice (display's announcement.wav)
+# espeak-ng: a fallback only; the lobby board's offline Indonesian voice (display's
+# announcement.wav) comes with the locked espeakng-loader wheel in the venv
 RUN apt-get update \
     && apt-get install -y --no-install-recommends espeak-ng \
     && rm -rf /var/lib/apt/lists/*
