@@ -10,9 +10,9 @@
    page reloads itself, between announcements. */
 
 import { makeI18n } from "./i18n.js";
-import { makeSpeech } from "./speech.js";
+import { Speech } from "./speech.js";
 import { BoardState, ofAgency } from "./state.js";
-import { makeView } from "./view.js";
+import { View } from "./view.js";
 import { makeVoice } from "./voice.js";
 
 const MISSED_MS = 120000;   // after a reconnect, calls missed this recently are announced
@@ -20,68 +20,78 @@ const WATCH_MS = 15000;
 const UPGRADE_CHECK_MS = 5 * 60000;
 const EVENTS = ["ticket-issued", "ticket-called", "service-completed"];
 
-function start() {
-  const params = new URLSearchParams(location.search);
-  const siteId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
-  const agency = params.get("agency");
-  const sitePath = `/api/sites/${encodeURIComponent(siteId)}`;
-  const base = `${sitePath}/board`;
-  const i18n = makeI18n(params.get("lang") || "id");
-  const view = makeView({ i18n, agency });
-  const page = { state: null, skewMs: 0, source: null, streamOpen: false, serverAnswers: true,
-    watchFailures: 0, lagging: 0, tag: null };
-  const now = () => Date.now() + page.skewMs;
-  const speech = makeSpeech({ sitePath, onBlocked: () => offerSound() });
-  const voice = makeVoice({ speech, view, now, standing: (call) => page.state !== null && page.state.standing(call) });
-
-  function offerSound() {
-    view.offerSound(() => speech.unlock());
-    speech.onRunning(() => view.hideSound());
+class BoardPage {
+  constructor() {
+    const params = new URLSearchParams(location.search);
+    const siteId = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop());
+    this.agency = params.get("agency");
+    const sitePath = `/api/sites/${encodeURIComponent(siteId)}`;
+    this.base = `${sitePath}/board`;
+    this.view = new View({ i18n: makeI18n(params.get("lang") || "id"), agency: this.agency });
+    this.state = null;
+    this.skewMs = 0;
+    this.source = null;
+    this.streamOpen = false;
+    this.serverAnswers = true;
+    this.watchFailures = 0;
+    this.lagging = 0;
+    this.tag = null;
+    this.now = () => Date.now() + this.skewMs;
+    this.speech = new Speech({ sitePath, onBlocked: () => this.offerSound() });
+    this.voice = makeVoice({
+      speech: this.speech,
+      view: this.view,
+      now: this.now,
+      standing: (call) => this.state !== null && this.state.standing(call),
+    });
   }
 
-  function draw() { if (page.state) view.render(page.state); }
-
-  function hear(call) {
-    if (voice.offer(call)) view.markFresh(call.counter_id);
+  offerSound() {
+    this.view.offerSound(() => this.speech.unlock());
+    this.speech.onRunning(() => this.view.hideSound());
   }
 
-  function applySnapshot(board) {
-    const first = page.state === null || board.day !== page.state.day;
-    page.state = new BoardState(board);
+  draw() { if (this.state) this.view.render(this.state); }
+
+  hear(call) { if (this.voice.offer(call)) this.view.markFresh(call.counter_id); }
+
+  applySnapshot(board) {
+    const first = this.state === null || board.day !== this.state.day;
+    this.state = new BoardState(board);
     const calls = board.recent_calls.slice().sort((a, b) => a.sequence - b.sequence);
     if (first) {
-      voice.history(calls, board.last_sequence); // what is on the board is history
+      this.voice.history(calls, board.last_sequence); // what is on the board is history
     } else {
       // back after a blink: announce the calls just missed that still stand
       for (const c of calls) {
-        if (ofAgency(c, agency) && page.state.standing(c) && now() - Date.parse(c.called_at) < MISSED_MS) hear(c);
+        const recent = this.now() - Date.parse(c.called_at) < MISSED_MS;
+        if (ofAgency(c, this.agency) && this.state.standing(c) && recent) this.hear(c);
       }
     }
-    voice.recheck();
-    draw();
-    view.tick(page.state, now());
+    this.voice.recheck();
+    this.draw();
+    this.view.tick(this.state, this.now());
   }
 
-  function onEvent(e) {
-    if (!page.state) return;
+  onEvent(e) {
+    if (!this.state) return;
     let ev;
     try { ev = JSON.parse(e.data); } catch (err) { return; }
-    if (!page.state.apply(ev.board)) { resync(); return; }
-    voice.recheck();
+    if (!this.state.apply(ev.board)) { this.resync(); return; }
+    this.voice.recheck();
     const shown = ev.board && ev.board.now_serving && ev.board.now_serving[ev.counter_id];
-    if (ev.event_type === "ticket-called" && shown && shown.event_id === ev.event_id && ofAgency(shown, agency)) {
-      hear(shown);
-    }
-    draw();
+    const called = ev.event_type === "ticket-called" && shown && shown.event_id === ev.event_id;
+    if (called && ofAgency(shown, this.agency)) this.hear(shown);
+    this.draw();
   }
 
-  async function fetchBoard() {
+  async fetchBoard() {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 5000);
     try {
-      const r = await fetch(base, { cache: "no-store", signal: controller.signal });
+      const r = await fetch(this.base, { cache: "no-store", signal: controller.signal });
       const date = Date.parse(r.headers.get("Date") || "");
-      if (!Number.isNaN(date)) page.skewMs = date + 500 - Date.now(); // Date has whole seconds
+      if (!Number.isNaN(date)) this.skewMs = date + 500 - Date.now(); // Date has whole seconds
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       return await r.json();
     } finally {
@@ -89,80 +99,79 @@ function start() {
     }
   }
 
-  function resync() { fetchBoard().then(applySnapshot).catch(() => {}); }
+  resync() { this.fetchBoard().then((b) => this.applySnapshot(b)).catch(() => {}); }
 
-  function showOffline() { view.offline(!(page.streamOpen && page.serverAnswers)); }
+  showOffline() { this.view.offline(!(this.streamOpen && this.serverAnswers)); }
 
-  function connect() {
-    if (page.source) page.source.close();
-    const es = new EventSource(`${base}/stream`);
-    page.source = es;
+  connect() {
+    if (this.source) this.source.close();
+    const es = new EventSource(`${this.base}/stream`);
+    this.source = es;
     es.addEventListener("snapshot", (e) => {
-      if (page.source !== es) return;
-      Object.assign(page, { streamOpen: true, serverAnswers: true, lagging: 0 });
-      showOffline();
-      applySnapshot(JSON.parse(e.data));
+      if (this.source !== es) return;
+      Object.assign(this, { streamOpen: true, serverAnswers: true, lagging: 0 });
+      this.showOffline();
+      this.applySnapshot(JSON.parse(e.data));
     });
-    for (const type of EVENTS) es.addEventListener(type, (e) => { if (page.source === es) onEvent(e); });
-    es.onopen = () => { if (page.source === es) { page.streamOpen = true; showOffline(); } };
+    for (const type of EVENTS) es.addEventListener(type, (e) => { if (this.source === es) this.onEvent(e); });
+    es.onopen = () => { if (this.source === es) { this.streamOpen = true; this.showOffline(); } };
     es.onerror = () => {
-      if (page.source !== es) return;
-      page.streamOpen = false;
-      showOffline();
+      if (this.source !== es) return;
+      this.streamOpen = false;
+      this.showOffline();
       // the server refused (e.g. 404 or restarting): EventSource gives up, so we retry
-      if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (page.source === es) connect(); }, 3000);
+      if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (this.source === es) this.connect(); }, 3000);
     };
   }
 
   /* The stream's own reconnect misses a connection that died silently (a cable pulled
      between two switches): ask the board JSON now and then. */
-  async function watch() {
+  async watch() {
     try {
-      const board = await fetchBoard();
-      Object.assign(page, { serverAnswers: true, watchFailures: 0 });
-      const state = page.state;
+      const board = await this.fetchBoard();
+      Object.assign(this, { serverAnswers: true, watchFailures: 0 });
+      const state = this.state;
       if (state && board.day !== state.day) {
-        applySnapshot(board);
+        this.applySnapshot(board);
       } else if (state) {
         state.opening = board.opening || null;
-        draw();
-        if (page.streamOpen && (board.last_sequence || 0) > state.lastSequence) {
-          page.lagging += 1;
-          if (page.lagging >= 2) { page.lagging = 0; connect(); } // events stopped reaching us
-        } else {
-          page.lagging = 0;
-        }
+        this.draw();
+        const behind = this.streamOpen && (board.last_sequence || 0) > state.lastSequence;
+        this.lagging = behind ? this.lagging + 1 : 0;
+        if (this.lagging >= 2) { this.lagging = 0; this.connect(); } // events stopped reaching us
       }
     } catch (e) {
-      page.serverAnswers = false;
-      page.watchFailures += 1;
-      if (page.watchFailures >= 2 && page.streamOpen) { page.streamOpen = false; connect(); }
+      this.serverAnswers = false;
+      this.watchFailures += 1;
+      if (this.watchFailures >= 2 && this.streamOpen) { this.streamOpen = false; this.connect(); }
     }
-    showOffline();
+    this.showOffline();
   }
 
-  async function checkUpgrade() {
+  async checkUpgrade() {
     try {
       const r = await fetch(location.pathname + location.search, { cache: "no-store" });
       const tag = r.ok ? r.headers.get("ETag") : null;
       if (!tag) return;
-      if (page.tag === null) page.tag = tag;
-      else if (tag !== page.tag && !voice.busy()) location.reload();
+      if (this.tag === null) this.tag = tag;
+      else if (tag !== this.tag && !this.voice.busy()) location.reload();
     } catch (e) { /* next time */ }
   }
 
-  let layoutTimer = null;
-  window.addEventListener("resize", () => { clearTimeout(layoutTimer); layoutTimer = setTimeout(draw, 200); });
-  setInterval(() => { if (page.state) view.tick(page.state, now()); }, 1000);
-  setInterval(draw, 2000); // ends the "fresh" highlight
-  setInterval(watch, WATCH_MS);
-  setInterval(resync, 5 * 60000); // safety net
-  setInterval(checkUpgrade, UPGRADE_CHECK_MS);
-  if (window.speechSynthesis && speechSynthesis.getVoices) speechSynthesis.getVoices(); // start loading
-  if (speech.needsTap()) offerSound();
-  connect();
-  watch();
-  checkUpgrade();
+  start() {
+    let layoutTimer = null;
+    window.addEventListener("resize", () => { clearTimeout(layoutTimer); layoutTimer = setTimeout(() => this.draw(), 200); });
+    setInterval(() => { if (this.state) this.view.tick(this.state, this.now()); }, 1000);
+    setInterval(() => this.draw(), 2000); // ends the "fresh" highlight
+    setInterval(() => this.watch(), WATCH_MS);
+    setInterval(() => this.resync(), 5 * 60000); // safety net
+    setInterval(() => this.checkUpgrade(), UPGRADE_CHECK_MS);
+    if (window.speechSynthesis && speechSynthesis.getVoices) speechSynthesis.getVoices(); // start loading
+    if (this.speech.needsTap()) this.offerSound();
+    this.connect();
+    this.watch();
+    this.checkUpgrade();
+  }
 }
 
-start();
+new BoardPage().start();

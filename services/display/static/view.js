@@ -70,15 +70,20 @@ function layoutWaiting(box, count) {
   box.style.setProperty("--row-size", px(Math.min(size.height * 0.06 + 20, (size.height / rows) * 0.55)));
 }
 
-export function makeView({ i18n, agency }) {
-  const { t } = i18n;
-  const $ = (id) => document.getElementById(id);
-  const fresh = new Map(); // counter_id -> when its call arrived
+const $ = (id) => document.getElementById(id);
 
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
-  for (const node of document.querySelectorAll("[data-i18n-title]")) node.title = t(node.dataset.i18nTitle);
+export class View {
+  constructor({ i18n, agency }) {
+    this.i18n = i18n;
+    this.t = i18n.t;
+    this.agency = agency;
+    this.fresh = new Map(); // counter_id -> when its call arrived
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = this.t(node.dataset.i18n);
+    for (const node of document.querySelectorAll("[data-i18n-title]")) node.title = this.t(node.dataset.i18nTitle);
+  }
 
-  function header(state) {
+  header(state) {
+    const { t, i18n, agency } = this;
     const b = state.board;
     const agencyName = agency ? state.agencyName(agency) : "";
     $("site-name").textContent = b.site_name;
@@ -92,11 +97,12 @@ export function makeView({ i18n, agency }) {
       where = t("mobile.next", { day: i18n.shortDate(new Date(o.next_open), zone), place: o.next_place });
     }
     $("place").textContent = where;
-    $("closed-text").textContent = closedText(o, zone, b.day);
+    $("closed-text").textContent = this.closedText(o, zone, b.day);
   }
 
   /** "Tutup — buka pukul 08.00" (today, the board's day), or with the day when later. */
-  function closedText(o, zone, today) {
+  closedText(o, zone, today) {
+    const { t, i18n } = this;
     if (!o || o.open) return "";
     if (!o.next_open) return t("closed.unknown");
     const at = new Date(o.next_open);
@@ -105,9 +111,9 @@ export function makeView({ i18n, agency }) {
     return t("closed.later", { day: i18n.shortDate(at, zone), time });
   }
 
-  function counters(state) {
+  counters(state) {
     const box = $("counters");
-    const list = state.counters(agency);
+    const list = state.counters(this.agency);
     const at = Date.now();
     let numberChars = 5;
     box.textContent = "";
@@ -115,8 +121,8 @@ export function makeView({ i18n, agency }) {
       const call = state.shown(c.id);
       const tile = el("div", call ? "counter" : "counter idle");
       tile.dataset.counter = c.id;
-      if (call && fresh.has(c.id) && at - fresh.get(c.id) < FRESH_MS) tile.classList.add("fresh");
-      tile.append(el("div", "name", c.name), el("div", "number", call ? call.ticket_number : t("idle")));
+      if (call && this.fresh.has(c.id) && at - this.fresh.get(c.id) < FRESH_MS) tile.classList.add("fresh");
+      tile.append(el("div", "name", c.name), el("div", "number", call ? call.ticket_number : this.t("idle")));
       tile.append(el("div", "service", call ? call.service_name || "" : ""));
       if (call) numberChars = Math.max(numberChars, call.ticket_number.length);
       box.append(tile);
@@ -125,20 +131,20 @@ export function makeView({ i18n, agency }) {
     fitServiceNames(box);
   }
 
-  function recent(state) {
+  recent(state) {
     const box = $("recent");
     box.textContent = "";
-    for (const c of state.recent.filter((call) => ofAgency(call, agency)).slice(0, 6)) {
+    for (const c of state.recent.filter((call) => ofAgency(call, this.agency)).slice(0, 6)) {
       const li = el("li", c.call_count > 1 ? "recall" : "");
       li.append(el("span", "num", c.ticket_number), el("span", "where", c.counter_name));
       box.append(li);
     }
   }
 
-  function waiting(state) {
+  waiting(state) {
     const box = $("waiting");
     box.textContent = "";
-    const services = state.services(agency)
+    const services = state.services(this.agency)
       .sort((x, y) => String(x.prefix || x.id).localeCompare(String(y.prefix || y.id)));
     const count = (s) => state.waiting[s.id] || 0;
     // a whole MPP has twenty services: list those with people waiting, in large type
@@ -149,50 +155,48 @@ export function makeView({ i18n, agency }) {
       box.append(li);
     }
     const rest = services.length - listed.length;
-    $("waiting-rest").textContent = !rest ? "" : listed.length ? t("waiting.others") : t("waiting.none");
+    $("waiting-rest").textContent = !rest ? "" : listed.length ? this.t("waiting.others") : this.t("waiting.none");
     layoutWaiting(box, listed.length);
   }
 
-  function render(state) {
-    header(state);
+  render(state) {
+    this.header(state);
     const closed = Boolean(state.opening && !state.opening.open) && state.serving.size === 0;
     document.body.classList.toggle("closed", closed);
-    counters(state);
-    recent(state);
-    waiting(state);
+    this.counters(state);
+    this.recent(state);
+    this.waiting(state);
   }
 
-  function tick(state, now) {
+  /** The clock, in the site's zone and the server's time. */
+  tick(state, now) {
     const zone = state.board.timezone || "UTC";
     const at = new Date(now);
-    const c = i18n.clock(at, zone);
+    const c = this.i18n.clock(at, zone);
     $("clock-time").textContent = c.time;
     $("clock-seconds").textContent = `.${c.seconds}`;
-    $("clock-zone").textContent = i18n.zoneName(zone);
-    $("clock-date").textContent = i18n.longDate(at, zone);
+    $("clock-zone").textContent = this.i18n.zoneName(zone);
+    $("clock-date").textContent = this.i18n.longDate(at, zone);
   }
 
-  function showCall(call) {
+  showCall(call) {
     $("flash-number").textContent = call.ticket_number;
     $("flash-counter").textContent = call.counter_name;
     $("flash-service").textContent = call.service_name || "";
     $("flash").hidden = false;
   }
 
-  function offerSound(onTap) {
+  hideCall() { $("flash").hidden = true; }
+
+  markFresh(counterId) { this.fresh.set(counterId, Date.now()); }
+
+  offline(shown) { $("offline").hidden = !shown; }
+
+  offerSound(onTap) {
     const button = $("sound");
     button.hidden = false;
     button.onclick = () => { onTap(); button.hidden = true; };
   }
 
-  return {
-    render,
-    tick,
-    showCall,
-    hideCall: () => { $("flash").hidden = true; },
-    markFresh: (counterId) => fresh.set(counterId, Date.now()),
-    offline: (shown) => { $("offline").hidden = !shown; },
-    offerSound,
-    hideSound: () => { $("sound").hidden = true; },
-  };
+  hideSound() { $("sound").hidden = true; }
 }
