@@ -12,32 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from shared.sites import WEEKDAYS, SiteConfig, StopConfig, parse_range, stop_on
+from shared.sites import SiteConfig, StopConfig, service_ranges_on, stop_on
 
 LOOK_AHEAD_DAYS = 60
 
 
 def ranges_on(config: SiteConfig, day: date) -> list[tuple[time, time]]:
     """The site's opening ranges on `day`, merged across its services, in order."""
-    site = config.site
-    if site.always_open:
-        return [(time(0, 0), time(23, 59, 59, 999999))]
-    if day in site.closed_dates:
-        return []
-    if site.mobile:
-        stop = stop_on(config.schedule, day)
-        texts = stop.hours if stop is not None else []
-    else:
-        weekday = WEEKDAYS[day.weekday()]
-        texts = [
-            text
-            for service in config.services
-            for text in (
-                service.rules.hours if service.rules.hours is not None else site.hours
-            ).get(weekday, [])
-        ]
+    if config.site.mobile or config.site.always_open:
+        # a mobile MPP's stop hours (or all day) are the same for every service
+        return service_ranges_on(config.site, None, config.schedule, day)
+    ranges = sorted(
+        r
+        for service in config.services
+        for r in service_ranges_on(config.site, service.rules.hours, config.schedule, day)
+    )
     merged: list[tuple[time, time]] = []
-    for start, end in sorted(parse_range(t) for t in texts):
+    for start, end in ranges:
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:

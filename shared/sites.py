@@ -186,6 +186,28 @@ def stop_on(schedule: list[StopConfig], day: date) -> StopConfig | None:
     return next((s for s in schedule if s.weekday == weekday), None)
 
 
+ALL_DAY = (time(0, 0), time(23, 59, 59, 999999))
+
+
+def service_ranges_on(
+    site: SiteInfo, service_hours: Hours | None, schedule: list[StopConfig], day: date
+) -> list[tuple[time, time]]:
+    """One service's opening ranges on `day` by the site file, in order: none on a closed
+    date, a mobile MPP's stop hours, else the service's own weekly hours or the site's. The
+    one place where the files' hours become ranges (kiosk and lobby board alike)."""
+    if site.always_open:
+        return [ALL_DAY]
+    if day in site.closed_dates:
+        return []
+    if site.mobile:
+        stop = stop_on(schedule, day)
+        texts = stop.hours if stop is not None else []
+    else:
+        hours = service_hours if service_hours is not None else site.hours
+        texts = hours.get(WEEKDAYS[day.weekday()], [])
+    return sorted(parse_range(t) for t in texts)
+
+
 class ServiceRules(_Config):
     """The service standard (standar pelayanan) of one service: hours, quota, fairness."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from shared.sites import WEEKDAYS, Hours, SiteInfo, StopConfig, parse_range, stop_on
+from shared.sites import WEEKDAYS, Hours, SiteInfo, StopConfig, service_ranges_on, stop_on
 
 _DAY_NAMES = {
     "mon": "Senin",
@@ -33,10 +33,6 @@ class Opening:
 
 def _hhmm(t: time) -> str:
     return f"{t.hour:02d}.{t.minute:02d}"  # Indonesian style: 08.00
-
-
-def _ranges(ranges: list[str]) -> list[tuple[time, time]]:
-    return sorted(parse_range(r) for r in ranges)
 
 
 def _within(now: time, ranges: list[tuple[time, time]], service_name: str) -> Opening:
@@ -71,6 +67,7 @@ def opening(
     today: date = local_now.date()
     if today in site.closed_dates:
         return Opening(False, "MPP tutup hari ini (hari libur)")
+    place = None
     if site.mobile:
         stop = stop_on(schedule, today)
         if stop is None:
@@ -88,10 +85,12 @@ def opening(
                 else ""
             )
             return Opening(False, f"MPP Keliling tidak beroperasi hari ini{hint}")
-        result = _within(local_now.time(), _ranges(stop.hours), service_name)
-        return Opening(result.open, result.reason, stop.place, result.closes_at)
-    hours = service_hours if service_hours is not None else site.hours
-    weekday = WEEKDAYS[today.weekday()]
-    if weekday not in hours:
-        return Opening(False, f"Layanan {service_name} tutup pada hari {_DAY_NAMES[weekday]}")
-    return _within(local_now.time(), _ranges(hours[weekday]), service_name)
+        place = stop.place
+    elif WEEKDAYS[today.weekday()] not in (
+        service_hours if service_hours is not None else site.hours
+    ):
+        day_name = _DAY_NAMES[WEEKDAYS[today.weekday()]]
+        return Opening(False, f"Layanan {service_name} tutup pada hari {day_name}")
+    ranges = service_ranges_on(site, service_hours, schedule, today)
+    result = _within(local_now.time(), ranges, service_name)
+    return Opening(result.open, result.reason, place, result.closes_at)
