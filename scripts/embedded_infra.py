@@ -8,6 +8,7 @@ import fcntl
 import os
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -125,15 +126,20 @@ class BrokerWatch:
     def __init__(self, broker: EmbeddedBrokerLike, on_restart: Callable[[], None]) -> None:
         self.broker = broker
         self.on_restart = on_restart
+        # the supervisor's crash restarts and the nightly rotation (scripts/rotation.py)
+        # come from two threads: one restart at a time, and no "dead" seen mid-restart
+        self.lock = threading.Lock()
 
     def alive(self) -> bool:
-        proc = self.broker.process
-        return proc is not None and proc.poll() is None
+        with self.lock:
+            proc = self.broker.process
+            return proc is not None and proc.poll() is None
 
     def restart(self) -> None:
-        self.broker.stop()
-        self.broker.start()
-        self.on_restart()
+        with self.lock:
+            self.broker.stop()
+            self.broker.start()
+            self.on_restart()
 
 
 class PostgresWatch:

@@ -28,11 +28,20 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
 
-from scripts.embedded_infra import DataDirLock, Embedded, SetupError, create_topics, port_in_use
+from scripts.embedded_infra import (
+    BrokerWatch,
+    DataDirLock,
+    Embedded,
+    SetupError,
+    create_topics,
+    port_in_use,
+)
 from scripts.output import Output
+from scripts.rotation import BrokerRotation
 from scripts.run_settings import REPO, RunSettings
 from scripts.supervisor import Command, Supervisor
 from shared.serve import settings_problems
+from shared.sites import load_sites
 
 SERVICES = ("ticketing", "notifier", "display")
 DEMO_SITE = "balangan"
@@ -217,7 +226,25 @@ def start_and_supervise(
     embedded.log(settings.addresses())
     commands = service_commands(settings, services, child_env)
     supervisor = Supervisor(commands, output=out, watched=embedded.watched)
+    rotate_embedded_broker(settings, embedded, stop)
     supervise(settings, services, supervisor, out, stop)
+
+
+def rotate_embedded_broker(
+    settings: RunSettings, embedded: Embedded, stop: threading.Event
+) -> None:
+    """The embedded broker (only) is restarted empty at every night's quiet hour
+    (scripts/rotation.py), so its memory-only log holds one day at most."""
+    watch = next((w for w in embedded.watched if isinstance(w, BrokerWatch)), None)
+    if watch is None:
+        return
+    sites_dir, environment = settings.sites_dir, settings.environment
+    rotation = BrokerRotation(
+        sites=lambda: [s.config for s in load_sites(sites_dir, environment).values()],
+        restart=watch.restart,
+        log=embedded.log,
+    )
+    threading.Thread(target=rotation.run, args=(stop,), name="rotation", daemon=True).start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,6 +41,7 @@ class RunSettings(ServiceSettings):
     display_port: int = _default(DisplaySettings, "display_port")
     mpp_demo_password: str = _default(TicketingSettings, "mpp_demo_password")
     public_base_url: str = Field(default="", description="empty: the ticketing service's URL")
+    sites_dir: Path = _default(DisplaySettings, "sites_dir")
 
     @property
     def data_dir(self) -> Path:
