@@ -320,9 +320,13 @@ async def check_in(
                 if row.status == "checked_in"
                 else "Janji temu ini dibatalkan"
             )
-        now = await repo.database_now(conn)
+        site = await repo.site(conn, site_id)
+        assert site is not None  # the appointment row belongs to it
+        # in the site's zone: "dibuka pukul 07.30" is a time on the lobby's clock, not UTC
+        zone = ZoneInfo(site["timezone"])
+        now = (await repo.database_now(conn)).astimezone(zone)
         refusal = slots_rules.check_in_refusal(
-            row.slot_start.astimezone(now.tzinfo), row.slot_end.astimezone(now.tzinfo), now
+            row.slot_start.astimezone(zone), row.slot_end.astimezone(zone), now
         )
         if refusal:
             raise NotTakingTickets(refusal)
