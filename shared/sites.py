@@ -105,6 +105,11 @@ class MessageRules(_Config):
     )
 
 
+SP4N_LAPOR = ["SP4N-LAPOR!: www.lapor.go.id", "SMS 1708", "WhatsApp 0811-1081-1708"]
+"""The national public complaints channel every public service points citizens to
+(Perpres 76/2013), unless a site file names its own."""
+
+
 class SiteInfo(_Config):
     id: str = Field(pattern=_ID, description="Stable id, used in URLs and as the Kafka key")
     name: str = Field(min_length=1, description="e.g. MPP Kabupaten Balangan")
@@ -129,6 +134,15 @@ class SiteInfo(_Config):
     online: OnlineRules = Field(default_factory=OnlineRules)
     kiosk: KioskRules = Field(default_factory=KioskRules)
     messages: MessageRules = Field(default_factory=MessageRules)
+    pledge: str = Field(
+        default="",
+        max_length=600,
+        description="The MPP's service pledge (maklumat pelayanan), shown on kiosks and tickets",
+    )
+    complaint_channels: list[str] = Field(
+        default_factory=lambda: list(SP4N_LAPOR),
+        description="Where a citizen complains beyond the MPP: SP4N-LAPOR! by default",
+    )
     sandbox: bool = Field(
         default=False,
         description="The demo site: its online, kiosk and message relaxations hold only "
@@ -257,6 +271,32 @@ class ServiceRules(_Config):
         return self
 
 
+class ServiceStandard(_Config):
+    """What a citizen must know before queueing (standar pelayanan, PermenPANRB 15/2014):
+    its requirements, its official cost and how long it takes. Shown on the kiosk and the
+    ticket, so nobody can be asked for a paper or a fee that is not here (anti-pungli)."""
+
+    requirements: list[str] = Field(
+        default_factory=list, description="Persyaratan: what to bring, one item each"
+    )
+    cost_rupiah: int | None = Field(
+        default=None,
+        ge=0,
+        description="Official cost; 0: Gratis (free); not given: it varies, as `cost_note` "
+        "explains (or the file does not say)",
+    )
+    cost_note: str = Field(
+        default="",
+        max_length=200,
+        description="The tariff's legal basis or variations (e.g. 'PP 76/2020; SIM A Rp120.000')",
+    )
+    completion: str = Field(
+        default="",
+        max_length=120,
+        description="Jangka waktu penyelesaian, e.g. 'Selesai di tempat' or '3 hari kerja'",
+    )
+
+
 class ServiceConfig(_Config):
     id: str = Field(pattern=_ID)
     agency: str = Field(description="Agency id")
@@ -267,6 +307,7 @@ class ServiceConfig(_Config):
         default=300, ge=10, description="Starting estimate of one service, before history"
     )
     rules: ServiceRules = Field(default_factory=ServiceRules)
+    standard: ServiceStandard = Field(default_factory=ServiceStandard)
 
 
 class CounterConfig(_Config):

@@ -38,9 +38,15 @@ async def test_kiosk_issues_one_ticket_with_qr_and_forgets_the_phone(
     await page.click(".tile[data-agency='disdukcapil']")
     await page.wait_for_selector("#view-services:not([hidden]) .tile[data-service='ktp-el']")
     assert "0 menunggu" in await page.inner_text(".tile[data-service='ktp-el']")
+    assert "Biaya: Gratis" in await page.inner_text(".tile[data-service='ktp-el']")
     await shot(page, "2-services")
 
     await page.click(".tile[data-service='ktp-el']")
+    # before taking a number: what to bring, the cost, the time (anti-pungli transparency)
+    standard = await page.inner_text("#confirm-standard")
+    assert "Persyaratan" in standard and "Kartu Keluarga (KK) asli" in standard
+    assert "Gratis" in standard and "UU 24/2013" in standard
+    assert "Jangan membayar apa pun" in standard
     for digit in PHONE:
         await page.click(f"#keypad button[data-key='{digit}']")
     await page.click("#priority")
@@ -54,6 +60,7 @@ async def test_kiosk_issues_one_ticket_with_qr_and_forgets_the_phone(
     assert await page.inner_text("#t-ahead") == "0"
     assert "Perekaman" in await page.inner_text("#t-service")
     assert "WITA" in await page.inner_text("#t-time")  # the site's zone, not the browser's
+    assert "Kartu Keluarga (KK) asli" in await page.inner_text("#t-standard")
     ticket_id = await page.get_attribute("#view-ticket", "data-ticket-id")
     # the QR is the holder's own link, drawn by the kiosk: the key rides in the fragment
     link = await qr_text(page, "#t-qr")

@@ -34,13 +34,18 @@ async def test_tracking_page_follows_the_call_live_and_cancels(
             for _ in range(2)
         ]
         page = await browser.new_page()
-        await page.set_viewport_size({"width": 400, "height": 820})  # a phone
+        await page.set_viewport_size({"width": 390, "height": 844})  # a phone
         await page.goto(f"{system.ticketing}/t/{first['id']}#key={first['ticket_key']}")
         await page.wait_for_selector("#status.waiting:text('Menunggu')")
         assert await page.inner_text("#number") == first["number"]
         assert await page.inner_text("#ahead") == "0"
         assert "WITA" in await page.inner_text("#issued")
         assert await page.is_visible("#cancel")
+        # what to bring and what it costs, and the pledge with SP4N-LAPOR! under it
+        await page.wait_for_selector("#standard-card:not([hidden])")
+        card = await page.inner_text("#standard-card")
+        assert "Kartu Keluarga (KK) asli" in card and "Gratis" in card
+        assert "Maklumat pelayanan" in card and "SP4N-LAPOR!" in card
         await shot(page, "1-waiting")
 
         # the counter calls it; the open page follows without a reload

@@ -175,12 +175,25 @@ class Agency(BaseModel):
     name: str
 
 
+class ServiceStandard(BaseModel):
+    """Its standar pelayanan, as the site file gives it (shared.sites.ServiceStandard)."""
+
+    requirements: list[str] = Field(description="Persyaratan: what to bring")
+    cost_rupiah: int | None = Field(
+        description="Official cost in rupiah; 0: free (Gratis); null: varies (see cost_note)"
+    )
+    cost_note: str = Field(description="The tariff's basis or variations; may be empty")
+    completion: str = Field(description="Time to complete (e.g. 'Selesai di tempat'); may be empty")
+
+
 class Service(BaseModel):
     id: str
     name: str
     prefix: str
     agency_id: str
     target_minutes: int
+    # -- extension beyond CONTRACT.md --
+    standard: ServiceStandard
 
 
 class Counter(BaseModel):
@@ -202,6 +215,8 @@ class Site(BaseModel):
         description="Kiosk and mobile tickets need an enrolled kiosk's token (the kiosk page "
         "pairs first)"
     )
+    pledge: str = Field(description="The MPP's service pledge (maklumat pelayanan); may be empty")
+    complaint_channels: list[str] = Field(description="Where to complain: SP4N-LAPOR! by default")
 
 
 Queues = dict[str, ServiceQueue]

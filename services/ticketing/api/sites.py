@@ -6,9 +6,17 @@ from fastapi import APIRouter, HTTPException
 
 from services.ticketing import errors
 from services.ticketing.api.deps import Db
-from services.ticketing.api.schemas import Agency, Counter, Queues, Service, Site
+from services.ticketing.api.schemas import (
+    Agency,
+    Counter,
+    Queues,
+    Service,
+    ServiceStandard,
+    Site,
+)
 from services.ticketing.repositories import counters, sites
 from services.ticketing.usecases import opening, views
+from shared import sites as shared_sites
 
 router = APIRouter(prefix="/api/sites", tags=["sites"])
 
@@ -18,6 +26,7 @@ async def get_site(site_id: str, conn: Db) -> Site:
     site = await sites.site(conn, site_id)
     if site is None:
         raise HTTPException(404, detail="site not found")
+    info = opening.site_calendar(site)[0]
     return Site(
         id=site["id"],
         name=site["name"],
@@ -31,6 +40,9 @@ async def get_site(site_id: str, conn: Db) -> Site:
                 prefix=s["prefix"],
                 agency_id=s["agency_id"],
                 target_minutes=s["target_minutes"],
+                standard=ServiceStandard(
+                    **shared_sites.ServiceStandard.model_validate(s["standard"]).model_dump()
+                ),
             )
             for s in await sites.services(conn, site_id)
         ],
@@ -38,7 +50,9 @@ async def get_site(site_id: str, conn: Db) -> Site:
             Counter(id=c["id"], name=c["name"], service_ids=list(c["service_ids"]))
             for c in await counters.counters(conn, site_id)
         ],
-        kiosk_required=opening.site_calendar(site)[0].kiosk.require_device,
+        kiosk_required=info.kiosk.require_device,
+        pledge=info.pledge,
+        complaint_channels=info.complaint_channels,
     )
 
 

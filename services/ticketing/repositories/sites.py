@@ -44,6 +44,7 @@ class ServiceListed(TypedDict):
     target_minutes: int
     avg_service_s: int
     rules: Json
+    standard: Json
 
 
 class Service(ServiceListed):
@@ -108,7 +109,7 @@ async def agencies(conn: Connection, site_id: str) -> list[Agency]:
 
 async def services(conn: Connection, site_id: str) -> list[ServiceListed]:
     rows = await conn.fetch(
-        """SELECT id, name, prefix, agency_id, target_minutes, avg_service_s, rules
+        """SELECT id, name, prefix, agency_id, target_minutes, avg_service_s, rules, standard
              FROM ticketing.services WHERE site_id = $1 AND active ORDER BY position""",
         site_id,
     )
@@ -303,13 +304,13 @@ async def write_services(conn: Connection, loaded: LoadedSite) -> None:
     await conn.execute("UPDATE ticketing.services SET active = false WHERE site_id = $1", site_id)
     await conn.executemany(
         """INSERT INTO ticketing.services (site_id, id, agency_id, name, prefix,
-               target_minutes, avg_service_s, position, rules, active)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)
+               target_minutes, avg_service_s, position, rules, standard, active)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, true)
            ON CONFLICT (site_id, id) DO UPDATE SET
                agency_id = EXCLUDED.agency_id, name = EXCLUDED.name,
                prefix = EXCLUDED.prefix, target_minutes = EXCLUDED.target_minutes,
                avg_service_s = EXCLUDED.avg_service_s, position = EXCLUDED.position,
-               rules = EXCLUDED.rules, active = true""",
+               rules = EXCLUDED.rules, standard = EXCLUDED.standard, active = true""",
         [
             (
                 site_id,
@@ -321,6 +322,7 @@ async def write_services(conn: Connection, loaded: LoadedSite) -> None:
                 s.avg_service_s,
                 i,
                 s.rules.model_dump(mode="json"),
+                s.standard.model_dump(mode="json"),
             )
             for i, s in enumerate(loaded.config.services)
         ],

@@ -13,6 +13,7 @@ import { $, el, notice, showView } from "./common/dom.js";
 import { addStrings, currentLang, langToggle, setLang, startLang, t } from "./common/i18n.js";
 import { apiPath, pathPart } from "./common/page.js";
 import { drawQr } from "./common/qr.js";
+import { costText, pledgeBlock, standardList } from "./common/standard.js";
 import { formatDate, formatWait, zonedTime } from "./common/time.js";
 import { kioskAppointment } from "./kiosk-appointment.js";
 import { ServiceLines } from "./kiosk-lines.js";
@@ -143,6 +144,7 @@ function renderAgencies() {
       );
     }),
   );
+  $("#home-pledge").replaceChildren(pledgeBlock(state.site));
 }
 
 function chooseAgency(agency) {
@@ -187,6 +189,7 @@ function renderServices() {
               text: t("kiosk.wait", { t: formatWait(q ? q.estimated_wait_s : null) }),
             }),
         quota ? el("span", { class: "quota", text: quota }) : null,
+        s.standard ? el("span", { class: "tile-meta cost", text: `${t("std.cost")}: ${costText({ ...s.standard, cost_note: "" })}` }) : null,
         q && q.place && !closed ? el("span", { class: "tile-meta", text: t("kiosk.placeToday", { p: q.place }) }) : null,
       );
     }),
@@ -206,6 +209,7 @@ function chooseService(service) {
   issueError("");
   setTaking(false);
   renderConfirmMeta(); // after setTaking: a closed service keeps "Ambil Tiket" disabled
+  $("#confirm-standard").replaceChildren(standardList(service, false));
   show("confirm");
 }
 
@@ -299,6 +303,8 @@ function showTicket(ticket, sms, note) {
   if (ticket.priority === "priority") flags.push(t("kiosk.priorityOn"));
   if (sms) flags.push(t("kiosk.smsOn"));
   $("#t-flags").textContent = flags.join(" · ");
+  const service = state.site.services.find((s) => s.id === ticket.service_id);
+  $("#t-standard").replaceChildren(service ? standardList(service, true) : "");
   $("#view-ticket").dataset.ticketId = ticket.id;
   // the receipt
   $("#r-number").textContent = ticket.number;
@@ -365,6 +371,7 @@ function relabel() {
   if (state.view === "services") renderServices();
   if (state.view === "confirm") {
     renderConfirmMeta();
+    $("#confirm-standard").replaceChildren(standardList(state.service, false));
     setTaking(state.inFlight);
   }
   if (state.view === "appointment") appointment.relabel();

@@ -8,6 +8,7 @@ import { api, detailText, errorText } from "./common/api.js";
 import { $, notice } from "./common/dom.js";
 import { addStrings, langToggle, startLang, t } from "./common/i18n.js";
 import { hashParam, pathPart } from "./common/page.js";
+import { pledgeBlock, standardList } from "./common/standard.js";
 import { formatWait, zonedTime } from "./common/time.js";
 import strings from "./strings/track.js";
 
@@ -60,6 +61,16 @@ function render() {
     ? t("t.updated", { time: zonedTime(state.lastUpdate, zone, true) })
     : "";
   document.title = `${tk.number} · ${status.textContent} — ${t("t.title")}`;
+  renderStandard();
+}
+
+/** What the citizen should bring and may be charged, while there is still a visit ahead. */
+function renderStandard() {
+  const service = state.site && state.site.services.find((s) => s.id === state.ticket.service_id);
+  $("#standard-card").hidden = !service;
+  if (!service) return;
+  $("#standard").replaceChildren(standardList(service, false));
+  $("#pledge").replaceChildren(pledgeBlock(state.site));
 }
 
 async function poll() {

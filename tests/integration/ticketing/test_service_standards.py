@@ -29,6 +29,7 @@ name = "MPP Aturan"
 timezone = "Asia/Jayapura"
 hours = {ALL_DAY}
 online = {{ verify_phone = false }}
+pledge = "Kami melayani tanpa pungutan liar dan tanpa calo."
 
 [[agencies]]
 id = "disdukcapil"
@@ -40,6 +41,7 @@ agency = "disdukcapil"
 name = "KTP-el"
 prefix = "A"
 rules = {{ daily_quota = 2 }}
+standard = {{ requirements = ["Kartu Keluarga (KK) asli"], cost_rupiah = 0, completion = "Selesai di tempat" }}
 
 [[services]]
 id = "daring"
@@ -102,6 +104,29 @@ async def auth(api: httpx.AsyncClient, username: str) -> dict[str, str]:
     r = await api.post("/api/auth/token", data={"username": username, "password": DEMO_PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def test_the_site_tells_each_services_standard_and_the_pledge(
+    api: httpx.AsyncClient,
+) -> None:
+    site = (await api.get(f"/api/sites/{SITE}")).json()
+    assert site["pledge"] == "Kami melayani tanpa pungutan liar dan tanpa calo."
+    assert site["complaint_channels"][0] == "SP4N-LAPOR!: www.lapor.go.id"
+    services = {s["id"]: s for s in site["services"]}
+    assert services["kuota"]["standard"] == {
+        "requirements": ["Kartu Keluarga (KK) asli"],
+        "cost_rupiah": 0,
+        "cost_note": "",
+        "completion": "Selesai di tempat",
+    }
+    # a file that says nothing about a cost claims nothing: not "Gratis"
+    assert services["libur"]["standard"]["cost_rupiah"] is None
+    assert services["libur"]["standard"]["requirements"] == []
+    # the shipped site files carry theirs: SKCK's official PNBP at Tabanan
+    tabanan = (await api.get("/api/sites/tabanan")).json()
+    skck = next(s for s in tabanan["services"] if s["id"] == "skck")
+    assert skck["standard"]["cost_rupiah"] == 30000 and "KTP-el" in skck["standard"]["requirements"]
+    assert tabanan["pledge"].startswith("Dengan ini kami menyatakan")
 
 
 async def test_daily_quota_refuses_with_a_reason_a_kiosk_can_show(api: httpx.AsyncClient) -> None:
