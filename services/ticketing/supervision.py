@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -88,9 +89,15 @@ def _override_json(row: Any) -> dict[str, Any] | None:
 
 
 async def set_service_open(
-    conn: Connection, actor: Actor, site_id: str, service_id: str, open_now: bool
+    conn: Connection,
+    actor: Actor,
+    site_id: str,
+    service_id: str,
+    open_now: bool,
+    reason: str | None = None,
 ) -> dict[str, Any]:
-    """Close a service for the rest of today (or open it again): kiosks answer 409."""
+    """Close a service for the rest of today (or open it again): kiosks answer 409. The
+    supervisor's reason, when given, is kept in the audit log's `after`."""
     require_supervisor(actor, site_id)
     async with conn.transaction():
         _, day = await _service_today(conn, site_id, service_id)
@@ -105,7 +112,7 @@ async def set_service_open(
             "service.open" if open_now else "service.close",
             service_id,
             _override_json(before),
-            _override_json(after),
+            {**(_override_json(after) or {}), **({"reason": reason} if reason else {})},
         )
         return {"service_id": service_id, "day": day, **(_override_json(after) or {})}
 
@@ -164,10 +171,26 @@ async def reassign_counter(
 
 
 async def audit_log(
-    conn: Connection, actor: Actor, site_id: str, limit: int
+    conn: Connection,
+    actor: Actor,
+    site_id: str,
+    limit: int,
+    *,
+    action: str | None = None,
+    by: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
 ) -> list[dict[str, Any]]:
+    """The audit log, newest first; `first`..`last` are days in the site's own zone."""
     require_supervisor(actor, site_id)
-    return [asdict(e) for e in await audit.entries(conn, site_id, limit)]
+    site = await repo.site(conn, site_id)
+    if site is None:
+        raise NotFound("site not found")
+    if first is not None and last is not None and first > last:
+        raise InvalidRequest("from", "tanggal awal setelah tanggal akhir")
+    period = None if first is None and last is None else (first, last, site["timezone"])
+    found = await audit.entries(conn, site_id, limit, action=action, actor=by, period=period)
+    return [asdict(e) for e in found]
 
 
 # --- admin ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """axe-core over every ticketing page, in each state a citizen or staff member sees, at the
 page's device sizes (issue 16: 0 serious or critical violations on every page): the kiosk at
-1080×1920 and 390×844, the operator console, reports and ledger at 1366×768, tracking,
-survey, complaint and IKM at 390×844. The counts per page are written to
+1080×1920 and 390×844, the operator console, reports, supervisor console and ledger at
+1366×768, tracking, survey, complaint and IKM at 390×844. The counts per page are written to
 .data/axe-ticketing.json for the closing note; the test fails on any serious or critical."""
 
 from __future__ import annotations
@@ -105,6 +105,17 @@ async def staff_states(page: Any, audit: Audit, system: System) -> None:
     await login(page, system, "balangan-supervisor", "#report:not([hidden])")
     await page.wait_for_selector("#chart-sla svg")
     await audit.check(page, "report")
+
+    await page.goto(f"{base}/supervisor/{SITE}")
+    await page.wait_for_selector("#view-login:not([hidden])")
+    await audit.check(page, "supervisor login")
+    await login(page, system, "balangan-supervisor", "#t-services tbody tr")
+    await page.wait_for_selector("#t-audit tbody tr")
+    await audit.check(page, "supervisor console")
+    await page.click("#t-services tr[data-service='kia'] button[data-close]")
+    await page.wait_for_selector("#dialog:not([hidden])")
+    await audit.check(page, "supervisor close dialog")
+    await english(page, audit, "supervisor", 'h2:text-is("Audit log")')
 
     await page.goto(f"{base}/transparansi/{SITE}")
     await page.wait_for_selector("#jumps")

@@ -1,6 +1,6 @@
 """The web pages of ticketing: the kiosk (`/kiosk/{site_id}`), the operator console
-(`/operator`) and the citizen's tracking page (`/t/{ticket_id}`), their static files under
-`/static/…`, and each ticket's QR code as SVG.
+(`/operator`), the supervisor console (`/supervisor/{site_id}`) and the citizen's tracking
+page (`/t/{ticket_id}`), their static files under `/static/…`, and each ticket's QR code.
 
 Everything is served from `services/ticketing/web/`, nothing from the internet: MPP networks
 are often offline. Pages carry a strict Content-Security-Policy (only 'self', no inline
@@ -25,7 +25,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from services.ticketing import errors
 from services.ticketing.api.deps import Db
-from services.ticketing.repositories import tickets
+from services.ticketing.repositories import sites, tickets
 from shared import links
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -147,6 +147,28 @@ def _page(request: Request, page: str) -> Response:
 async def kiosk(site_id: str, request: Request) -> Response:
     """The touch kiosk where citizens take tickets (the site is read by the page's script)."""
     return _page(request, "kiosk.html")
+
+
+_UNKNOWN_SITE = """<!doctype html>
+<html lang="id"><head><meta charset="utf-8"><title>Lokasi tidak ditemukan — Antrian MPP</title>
+<link rel="stylesheet" href="/static/common.css"></head>
+<body><main><h1>Lokasi MPP tidak ditemukan</h1>
+<p>Tidak ada lokasi MPP dengan kode ini. Periksa alamat halaman.</p></main></body></html>
+"""
+
+
+@router.get("/supervisor/{site_id}")
+async def supervisor(site_id: str, request: Request, conn: Db) -> Response:
+    """The supervisor console of a site (it logs in and reads the API itself); an unknown
+    site answers 404 with a page in Indonesian."""
+    if await sites.site(conn, site_id) is None:
+        return Response(
+            _UNKNOWN_SITE,
+            status_code=404,
+            media_type="text/html; charset=utf-8",
+            headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
+        )
+    return _page(request, "supervisor.html")
 
 
 @router.get("/operator")

@@ -64,6 +64,14 @@ class CounterAssigned(BaseModel):
     call_order: str
 
 
+class Closing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(
+        default=None, max_length=200, description="Why it closes (kept in the audit log)"
+    )
+
+
 class AuditEntry(BaseModel):
     id: int
     at: datetime
@@ -135,9 +143,15 @@ async def reassign(
 @router.post(
     "/api/sites/{site_id}/services/{service_id}/close", response_model=DayOverride, responses=_AUTH
 )
-async def close_service(site_id: str, service_id: str, conn: Db, actor: Operator) -> dict[str, Any]:
-    """Stop issuing tickets for a service for the rest of today (supervisor)."""
-    return await supervision.set_service_open(conn, actor, site_id, service_id, open_now=False)
+async def close_service(
+    site_id: str, service_id: str, conn: Db, actor: Operator, body: Closing | None = None
+) -> dict[str, Any]:
+    """Stop issuing tickets for a service for the rest of today (supervisor); an optional
+    body `{"reason"}` is kept in the audit log."""
+    reason = body.reason.strip() if body and body.reason else None
+    return await supervision.set_service_open(
+        conn, actor, site_id, service_id, open_now=False, reason=reason or None
+    )
 
 
 @router.post(
@@ -162,10 +176,25 @@ async def quota_today(
 
 @router.get("/api/sites/{site_id}/audit", response_model=list[AuditEntry], responses=_AUTH)
 async def audit(
-    site_id: str, conn: Db, actor: Operator, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    site_id: str,
+    conn: Db,
+    actor: Operator,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    action: Annotated[str | None, Query(max_length=64, description="Only this action")] = None,
+    by: Annotated[
+        str | None, Query(alias="actor", max_length=64, description="Only this staff member")
+    ] = None,
+    first: Annotated[
+        date | None, Query(alias="from", description="From this day (the site's zone)")
+    ] = None,
+    last: Annotated[
+        date | None, Query(alias="to", description="Up to this day (the site's zone)")
+    ] = None,
 ) -> list[dict[str, Any]]:
-    """The site's audit log, newest first (supervisor)."""
-    return await supervision.audit_log(conn, actor, site_id, limit)
+    """The site's audit log, newest first (supervisor); filters are optional."""
+    return await supervision.audit_log(
+        conn, actor, site_id, limit, action=action or None, by=by or None, first=first, last=last
+    )
 
 
 @router.get("/api/admin/staff", response_model=list[StaffAccount], responses=_AUTH)

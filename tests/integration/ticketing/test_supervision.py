@@ -4,6 +4,9 @@ and written to the audit log."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import httpx
 
 from tests.integration.ticketing.conftest import Login, issue, kiosk_headers
@@ -173,3 +176,45 @@ async def test_admin_manages_staff_and_a_deactivated_token_stops_working(
         for a in (await api.get(f"/api/admin/staff?site_id={SITE}", headers=admin)).json()
     }
     assert "uji-petugas-baru" in accounts
+
+
+async def test_audit_log_filters_by_action_actor_and_period(
+    api: httpx.AsyncClient, login: Login
+) -> None:
+    boss = await login("uji-supervisor")
+    admin = await login("mpp-admin")
+    closed = await api.post(
+        f"/api/sites/{SITE}/services/kk/close", json={"reason": "  printer rusak "}, headers=boss
+    )
+    assert closed.status_code == 200
+    assert (await api.post(f"/api/sites/{SITE}/services/kk/open", headers=admin)).status_code == 200
+    audit = f"/api/sites/{SITE}/audit"
+
+    async def log(**params: str) -> list[dict[str, object]]:
+        r = await api.get(audit, params=params, headers=boss)
+        assert r.status_code == 200, r.text
+        entries: list[dict[str, object]] = r.json()
+        return entries
+
+    closes = await log(action="service.close")
+    assert closes and {e["action"] for e in closes} == {"service.close"}
+    assert closes[0]["after"] == {"closed": True, "quota": None, "reason": "printer rusak"}
+    by_admin = await log(actor="mpp-admin")
+    assert by_admin and {e["actor"] for e in by_admin} == {"mpp-admin"}
+    assert by_admin[0]["action"] == "service.open"
+    assert await log(actor="mpp-admin", action="service.close") == []
+    site = (await api.get(f"/api/sites/{SITE}")).json()
+    today = datetime.now(UTC).astimezone(ZoneInfo(site["timezone"])).date()
+    assert len(await log(**{"from": today.isoformat(), "to": today.isoformat()})) >= 2
+    assert await log(**{"to": (today - timedelta(days=1)).isoformat()}) == []
+    assert await log(**{"from": (today + timedelta(days=1)).isoformat()}) == []
+    backwards = await api.get(
+        audit, params={"from": today.isoformat(), "to": "2020-01-01"}, headers=boss
+    )
+    assert backwards.status_code == 422 and "tanggal" in str(backwards.json()["detail"])
+    bad = await api.get(audit, params={"from": "kemarin"}, headers=boss)
+    assert bad.status_code == 422
+    short = await api.post(
+        f"/api/sites/{SITE}/services/kk/close", json={"reason": "x" * 201}, headers=boss
+    )
+    assert short.status_code == 422
