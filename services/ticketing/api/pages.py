@@ -25,7 +25,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from services.ticketing import errors
 from services.ticketing.api.deps import Db
-from services.ticketing.repositories import tickets
+from services.ticketing.repositories import sites, tickets
 from shared import links
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -134,19 +134,30 @@ def _render(page: str) -> bytes:
     return _STATIC_REF.sub(stamp, text).encode()
 
 
-def _page(request: Request, page: str) -> Response:
+def _page(request: Request, page: str, status_code: int = 200) -> Response:
     body = _render(page)
     etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
     headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache", "ETag": etag}
-    if request.headers.get("if-none-match") == etag:
+    if status_code == 200 and request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(
+        body, status_code=status_code, media_type="text/html; charset=utf-8", headers=headers
+    )
 
 
 @router.get("/kiosk/{site_id}")
 async def kiosk(site_id: str, request: Request) -> Response:
     """The touch kiosk where citizens take tickets (the site is read by the page's script)."""
     return _page(request, "kiosk.html")
+
+
+@router.get("/booking/{site_id}")
+async def booking(site_id: str, request: Request, conn: Db) -> Response:
+    """The citizen's online booking on their phone; an unknown site gets a 404 page in
+    Indonesian (a mistyped link from an SMS or a poster)."""
+    if await sites.site(conn, site_id) is None:
+        return _page(request, "not-found.html", status_code=404)
+    return _page(request, "booking.html")
 
 
 @router.get("/operator")
