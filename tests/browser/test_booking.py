@@ -104,6 +104,15 @@ async def test_booking_a_slot_on_a_phone(
     await page.click("#service-next")
 
     await page.wait_for_selector("#view-when:not([hidden])")
+    async with httpx.AsyncClient(base_url=system.ticketing, timeout=10) as api:
+        queue = (await api.get(f"/api/sites/{SITE}/queues")).json()[SERVICE]
+    if queue["open"]:  # "now" is offered only while the service takes tickets
+        await page.wait_for_selector("#now:not([hidden])")
+    else:
+        await page.wait_for_selector("#now-closed:not([hidden])")
+        closed = "Layanan ini sedang tidak menerima antrian; pilih jam janji temu."
+        assert await page.inner_text("#now-closed") == (queue["closed_reason"] or closed)
+        assert await page.is_hidden("#now")
     await page.fill("#day", day.isoformat())
     await page.click("#show-slots")
     button = f"#slots button[data-time='{slot['time']}']"

@@ -145,10 +145,31 @@ function renderServices() {
   if (chosen && services.some((s) => s.id === chosen)) select.value = chosen;
 }
 
+/** "Now" only while the service takes tickets (GET …/queues); otherwise its reason. */
+async function renderNow() {
+  $("#now").hidden = true;
+  $("#now-help").hidden = true;
+  notice("#now-closed", "");
+  let queue = null;
+  try {
+    const queues = await api("GET", apiPath("sites", siteId, "queues"));
+    queue = queues[state.service.id] || null;
+  } catch (_) {
+    return; // appointments still work; the API decides again when a ticket is asked for
+  }
+  if (queue && queue.open) {
+    $("#now").hidden = false;
+    $("#now-help").hidden = false;
+  } else if (queue) {
+    notice("#now-closed", queue.closed_reason || t("b.closedNow"));
+  }
+}
+
 function chooseService(event) {
   event.preventDefault();
   state.service = serviceById($("#service").value);
   if (!state.service) return;
+  renderNow();
   $("#when-service").textContent = state.service.name;
   const today = siteDay(new Date(), tz());
   const day = $("#day");
