@@ -18,6 +18,7 @@ from services.ticketing.api.kiosks import KIOSK_REFUSALS, CheckInCaller
 from services.ticketing.api.pages import tracking_url
 from services.ticketing.api.schemas import IssuedTicket, required_phone
 from services.ticketing.appointment_access import MISS_WINDOW_S
+from services.ticketing.domain import booking as slots_rules
 from services.ticketing.guessing import record_miss, refuse_if_guessing
 from services.ticketing.repositories import appointments
 from services.ticketing.repositories import sites as repo
@@ -82,9 +83,13 @@ class Appointment(BaseModel):
     status: str
     ticket_id: UUID | None
     phone: str = Field(description="Masked")
+    # -- extension beyond CONTRACT.md --
+    check_in_from: datetime = Field(description="The kiosk takes the check-in from then…")
+    check_in_until: datetime = Field(description="…until then (the slot's end)")
 
     @classmethod
     def of(cls, row: appointments.Appointment) -> Appointment:
+        opens, closes = slots_rules.check_in_window(row.slot_start, row.slot_end)
         return cls(
             id=row.id,
             code=row.code,
@@ -96,6 +101,8 @@ class Appointment(BaseModel):
             status=row.status,
             ticket_id=row.ticket_id,
             phone=mask_phone(row.phone),
+            check_in_from=opens,
+            check_in_until=closes,
         )
 
 

@@ -134,13 +134,15 @@ def _render(page: str) -> bytes:
     return _STATIC_REF.sub(stamp, text).encode()
 
 
-def _page(request: Request, page: str) -> Response:
+def _page(request: Request, page: str, status_code: int = 200) -> Response:
     body = _render(page)
     etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
     headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache", "ETag": etag}
-    if request.headers.get("if-none-match") == etag:
+    if status_code == 200 and request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(
+        body, status_code=status_code, media_type="text/html; charset=utf-8", headers=headers
+    )
 
 
 @router.get("/kiosk/{site_id}")
@@ -149,26 +151,22 @@ async def kiosk(site_id: str, request: Request) -> Response:
     return _page(request, "kiosk.html")
 
 
-_UNKNOWN_SITE = """<!doctype html>
-<html lang="id"><head><meta charset="utf-8"><title>Lokasi tidak ditemukan — Antrian MPP</title>
-<link rel="stylesheet" href="/static/common.css"></head>
-<body><main><h1>Lokasi MPP tidak ditemukan</h1>
-<p>Tidak ada lokasi MPP dengan kode ini. Periksa alamat halaman.</p></main></body></html>
-"""
-
-
 @router.get("/supervisor/{site_id}")
 async def supervisor(site_id: str, request: Request, conn: Db) -> Response:
     """The supervisor console of a site (it logs in and reads the API itself); an unknown
     site answers 404 with a page in Indonesian."""
     if await sites.site(conn, site_id) is None:
-        return Response(
-            _UNKNOWN_SITE,
-            status_code=404,
-            media_type="text/html; charset=utf-8",
-            headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
-        )
+        return _page(request, "not-found.html", status_code=404)
     return _page(request, "supervisor.html")
+
+
+@router.get("/booking/{site_id}")
+async def booking(site_id: str, request: Request, conn: Db) -> Response:
+    """The citizen's online booking on their phone; an unknown site gets a 404 page in
+    Indonesian (a mistyped link from an SMS or a poster)."""
+    if await sites.site(conn, site_id) is None:
+        return _page(request, "not-found.html", status_code=404)
+    return _page(request, "booking.html")
 
 
 @router.get("/operator")

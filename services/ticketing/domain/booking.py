@@ -62,11 +62,17 @@ def slots(
     return out
 
 
+def check_in_window(slot_start: datetime, slot_end: datetime) -> tuple[datetime, datetime]:
+    """When the kiosk takes an appointment's check-in: from CHECK_IN_EARLY before its slot
+    until the slot ends (the booking page shows the same window)."""
+    return slot_start - CHECK_IN_EARLY, slot_end
+
+
 def check_in_refusal(slot_start: datetime, slot_end: datetime, now: datetime) -> str | None:
     """Why a booked appointment cannot check in at `now`, or None."""
-    if now < slot_start - CHECK_IN_EARLY:
-        opens = slot_start - CHECK_IN_EARLY
+    opens, closes = check_in_window(slot_start, slot_end)
+    if now < opens:
         return f"Check-in dibuka pukul {opens:%H.%M}"
-    if now > slot_end:
+    if now > closes:
         return "Waktu janji temu sudah lewat; silakan ambil antrian baru"
     return None

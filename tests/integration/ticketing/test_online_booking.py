@@ -5,7 +5,8 @@ and appointments for a slot that enter the queue on check-in."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -195,6 +196,12 @@ async def test_appointment_booking_and_check_in_at_its_slot(
     assert early.status_code == 409 and "Check-in dibuka" in early.json()["detail"]
     # on the lobby's clock (WIT): 30 minutes before the 09.00 slot, not the UTC 23.30
     assert "pukul 08.30" in early.json()["detail"]
+    # the answer carries the same window the kiosk's refusal names: 08.30 until 09.30 WIT
+    wit = ZoneInfo("Asia/Jayapura")
+    opens = datetime.fromisoformat(appointment["check_in_from"]).astimezone(wit)
+    closes = datetime.fromisoformat(appointment["check_in_until"]).astimezone(wit)
+    assert (f"{opens:%H.%M}", f"{closes:%H.%M}") == ("08.30", "09.30")
+    assert closes == datetime.fromisoformat(appointment["slot_end"])
     assert (await api.get(f"/api/appointments/{appointment['code']}", headers=holder)).json()[
         "status"
     ] == "booked"
