@@ -104,6 +104,9 @@ async def test_booking_a_slot_on_a_phone(
     await page.click("#service-next")
 
     await page.wait_for_selector("#view-when:not([hidden])")
+    await page.click("#when-standard-box summary")  # what to bring, before booking
+    assert "Persyaratan" in await page.inner_text("#when-standard")
+    await assert_accessible(page)
     async with httpx.AsyncClient(base_url=system.ticketing, timeout=10) as api:
         queue = (await api.get(f"/api/sites/{SITE}/queues")).json()[SERVICE]
     if queue["open"]:  # "now" is offered only while the service takes tickets

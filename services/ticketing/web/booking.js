@@ -9,6 +9,7 @@ import { api, errorText } from "./common/api.js";
 import { $, el, notice, showView } from "./common/dom.js";
 import { addStrings, langToggle, startLang, t } from "./common/i18n.js";
 import { apiPath, pathPart } from "./common/page.js";
+import { standardList } from "./common/standard.js";
 import { addDays, formatDate, siteDay, zonedTime } from "./common/time.js";
 import { icsEvent } from "./booking-ics.js";
 import strings from "./strings/booking.js";
@@ -171,6 +172,7 @@ function chooseService(event) {
   if (!state.service) return;
   renderNow();
   $("#when-service").textContent = state.service.name;
+  $("#when-standard").replaceChildren(standardList(state.service, false));
   const today = siteDay(new Date(), tz());
   const day = $("#day");
   day.min = today;
@@ -313,6 +315,7 @@ function rerender() {
   renderAppointment();
   renderSlots();
   renderCancelled();
+  if (state.service) $("#when-standard").replaceChildren(standardList(state.service, false));
 }
 
 function wire() {
