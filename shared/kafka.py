@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -203,6 +204,7 @@ async def reread_after_outages(
     consumer resets to its earliest record by itself.
     """
     away = False
+    shrunk = LogShrinkWatch()
     while not stop.is_set():
         try:
             up = bool(await broker.ping(2.0))
@@ -210,6 +212,8 @@ async def reread_after_outages(
             up = False
         try:
             consumers = running_consumers(broker)
+            if up and not away:
+                shrunk.check(consumers)
             if not up and not away:
                 away = True
                 for consumer in consumers:
@@ -232,6 +236,66 @@ async def reread_after_outages(
             await asyncio.wait_for(stop.wait(), every_s)
 
 
+SHRUNK_CONFIRM_S = 1.0
+"""How long a partition's log end must stay below the consumer's position before it is read
+again from 0 (Tansu's reported log end can trail by a record for a moment)."""
+
+
+class LogShrinkWatch:
+    """Partitions whose log now ends BELOW where the consumer stands: the broker came back
+    with a new, shorter log (the embedded broker's nightly rotation, a crash of its memory
+    storage, a topic recreated by mistake) so fast that the ping never saw it down. Left
+    alone the consumer would skip the first `position` records of the new log; read from 0
+    instead once the shrink has held for SHRUNK_CONFIRM_S (records already handled are
+    dropped as duplicates by event_id)."""
+
+    def __init__(self, confirm_s: float = SHRUNK_CONFIRM_S) -> None:
+        self.confirm_s = confirm_s
+        self._since: dict[tuple[int, Any], float] = {}
+
+    def check(self, consumers: list[Any]) -> list[Any]:
+        """One round; the partitions it sent back to 0."""
+        now = time.monotonic()
+        seen: set[tuple[int, Any]] = set()
+        reset: list[Any] = []
+        for consumer in consumers:
+            for tp, highwater, position in _log_ends(consumer):
+                if highwater >= position:
+                    continue
+                key = (id(consumer), tp)
+                seen.add(key)
+                first = self._since.setdefault(key, now)
+                if now - first >= self.confirm_s:
+                    consumer.seek(tp, 0)
+                    reset.append(tp)
+                    seen.discard(key)
+                    log.warning(
+                        "%s[%d] now ends at %d, below the %d already read: the broker has a new "
+                        "log; reading it from the beginning",
+                        tp.topic,
+                        tp.partition,
+                        highwater,
+                        position,
+                    )
+        self._since = {k: v for k, v in self._since.items() if k in seen}
+        return reset
+
+
+def _log_ends(consumer: Any) -> list[tuple[Any, int, int]]:
+    """(partition, last reported log end, position) of each fetched assigned partition."""
+    subscription = consumer._subscription.subscription
+    assignment = subscription.assignment if subscription is not None else None
+    if assignment is None:
+        return []
+    out = []
+    for tp in consumer.assignment():
+        state = assignment.state_value(tp)
+        if state is None or state.highwater is None or not state.has_valid_position:
+            continue
+        out.append((tp, state.highwater, state.position))
+    return out
+
+
 CATCH_UP_FETCH_WAIT_MS = 500
 """The fetch wait while a consumer is far behind (see `wait_longer_when_behind`)."""
 
@@ -239,17 +303,7 @@ CATCH_UP_FETCH_WAIT_MS = 500
 def records_behind(consumer: Any) -> int:
     """Records between the consumer's position and the last high watermark a fetch
     reported, summed over its assigned partitions (partitions not fetched yet count 0)."""
-    behind = 0
-    subscription = consumer._subscription.subscription
-    assignment = subscription.assignment if subscription is not None else None
-    if assignment is None:
-        return 0
-    for tp in consumer.assignment():
-        state = assignment.state_value(tp)
-        if state is None or state.highwater is None or not state.has_valid_position:
-            continue
-        behind += max(0, state.highwater - state.position)
-    return behind
+    return sum(max(0, highwater - position) for _, highwater, position in _log_ends(consumer))
 
 
 def fetch_wait(consumer: Any) -> int | None:
