@@ -18,7 +18,12 @@ Metric (labels): what.
 - mpp_outbox_depth, mpp_outbox_oldest_unpublished_age_seconds (service): ticketing's
   outbox rows not yet published and the age of the oldest (0 when none).
 - mpp_sms_sent_total, mpp_sms_failed_total (provider, kind): notifier gateway calls that
-  succeeded / failed (a failed attempt is retried later).
+  succeeded / failed (a failed attempt is retried later); every kind's series from 0.
+- mpp_tickets_waiting (site_id, service_id): ticketing's tickets waiting now.
+- mpp_ticket_wait_seconds, mpp_service_time_seconds (site_id, service_id): histograms of
+  citizens' waits (issue to first call) and of service times (call to completion), from
+  the service-completed events ticketing publishes (services/ticketing/metrics.py).
+- mpp_board_clients (site_id): lobby boards (SSE streams) connected to the display now.
 - mpp_metrics_collect_errors_total (service, collector): a scrape hook failed or timed out.
 - faststream_* (app_name = service, handler or destination = topic, status): FastStream's
   KafkaPrometheusMiddleware: messages received, processed, published, and durations.

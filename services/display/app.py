@@ -23,6 +23,7 @@ from services.display.api import boards, health
 from services.display.board import Boards
 from services.display.consumer import subscribe
 from services.display.hub import Hub
+from services.display.metrics import board_clients_hook
 from services.display.service import BoardService
 from services.display.settings import DisplaySettings
 from services.display.stream import SERVER_SEND
@@ -104,5 +105,6 @@ def create_app(
     app.mount("/static", CachedStatic(directory=boards.STATIC), name="static")
     api_docs.install(app, settings)
     app.add_middleware(RefuseBadText)
-    instrument(app, app.state.broker, "display", settings)
+    metrics = instrument(app, app.state.broker, "display", settings)
+    metrics.hooks["board_clients"] = board_clients_hook(app.state.boards, metrics)
     return app

@@ -19,12 +19,21 @@ SMS_SKIPPED = Counter(
 )
 
 
+MESSAGE_KINDS = ("issued", "near_turn", "called", "survey", "verification", "appointment")
+"""Every `kind` of message CONTRACT.md names."""
+
+
 class CountingProvider:
-    """An SmsProvider that counts what the wrapped one accepted and what it refused."""
+    """An SmsProvider that counts what the wrapped one accepted and what it refused. Every
+    kind's series exist from the start at 0, so an alert on `rate(mpp_sms_failed_total)`
+    sees the first failure as a change rather than a series appearing."""
 
     def __init__(self, provider: SmsProvider, name: str) -> None:
         self._provider = provider
         self.name = name
+        for kind in MESSAGE_KINDS:
+            SMS_SENT.labels(name, kind)
+            SMS_FAILED.labels(name, kind)
 
     async def send(self, sms: Sms) -> None:
         try:

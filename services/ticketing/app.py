@@ -31,7 +31,7 @@ from services.ticketing.api import (
     survey,
     tickets,
 )
-from services.ticketing.metrics import counting_published, outbox_hook
+from services.ticketing.metrics import counting_published, outbox_hook, waiting_hook
 from services.ticketing.relay import OutboxRelay, PendingEvent, Publish
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
@@ -169,4 +169,5 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
     api_docs.install(app, settings)
     metrics = instrument(app, broker, "ticketing", settings)
     metrics.hooks["outbox"] = outbox_hook(app, metrics)
+    metrics.hooks["waiting"] = waiting_hook(app, metrics)
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 Table = tuple[str, list[str], list[list[Any]]]
@@ -59,6 +60,11 @@ def to_xlsx(sections: Sequence[Table]) -> bytes:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([safe_cell(v) for v in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, date | datetime):  # a real date cell, sortable
+                    cell.number_format = (
+                        "yyyy-mm-dd" if type(cell.value) is date else "yyyy-mm-dd hh:mm"
+                    )
         for col, name in enumerate(header, start=1):
             width = max([len(str(name)), *(len(str(r[col - 1])) for r in rows if r)], default=8)
             sheet.column_dimensions[sheet.cell(1, col).column_letter].width = min(60, width + 2)

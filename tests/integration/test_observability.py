@@ -368,3 +368,44 @@ async def test_one_trace_follows_a_ticket_from_the_kiosk_to_display_and_notifier
     assert "ticket-issued publish" in names  # the relay's producer span
     # every span of the ticket's journey hangs under the kiosk request's span
     assert all(s.parent is None or s.parent.trace_id == trace_id for s in spans_of(spans, trace_id))
+
+
+async def test_an_operator_sees_the_day_in_metrics(system: dict[str, httpx.AsyncClient]) -> None:
+    """Waiting tickets per service, citizens' waits and service times, and every SMS kind's
+    failure series from the start (issue 16 item 9)."""
+    ticketing, notifier = system["ticketing"], system["notifier"]
+    text = await scrape(notifier)
+    for kind in ("issued", "near_turn", "called", "survey", "verification"):
+        assert sample(text, "mpp_sms_failed_total", provider="log", kind=kind) is not None
+    line = {"site_id": "balangan", "service_id": "kia"}
+    waits_before = sample(await scrape(ticketing), "mpp_ticket_wait_seconds_count", **line) or 0
+    served_before = sample(await scrape(ticketing), "mpp_service_time_seconds_count", **line) or 0
+    ticket = await ticketing.post("/api/sites/balangan/tickets", json={"service_id": "kia"})
+    assert ticket.status_code == 201, ticket.text
+    waiting = sample(await scrape(ticketing), "mpp_tickets_waiting", **line)
+    assert waiting is not None and waiting >= 1
+    assert sample(await scrape(ticketing), "mpp_tickets_waiting", service_id="ktp-el") is not None
+
+    token = await ticketing.post(
+        "/api/auth/token",
+        data={"username": "balangan-loket-01", "password": ticketing_conftest.DEMO_PASSWORD},
+    )
+    desk = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    called = await ticketing.post(
+        "/api/sites/balangan/counters/balangan-loket-01/call-next", headers=desk
+    )
+    assert called.status_code == 200, called.text
+    done = await ticketing.post(f"/api/tickets/{called.json()['id']}/complete", headers=desk)
+    assert done.status_code == 200, done.text
+    served_line = {"site_id": "balangan", "service_id": called.json()["service_id"]}
+
+    async def observed() -> str | None:
+        text = await scrape(ticketing)
+        served = sample(text, "mpp_service_time_seconds_count", **served_line) or 0
+        return text if served > (served_before if served_line == line else 0) else None
+
+    text = await eventually(observed, "the completion to be observed")
+    assert (sample(text, "mpp_ticket_wait_seconds_count", **served_line) or 0) > (
+        waits_before if served_line == line else 0
+    )
+    assert sample(text, "mpp_ticket_wait_seconds_bucket", le="7200.0", **served_line)

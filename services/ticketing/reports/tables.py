@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from services.ticketing.export import Table
@@ -96,7 +97,8 @@ def _ikm(ikm: dict[str, Any]) -> Table:
         "IKM",
         ["unsur", "nama", "nilai rata-rata"],
         [[e["element"], e["name"], e["mean"]] for e in ikm["elements"]]
-        + [["IKM", ikm["quality"] or "-", ikm["ikm"]], ["responden", "", ikm["respondents"]]],
+        # no answers yet: an empty cell, not a "-" a spreadsheet reads as text ('-)
+        + [["IKM", ikm["quality"] or None, ikm["ikm"]], ["responden", None, ikm["respondents"]]],
     )
 
 
@@ -106,7 +108,11 @@ def tables(report: dict[str, Any]) -> list[Table]:
         _summary(report),
         _table("Kedatangan per jam", ARRIVALS, report["arrivals_by_hour"]),
         _table("Kedatangan jam x hari", HEATMAP, report["arrivals_heatmap"]),
-        _table("Tren tunggu harian", TREND, report["wait_trend"]),
+        _table(
+            "Tren tunggu harian",
+            TREND,
+            [{**d, "day": date.fromisoformat(d["day"])} for d in report["wait_trend"]],
+        ),
         _table("Standar waktu per instansi", AGENCIES, report["sla_by_agency"]),
         _table("Per layanan", SERVICES, report["by_service"]),
         _table("Produktivitas loket", COUNTERS, report["counters"]),

@@ -334,7 +334,11 @@ async def test_csv_and_xlsx_hold_the_same_numbers(
         cell = xsummary[key]
         assert (str(cell) if cell is not None else "") == value or float(value) == cell
     trend = list(book["Tren tunggu harian"].iter_rows(min_row=2, values_only=True))
-    assert trend == [("2025-03-10", 8, 5, 680.0, 450.0, 1500.0)]
+    # a real date cell (sortable, filterable), not the text "2025-03-10"
+    assert trend == [(datetime(2025, 3, 10), 8, 5, 680.0, 450.0, 1500.0)]
+    assert sections["Tren tunggu harian"][1][0] == "2025-03-10"  # the CSV keeps ISO text
+    ikm_rows = {row[0]: row for row in book["IKM"].iter_rows(min_row=2, values_only=True)}
+    assert ikm_rows["responden"][1] is None
 
 
 async def test_charts_are_svg(
