@@ -16,7 +16,10 @@ from shared.sites import load_sites
 
 
 def gauge(metrics: AppMetrics) -> dict[str, float]:
-    asyncio.run(metrics.hooks["clients"]())
+    async def refresh() -> None:
+        await metrics.hooks["clients"]()
+
+    asyncio.run(refresh())
     out: dict[str, float] = {}
     for line in generate_latest(metrics.registry).decode().splitlines():
         if line.startswith("mpp_board_clients{"):
