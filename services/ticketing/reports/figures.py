@@ -124,6 +124,24 @@ async def counters(conn: Connection, p: Period) -> list[dict[str, Any]]:
     return sorted(out, key=lambda c: (order.get(c["counter_id"], len(order)), c["counter_id"]))
 
 
+async def clerks(conn: Connection, p: Period) -> list[dict[str, Any]]:
+    """Per clerk and counter: served, mean service time, idle time between tickets,
+    no-shows and recalls (NovoSGA #314: a supervisor's view of each clerk's day)."""
+    return [
+        {
+            "username": r.username,
+            "counter_id": r.counter_id,
+            "counter_name": p.counters.get(r.counter_id or "", r.counter_id),
+            "served": r.served,
+            "service_mean_s": _r(r.service_mean),
+            "idle_s": _r(r.idle_s),
+            "no_show": r.no_show,
+            "recalls": r.recalls,
+        }
+        for r in await queries.clerk_figures(conn, p)
+    ]
+
+
 async def ikm_of(conn: Connection, p: Period) -> ikm_rules.Ikm:
     sums = await queries.ikm(conn, p)
     return ikm_rules.from_sums(sums.n, sums.sums)
@@ -182,6 +200,7 @@ async def _build(conn: Connection, p: Period) -> dict[str, Any]:
         "sla_by_agency": sla_by_agency(p, services),
         "by_service": services,
         "counters": await counters(conn, p),
+        "clerks": await clerks(conn, p),
         "complaints": await complaints_of(conn, p),
         "ikm": (await ikm_of(conn, p)).as_json(),
     }

@@ -52,6 +52,16 @@ COUNTERS: Columns = (
     ("layanan median (s)", "service_median_s"),
 )
 
+CLERKS: Columns = (
+    ("petugas", "username"),
+    ("loket", "counter_name"),
+    ("dilayani", "served"),
+    ("layanan rata2 (s)", "service_mean_s"),
+    ("menganggur (s)", "idle_s"),
+    ("tidak hadir", "no_show"),
+    ("panggil ulang", "recalls"),
+)
+
 
 def _table(title: str, columns: Columns, items: Sequence[dict[str, Any]]) -> Table:
     return (title, [h for h, _ in columns], [[item[k] for _, k in columns] for item in items])
@@ -116,5 +126,6 @@ def tables(report: dict[str, Any]) -> list[Table]:
         _table("Standar waktu per instansi", AGENCIES, report["sla_by_agency"]),
         _table("Per layanan", SERVICES, report["by_service"]),
         _table("Produktivitas loket", COUNTERS, report["counters"]),
+        _table("Produktivitas petugas", CLERKS, report["clerks"]),
         _ikm(report["ikm"]),
     ]

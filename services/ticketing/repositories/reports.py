@@ -166,6 +166,31 @@ SELECT counter_id,
  GROUP BY counter_id
 """
 
+IDLE_GAP_LIMIT = "30 minutes"
+"""A clerk's gap between completing one ticket and calling the next counts as idle time up
+to this long; a longer one is a break or the end of a shift (CONTRACT.md: a counter is
+staffed when its operator acted in the last 30 minutes)."""
+
+CLERKS_SQL = f"""
+WITH t AS ({TICKETS}),
+calls AS (
+    SELECT called_by, counter_id, day, status, call_count, service_s, called_at,
+           called_at - lag(completed_at) OVER (
+               PARTITION BY called_by, day ORDER BY called_at) AS gap
+      FROM t WHERE called_by IS NOT NULL AND called_at IS NOT NULL
+)
+SELECT called_by AS username, counter_id,
+       count(*) FILTER (WHERE status = 'served') AS served,
+       avg(service_s) AS service_mean,
+       count(*) FILTER (WHERE status = 'no_show') AS no_show,
+       coalesce(sum(call_count - 1), 0)::int AS recalls,
+       coalesce(extract(epoch FROM sum(gap) FILTER (
+           WHERE gap >= interval '0' AND gap <= interval '{IDLE_GAP_LIMIT}')), 0)::float8 AS idle_s
+  FROM calls
+ GROUP BY called_by, counter_id
+ ORDER BY called_by, counter_id
+"""
+
 # transfers: $1 site, $2 start, $3 end, $4 allowed services (NULL: all), $5 counter
 TRANSFERS_SQL = """
 SELECT count(*) FROM (
@@ -213,6 +238,7 @@ QUERIES = {
     "arrivals": ARRIVALS_SQL,
     "trend": TREND_SQL,
     "counters": COUNTERS_SQL,
+    "clerks": CLERKS_SQL,
     "transfers": TRANSFERS_SQL,
     "complaints": COMPLAINTS_SQL,
     "ikm": IKM_SQL,
@@ -314,6 +340,17 @@ class CounterFigures:
 
 
 @dataclass(frozen=True)
+class ClerkFigures:
+    username: str
+    counter_id: str | None
+    served: int
+    service_mean: float | None
+    no_show: int
+    recalls: int
+    idle_s: float
+
+
+@dataclass(frozen=True)
 class ComplaintFigures:
     received: int
     complaints: int
@@ -347,6 +384,10 @@ async def trend(conn: Connection, p: Scope) -> list[DayTrend]:
 
 async def counter_figures(conn: Connection, p: Scope) -> list[CounterFigures]:
     return rows_of(CounterFigures, await conn.fetch(COUNTERS_SQL, *query_args("counters", p)))
+
+
+async def clerk_figures(conn: Connection, p: Scope) -> list[ClerkFigures]:
+    return rows_of(ClerkFigures, await conn.fetch(CLERKS_SQL, *query_args("clerks", p)))
 
 
 async def complaints(conn: Connection, p: Scope) -> ComplaintFigures:

@@ -158,7 +158,13 @@ async def update_ticket(conn: Connection, ticket_id: UUID, **changes: object) ->
 
 
 async def call_to_counter(
-    conn: Connection, site_id: str, ticket_id: UUID, counter_id: str, streak: int
+    conn: Connection,
+    site_id: str,
+    ticket_id: UUID,
+    counter_id: str,
+    streak: int,
+    *,
+    called_by: str | None = None,
 ) -> Ticket | None:
     """Call a waiting ticket to a counter, set its service's priority streak and mark the
     counter active, in one trip; returns the called ticket as `ticket()` does, or None if
@@ -170,7 +176,7 @@ async def call_to_counter(
         f"""WITH called AS (
                 UPDATE ticketing.tickets
                    SET status = 'called', counter_id = $3, call_count = 1, outcome = NULL,
-                       called_at = clock_timestamp(),
+                       called_at = clock_timestamp(), called_by = $5,
                        first_called_at = coalesce(first_called_at, clock_timestamp())
                  WHERE id = $2 AND status = 'waiting'
                 RETURNING *),
@@ -186,5 +192,6 @@ async def call_to_counter(
         ticket_id,
         counter_id,
         streak,
+        called_by,
     )
     return maybe(Ticket, row)

@@ -59,7 +59,7 @@ async def call_next(conn: Connection, command: CallNext, actor: Actor) -> Ticket
         current = await tickets.open_ticket_at_counter(conn, site_id, counter_id)
         if current is not None:
             events.append((await _served(conn, current))[1])
-        called = await _choose_and_call(conn, site_id, counter)
+        called = await _choose_and_call(conn, site_id, counter, actor.username)
         if called is None:
             await counters.touch_counter(conn, site_id, counter_id)
             await record(conn, site_id, events)
@@ -78,7 +78,9 @@ async def open_ticket_at(
     return None if row is None else await describe(conn, row)
 
 
-async def _choose_and_call(conn: Connection, site_id: str, counter: Counter) -> Ticket | None:
+async def _choose_and_call(
+    conn: Connection, site_id: str, counter: Counter, called_by: str
+) -> Ticket | None:
     """Pick the counter's next ticket by the fairness rules and call it to the counter.
 
     Optimistic: read the heads of the lines, choose (pure rules), then call the chosen
@@ -120,6 +122,7 @@ async def _choose_and_call(conn: Connection, site_id: str, counter: Counter) -> 
             UUID(chosen.ticket_id),
             counter["id"],
             calling.next_streak(streaks.get(chosen.service_id, 0), chosen),
+            called_by=called_by,
         )
         if called is not None:
             return called

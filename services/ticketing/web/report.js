@@ -138,6 +138,9 @@ function renderTables(r) {
   table("#t-counters", ["r.counter", "r.served", "r.serviceTime", "r.median"], r.counters.map((c) => [
     c.counter_name, num(c.served), minutes(c.service_mean_s), minutes(c.service_median_s),
   ]));
+  table("#t-clerks", ["r.clerk", "r.counter", "r.served", "r.serviceTime", "r.idle", "r.noShow", "r.recalls"], r.clerks.map((c) => [
+    c.username, c.counter_name || "–", num(c.served), minutes(c.service_mean_s), minutes(c.idle_s), num(c.no_show), num(c.recalls),
+  ]));
   table("#t-agencies", ["r.agency", "r.tickets", "r.served", "r.withinShort", "r.share"], r.sla_by_agency.map((a) => [
     a.agency_name, num(a.issued), num(a.served), num(a.within_target), pct(a.sla_share),
   ]));

@@ -17,7 +17,7 @@ import orjson
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from tests.integration.ticketing.conftest import Login
+from tests.integration.ticketing.conftest import Login, issue
 
 SITE = "uji"
 DAY = date(2025, 3, 10)  # a Monday
@@ -325,6 +325,7 @@ async def test_csv_and_xlsx_hold_the_same_numbers(
         "Standar waktu per instansi",
         "Per layanan",
         "Produktivitas loket",
+        "Produktivitas petugas",
         "IKM",
     ]
     xsummary = {row[0]: row[1] for row in book["Ringkasan"].iter_rows(min_row=2, values_only=True)}
@@ -362,3 +363,38 @@ async def test_report_page_is_served_with_the_strict_policy(api: httpx.AsyncClie
     assert page.status_code == 200 and "report.js?v=" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert (await api.get("/static/report.js")).status_code == 200
+
+
+async def test_clerk_productivity_from_a_clerks_real_calls(
+    api: httpx.AsyncClient, login: Login
+) -> None:
+    """Per clerk and counter (issue 17): served, mean service time, idle time between
+    tickets, no-shows and recalls, in the JSON, the CSV and the workbook."""
+    desk = await login("uji-loket-01")
+    for _ in range(3):
+        await issue(api, SITE, "kk")
+    calls = f"/api/sites/{SITE}/counters/uji-loket-01/call-next"
+    first = (await api.post(calls, headers=desk)).json()
+    await api.post(f"/api/tickets/{first['id']}/complete", headers=desk)
+    second = (await api.post(calls, headers=desk)).json()
+    await api.post(f"/api/tickets/{second['id']}/no-show", headers=desk)
+    third = (await api.post(calls, headers=desk)).json()
+    assert (await api.post(f"/api/tickets/{third['id']}/recall", headers=desk)).status_code == 200
+    await api.post(f"/api/tickets/{third['id']}/complete", headers=desk)
+
+    boss = await login("uji-supervisor")
+    today = (await api.get(f"/api/sites/{SITE}/reports", headers=boss)).json()
+    clerk = next(c for c in today["clerks"] if c["username"] == "uji-loket-01")
+    assert clerk["counter_id"] == "uji-loket-01" and clerk["counter_name"] == "Loket 1"
+    assert (clerk["served"], clerk["no_show"], clerk["recalls"]) == (2, 1, 1)
+    assert clerk["service_mean_s"] is not None and clerk["service_mean_s"] >= 0
+    assert 0 <= clerk["idle_s"] < 60  # the calls followed each other at once
+    period = {"from": today["from"], "to": today["to"]}
+    book = load_workbook(
+        io.BytesIO(
+            (await api.get(f"/api/sites/{SITE}/reports.xlsx", params=period, headers=boss)).content
+        ),
+        read_only=True,
+    )
+    rows = list(book["Produktivitas petugas"].iter_rows(values_only=True))
+    assert rows[0][0] == "petugas" and rows[1][:3] == ("uji-loket-01", "Loket 1", 2)
