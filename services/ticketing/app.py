@@ -31,6 +31,7 @@ from services.ticketing.api import (
     survey,
     tickets,
 )
+from services.ticketing.heal import Acks, BrokerLogEnds, LogMarks
 from services.ticketing.metrics import counting_published, outbox_hook, waiting_hook
 from services.ticketing.relay import OutboxRelay, PendingEvent, Publish
 from services.ticketing.settings import TicketingSettings
@@ -66,7 +67,7 @@ def kafka_publish(broker: KafkaBroker) -> Publish:
         ),
     }
 
-    async def publish(events: list[PendingEvent]) -> None:
+    async def publish(events: list[PendingEvent]) -> Acks:
         acks = []
         for e in events:
             with outgoing_event(e.payload, e.traceparent):  # the issuing request's trace
@@ -78,7 +79,13 @@ def kafka_publish(broker: KafkaBroker) -> Publish:
                         no_confirm=True,
                     )
                 )
-        await asyncio.gather(*acks)
+        ends: Acks = {}
+        for meta in await asyncio.gather(*acks):
+            offset = getattr(meta, "offset", None)
+            if isinstance(offset, int) and offset >= 0:  # the log end after this record
+                tp = (meta.topic, meta.partition)
+                ends[tp] = max(ends.get(tp, 0), offset + 1)
+        return ends
 
     return publish
 
@@ -100,11 +107,14 @@ async def _reload_sites(app: FastAPI, settings: TicketingSettings, stop: asyncio
 def create_app(settings: TicketingSettings | None = None) -> FastAPI:
     settings = settings or TicketingSettings()
     broker = new_broker(settings, "ticketing")
+    log_ends = BrokerLogEnds(settings.kafka_bootstrap_servers)
     relay = OutboxRelay(
         settings.database_url,
         counting_published(kafka_publish(broker)),
         poll_s=settings.relay_poll_s,
         batch=settings.relay_batch,
+        marks=LogMarks(log_ends, check_s=settings.relay_log_check_s),
+        republish=kafka_publish(broker),  # a heal's events are not counted a second time
     )
 
     @asynccontextmanager
@@ -133,6 +143,7 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
         finally:
             stop.set()
             await asyncio.gather(*background, return_exceptions=True)
+            await log_ends.close()
             await broker.stop()
             await pool.close()
 

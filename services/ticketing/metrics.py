@@ -14,6 +14,7 @@ import orjson
 from fastapi import FastAPI
 from prometheus_client import Gauge, Histogram
 
+from services.ticketing.heal import Acks
 from services.ticketing.relay import PendingEvent, Publish
 from shared import topics
 from shared.metrics import EVENTS_PUBLISHED, AppMetrics, ScrapeHook
@@ -112,11 +113,12 @@ def counting_published(publish: Publish, service: str = "ticketing") -> Publish:
     """`publish`, counting the events per topic once the broker acknowledged them, and the
     waits and service times of the completions among them."""
 
-    async def counted(events: list[PendingEvent]) -> None:
-        await publish(events)
+    async def counted(events: list[PendingEvent]) -> Acks | None:
+        acks = await publish(events)
         for event in events:
             EVENTS_PUBLISHED.labels(service, event.topic).inc()
             if event.topic == topics.SERVICE_COMPLETED:
                 observe_completed(event.payload)
+        return acks
 
     return counted

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from services.ticketing.heal import Acks, LogMarks, describe, todays_events
 from services.ticketing.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger("ticketing.relay")
@@ -38,8 +39,9 @@ class PendingEvent:
     traceparent: str | None = None  # W3C trace context of the request that recorded it
 
 
-Publish = Callable[[list[PendingEvent]], Awaitable[None]]
-"""Publish the events in order and return once the broker acknowledged all of them."""
+Publish = Callable[[list[PendingEvent]], Awaitable[Acks | None]]
+"""Publish the events in order and return once the broker acknowledged all of them, with
+the log end of each partition written (None: the publisher cannot tell)."""
 
 
 async def next_events(
@@ -56,17 +58,7 @@ async def next_events(
         published,
         limit,
     )
-    return [
-        PendingEvent(
-            r["id"],
-            r["site_id"],
-            r["site_seq"],
-            r["topic"],
-            r["payload"].encode(),
-            r["traceparent"],
-        )
-        for r in rows
-    ]
+    return [_pending(r) for r in rows]
 
 
 async def _sleep(event: asyncio.Event, seconds: float) -> None:
@@ -83,14 +75,29 @@ async def _wait_any(events: list[asyncio.Event], seconds: float) -> None:
             w.cancel()
 
 
+def _pending(r: asyncpg.Record) -> PendingEvent:
+    return PendingEvent(
+        r["id"], r["site_id"], r["site_seq"], r["topic"], r["payload"].encode(), r["traceparent"]
+    )
+
+
 class OutboxRelay:
     def __init__(
-        self, dsn: str, publish: Publish, *, poll_s: float = 1.0, batch: int = 500
+        self,
+        dsn: str,
+        publish: Publish,
+        *,
+        poll_s: float = 1.0,
+        batch: int = 500,
+        marks: LogMarks | None = None,
+        republish: Publish | None = None,
     ) -> None:
         self.dsn = dsn
         self.publish = publish
         self.poll_s = poll_s
         self.batch = batch
+        self.marks = marks  # None: no check that the broker kept what it acknowledged
+        self.republish = republish or publish  # a heal's publishing (not counted again)
         self.is_leader = False
         self.published = 0
         self.last_error: str | None = None
@@ -126,10 +133,13 @@ class OutboxRelay:
                     published = []
                     self.last_error = None
                     if events:
-                        await self.publish(events)  # returns once the broker acknowledged
+                        acks = await self.publish(events)  # once the broker acknowledged
                         published = [e.id for e in events]
                         self.published += len(events)
+                        if self.marks is not None:
+                            self.marks.acked(acks)
                         continue
+                    await self._check_the_log(conn)
                     await _wait_any([wake, stop], self.poll_s)
             finally:
                 if published and not conn.is_closed():
@@ -139,3 +149,37 @@ class OutboxRelay:
             self.is_leader = False
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.close(), 5)
+
+    async def _check_the_log(self, conn: asyncpg.Connection) -> None:
+        """While idle, every `marks.check_s`: if the broker lost what it acknowledged,
+        publish today's events again (heal.py). A failed check is tried again next time."""
+        marks = self.marks
+        if marks is None or not marks.due(asyncio.get_running_loop().time()):
+            return
+        try:
+            lost = await marks.lost()
+        except Exception as exc:
+            log.debug("outbox relay: log ends not readable now: %r", exc)
+            return
+        if lost:
+            await self.heal(conn, lost)
+
+    async def heal(self, conn: asyncpg.Connection, lost: list[tuple[str, int]]) -> int:
+        """Publish every site's events of today again, in commit order; the marks start
+        again from what this publishing is acknowledged at."""
+        assert self.marks is not None
+        started = asyncio.get_running_loop().time()
+        what = describe(lost, self.marks.marks)
+        events = [_pending(r) for r in await todays_events(conn)]
+        self.marks.marks = {}
+        for i in range(0, len(events), self.batch):
+            self.marks.acked(await self.republish(events[i : i + self.batch]))
+        self.marks.heals += 1
+        log.warning(
+            "outbox relay: the broker lost events it had acknowledged (%s); published "
+            "today's %d events again in %.2f s (consumers drop the ones they had)",
+            what,
+            len(events),
+            asyncio.get_running_loop().time() - started,
+        )
+        return len(events)

@@ -27,6 +27,12 @@ class TicketingSettings(ServiceSettings):
         default=1.0, gt=0, description="Outbox poll interval when no NOTIFY arrives (fallback)"
     )
     relay_batch: int = Field(default=500, ge=1, description="Events published per round trip")
+    relay_log_check_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the idle relay checks that the broker still holds what it "
+        "acknowledged (else it publishes today's events again: services/ticketing/heal.py)",
+    )
     database_pool_size: int = Field(default=10, ge=2)
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Larger request bodies are refused (413)"
