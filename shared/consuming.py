@@ -11,7 +11,8 @@ handlers, so a handler holds only what an event means to its service.
   goes to `<topic>.dlq` with the reason in `x-dlq-reason` and the consumer goes on. While
   the handler runs, the event's `event_id` / `ticket_id` are the log context and
   attributes of the consumer span. The handler's outcome (`handled`, `duplicate`, …) is
-  counted in mpp_events_consumed_total and in the service's `Consumption`. A failure is
+  counted in mpp_events_consumed_total and in the service's `Consumption`, and logged at
+  DEBUG, one line an event (FastStream's own Received/Processed pair is dropped). A failure is
   counted too, then what the subscriber's ack policy says: NACK_ON_ERROR redelivers the
   record, so wait first with a growing back-off (a database outage must not spin) and
   raise; any other policy does not, so log and go on.
@@ -147,7 +148,9 @@ class ConsumptionMiddleware(BaseMiddleware):
                     raise  # the nack: the subscriber reads the record again
                 return None
         consumption.consecutive_failures = 0
-        consumption.count(topic, outcome.value if isinstance(outcome, Enum) else str(outcome))
+        said = outcome.value if isinstance(outcome, Enum) else str(outcome)
+        consumption.count(topic, said)
+        consumption.log.debug("%s %s: %s", topic, event.event_id, said)  # one line an event
         return outcome
 
     async def _failed(

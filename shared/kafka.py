@@ -45,14 +45,27 @@ ConsumedMessage = Annotated[_KafkaMessage, _OnTheLoop("message")]
 """The message a subscriber handles (`faststream.kafka.KafkaMessage`, minus the thread hop)."""
 
 
+class _NoPerRecordPair(logging.Filter):
+    """Drops FastStream's "Received" / "Processed" lines (its logging middleware's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in ("Received", "Processed")
+
+
 def new_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
-    """A FastStream broker configured from the settings (idempotence only on real Kafka)."""
+    """A FastStream broker configured from the settings (idempotence only on real Kafka).
+    FastStream's own Received/Processed pair per record is dropped: the consumption
+    middleware (shared/consuming.py) logs one DEBUG line per event, with its outcome."""
+    logger = logging.getLogger(f"{client_id}.kafka")
+    if not any(isinstance(f, _NoPerRecordPair) for f in logger.filters):
+        logger.addFilter(_NoPerRecordPair())
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=client_id,
         enable_idempotence=settings.kafka_enable_idempotence,
         acks="all",
-        logger=logging.getLogger(f"{client_id}.kafka"),
+        logger=logger,
+        log_level=logging.DEBUG,  # FastStream's per-record lines; errors keep their level
         graceful_timeout=10.0,
     )
 

@@ -12,6 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 from starlette.types import ASGIApp
 
+from shared.access_log import AccessLog
 from shared.logging import configure_logging
 from shared.settings import ServiceSettings
 
@@ -51,11 +52,13 @@ def uvicorn_config(
     off. X-Forwarded-For/-Proto are believed only from the proxies FORWARDED_ALLOW_IPS
     lists; with none (the default) they are ignored, so a caller on the same machine
     cannot pose as another address to the per-address limits (uvicorn's own default
-    trusts 127.0.0.1)."""
+    trusts 127.0.0.1). uvicorn's access log is off: shared/access_log.py logs the requests
+    ACCESS_LOG asks for."""
     proxies = [ip.strip() for ip in settings.forwarded_allow_ips.split(",") if ip.strip()]
     return uvicorn.Config(
-        app,
+        AccessLog(app, settings.access_log, settings.slow_request_s),
         host=settings.http_host,
+        access_log=False,
         port=port,
         log_config=None,
         lifespan="on",

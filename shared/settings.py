@@ -11,7 +11,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me"  # noqa: S105 — the value we refuse outside development
+DEFAULT_SECRET = "change-me-development-only-token-secret"  # noqa: S105
+"""The development default: refused outside development; ≥ 32 bytes, so PyJWT signs HS256
+with it without an InsecureKeyLengthWarning."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,14 @@ class ServiceSettings(BaseSettings):
         description="Serve /docs and /openapi.json; default on in development, off in production",
     )
     log_level: str = Field(default="INFO")
+    access_log: Literal["errors", "all"] = Field(
+        default="errors",
+        description="errors: log only requests answered >= 500, 4xx other than 401/404, or "
+        "slower than SLOW_REQUEST_S (shared/access_log.py); all: every request",
+    )
+    slow_request_s: float = Field(
+        default=1.0, gt=0, description="A request whose headers take longer is logged"
+    )
     log_format: Literal["json", "text"] | None = Field(
         default=None,
         description="json: one JSON object per line; default json under ENVIRONMENT=production, "

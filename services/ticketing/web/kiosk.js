@@ -290,8 +290,9 @@ function showTicket(ticket, sms, note) {
   const tz = state.site.timezone;
   const time = zonedTime(ticket.issued_at, tz);
   const wait = formatWait(ticket.estimated_wait_s);
-  // the holder's link, with the key in its fragment; a ticket shown again has none
-  const link = ticket.tracking_url || new URL(`/t/${encodeURIComponent(ticket.id)}`, location.href).href;
+  // the holder's link as the server built it on PUBLIC_BASE_URL (the address phones open,
+  // never this kiosk's own location), with the key in its fragment when the answer has one
+  const link = ticket.tracking_url;
   $("#t-number").textContent = ticket.number;
   $("#t-service").textContent = ticket.service_name;
   $("#t-ahead").textContent = String(ticket.waiting_ahead);

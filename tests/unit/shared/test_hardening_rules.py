@@ -1,5 +1,6 @@
 """The pure rules behind issue 13's findings 9 and 10: secret strength, API docs default,
-text that is not Unicode, public links, and what `make run` prints about addresses."""
+text that is not Unicode and public links (what `make run` prints about addresses:
+tests/unit/scripts/test_run_banner.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from scripts.run_settings import RunSettings
 from services.display.settings import DisplaySettings
 from services.notifier.settings import NotifierSettings
 from services.ticketing.settings import TicketingSettings
 from shared import links
 from shared.http import bad_pair_in, bad_text_in_json
 from shared.serve import EXIT_BAD_SETTINGS, load_settings, uvicorn_config
-from shared.settings import SECRET_RULES, ServiceSettings
+from shared.settings import DEFAULT_SECRET, SECRET_RULES, ServiceSettings
 
 STRONG_SECRET = "Kq7#vR2m!pX9zT4w@L6nB8yF3hJ5dG1s"  # 32 bytes, 32 different characters
 STRONG_PASSWORD = "loket-balangan-2026"
@@ -41,7 +41,7 @@ def production_ticketing(**values: Any) -> TicketingSettings:
         ("0123456789abcdefghijklmnopqrstu", "32 bytes"),  # 31 bytes
         ("é" * 8 + "0123456789abcdef", None),  # 32 bytes in UTF-8 though 24 characters
         ("é" + "0123456789abcdefghijklmn", "32 bytes"),  # 26 bytes
-        ("change-me", "default value"),
+        (DEFAULT_SECRET, "default value"),
         ("", "not set"),
     ],
 )
@@ -174,23 +174,4 @@ def test_public_base_url_must_be_an_http_address() -> None:
     ticket = "7f0c1f2e-0000-4000-8000-000000000001"
     assert links.tracking_link("http://192.168.1.10:8001/", ticket) == (
         f"http://192.168.1.10:8001/t/{ticket}"
-    )
-
-
-def test_make_run_says_where_it_listens_and_what_links_use() -> None:
-    local = RunSettings(_env_file=None)
-    assert local.addresses().startswith(
-        "listening on HTTP_HOST=127.0.0.1; QR codes, SMS and page links use "
-        "PUBLIC_BASE_URL=http://127.0.0.1:8001 (this machine only"
-    )
-    lan = RunSettings(_env_file=None, http_host="0.0.0.0")
-    assert "phones cannot open 127.0.0.1 links" in lan.addresses()
-    ready = RunSettings(
-        _env_file=None,
-        http_host="0.0.0.0",
-        public_base_url="http://192.168.1.10:8001",
-    )
-    assert ready.addresses() == (
-        "listening on HTTP_HOST=0.0.0.0; QR codes, SMS and page links use "
-        "PUBLIC_BASE_URL=http://192.168.1.10:8001"
     )
