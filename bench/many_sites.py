@@ -11,8 +11,8 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from bench.board import CallRecorder
 from bench.client import Gateway, HttpPool, SseClient
@@ -22,40 +22,33 @@ from bench.sites import GeneratedSite
 from bench.system import RunningSystem
 
 
-async def notifier_lag(bootstrap: str, group: str = "notifier") -> int | None:
-    """Messages the notifier's group has not committed yet, over the three topics."""
+async def notifier_lag(bootstrap: str, database_url: str) -> int | None:
+    """Records of the three topics the notifier has not read yet: the topics' end offsets
+    minus the offsets it stores in its schema (notifier.consumed_offsets; it has no
+    consumer group)."""
     from shared import topics
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     try:
-        await admin.start()
         await consumer.start()
-        committed = await admin.list_consumer_group_offsets(group)
+        conn = await asyncpg.connect(database_url)
+        try:
+            rows = await conn.fetch("SELECT topic, partition, next FROM notifier.consumed_offsets")
+        finally:
+            await conn.close()
+        read = {TopicPartition(r["topic"], r["partition"]): r["next"] for r in rows}
         parts = [
             TopicPartition(t, p)
             for t in topics.EVENT_TOPICS
             for p in (consumer.partitions_for_topic(t) or await _partitions(consumer, t))
         ]
         ends = await consumer.end_offsets(parts)
-        return int(
-            sum(
-                max(
-                    0,
-                    ends[tp]
-                    - (
-                        committed[tp].offset if tp in committed and committed[tp].offset >= 0 else 0
-                    ),
-                )
-                for tp in parts
-            )
-        )
+        return int(sum(max(0, ends[tp] - read.get(tp, 0)) for tp in parts))
     except Exception as exc:
         log(f"lag unavailable: {exc!r}")
         return None
     finally:
         await consumer.stop()
-        await admin.close()
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
@@ -101,11 +94,13 @@ class Morning:
             self.calls.append((s.id, at, answer["id"]))
 
 
-async def sample_lag(bootstrap: str, samples: list[tuple[float, int]], stop: asyncio.Event) -> None:
+async def sample_lag(
+    bootstrap: str, database_url: str, samples: list[tuple[float, int]], stop: asyncio.Event
+) -> None:
     while not stop.is_set():
-        lag = await notifier_lag(bootstrap)
+        lag = await notifier_lag(bootstrap, database_url)
         if lag is None:
-            return  # this broker does not answer OffsetFetch for aiokafka's admin (Tansu)
+            return
         samples.append((time.perf_counter(), lag))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
@@ -182,7 +177,7 @@ async def bench_many_sites(
 
     # a morning: the first fifth only issues (queues build), then calls at 80 % of arrivals
     stop = asyncio.Event()
-    sampler = asyncio.create_task(sample_lag(system.kafka, lag_samples, stop))
+    sampler = asyncio.create_task(sample_lag(system.kafka, system.database_url, lag_samples, stop))
     started = time.perf_counter()
     await asyncio.gather(
         open_loop(issue_rate, seconds, morning.issue),
@@ -200,7 +195,7 @@ async def bench_many_sites(
     drained_after_s = time.perf_counter() - started - load_s
     stop.set()
     await sampler
-    final_lag = await notifier_lag(system.kafka) if lag_samples else None
+    final_lag = await notifier_lag(system.kafka, system.database_url) if lag_samples else None
     got = issued_sms_by_ticket(gateway, mark)
     figures = morning_figures(morning, recorders, got, issue_rate, seconds)
     await asyncio.gather(*(c.close() for c in boards))

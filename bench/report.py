@@ -141,8 +141,8 @@ def many_sites_rows(m: dict[str, Any]) -> list[Row]:
             "",
         ),
         (
-            "many sites: notifier group lag max / at end (events; n/a: the broker does not "
-            "answer OffsetFetch); all calls on their boards and SMS sent, after load",
+            "many sites: notifier lag max / at end (events not read: the topics' ends minus "
+            "notifier.consumed_offsets); all calls on their boards and SMS sent, after load",
             f"{m['notifier_lag_max']} / {m['notifier_lag_final']}; "
             f"{m['drained_after_load_s']:.1f} s",
             "",

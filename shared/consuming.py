@@ -12,10 +12,13 @@ handlers, so a handler holds only what an event means to its service.
   the handler runs, the event's `event_id` / `ticket_id` are the log context and
   attributes of the consumer span. The handler's outcome (`handled`, `duplicate`, …) is
   counted in mpp_events_consumed_total and in the service's `Consumption`, and logged at
-  DEBUG, one line an event (FastStream's own Received/Processed pair is dropped). A failure is
-  counted too, then what the subscriber's ack policy says: NACK_ON_ERROR redelivers the
-  record, so wait first with a growing back-off (a database outage must not spin) and
-  raise; any other policy does not, so log and go on.
+  DEBUG, one line an event (FastStream's own Received/Processed pair is dropped). A failure
+  is counted too, then the record is read again if the subscriber's ack policy is
+  NACK_ON_ERROR (wait first with a growing back-off: a database outage must not spin;
+  then raise, and FastStream seeks back) or the Consumption was made with
+  `rewind_failed=True` (consumers without a group, which have nothing to commit or nack:
+  the same back-off, then the consumer is put back at the record); otherwise log and go
+  on.
 
 Handlers drop duplicates by `event_id` themselves (the board by its seen ids, the notifier
 in the event's transaction) and say so in their outcome.
@@ -31,6 +34,7 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
+from aiokafka import TopicPartition
 from faststream import AckPolicy, BaseMiddleware
 from faststream._internal.context.repository import ContextRepo
 from faststream.kafka import KafkaBroker
@@ -82,9 +86,11 @@ def from_topic(topic: str) -> Callable[[StreamMessage[Any]], Awaitable[bool]]:
 class Consumption:
     """What one service's consumers did: outcomes counted, and the failures in a row."""
 
-    def __init__(self, service: str, broker: KafkaBroker) -> None:
+    def __init__(self, service: str, broker: KafkaBroker, *, rewind_failed: bool = False) -> None:
         self.service = service
         self.broker = broker
+        self.rewind_failed = rewind_failed
+        """A failed record is read again: its consumer is put back at it (after the back-off)."""
         self.outcomes: Counter[str] = Counter()
         self.consecutive_failures = 0
         self.last_error: str | None = None
@@ -114,6 +120,13 @@ class Consumption:
         before `instrument`, whose middlewares go outside it; every subscriber of the broker
         decodes with `decode_event`)."""
         self.broker.add_middleware(partial(ConsumptionMiddleware, consumption=self))
+
+
+def rewind(msg: StreamMessage[Any]) -> None:
+    """Put the record's consumer back at the record: its next fetch reads it again
+    (aiokafka's seek also drops the records already fetched from that partition)."""
+    raw = msg.raw_message
+    msg.consumer.seek(TopicPartition(raw.topic, raw.partition), raw.offset)  # type: ignore[attr-defined]
 
 
 class ConsumptionMiddleware(BaseMiddleware):
@@ -163,7 +176,8 @@ class ConsumptionMiddleware(BaseMiddleware):
         consumption.last_error = f"{type(exc).__name__}: {exc}"
         consumption.count(topic, "failed")
         subscriber = self.context.get_local("handler_")
-        if getattr(subscriber, "ack_policy", None) is AckPolicy.NACK_ON_ERROR:
+        nacks = getattr(subscriber, "ack_policy", None) is AckPolicy.NACK_ON_ERROR
+        if nacks or consumption.rewind_failed:
             delay = consumption.backoff_s()
             consumption.log.warning(
                 "cannot handle %s %s (%s); redelivering in %.1fs",
@@ -173,7 +187,10 @@ class ConsumptionMiddleware(BaseMiddleware):
                 delay,
             )
             await asyncio.sleep(delay)
-            return True
+            if nacks:
+                return True
+            rewind(msg)
+            return False
         consumption.log.error(
             "cannot apply %s[%s]@%s",
             topic,

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -21,13 +21,6 @@ from shared import topics
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
-
-
-GROUP_REBALANCE_TIMEOUT_MS = 20_000
-"""How long a group's coordinator waits for its members to rejoin. aiokafka's default is
-max_poll_interval_ms (5 min): a member that died in the middle of joining (SIGTERM
-during start-up, kill -9) held every later join of the group, the restarted notifier
-included, for up to five minutes. Live members rejoin within a heartbeat or two."""
 
 
 class _OnTheLoop(ContextField):
@@ -122,6 +115,7 @@ async def connect_kafka(
     *,
     logger: logging.Logger,
     consumes: bool = False,
+    on_started: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Ensure the topics exist, then start the broker; both retried with backoff until
     they succeed or `stop` is set. A service's background task at start-up: its HTTP
@@ -132,7 +126,8 @@ async def connect_kafka(
     subscribers, which then reread their partitions after every outage
     (`reread_after_outages`): the embedded broker may come back without its log, and a
     consumer group without its offsets; and fetch with a long wait while far behind
-    (`wait_longer_when_behind`)."""
+    (`wait_longer_when_behind`). `on_started` runs once the broker has started, before
+    those watches (the notifier seeks its consumers to its stored offsets there)."""
     delay = 0.5
     while not stop.is_set():
         try:
@@ -144,6 +139,8 @@ async def connect_kafka(
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 10.0)
     await start_broker(broker, what, stop)
+    if on_started is not None and not stop.is_set():
+        await on_started()
     if consumes:
         await asyncio.gather(
             reread_after_outages(broker, stop), wait_longer_when_behind(broker, stop)

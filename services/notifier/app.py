@@ -12,10 +12,11 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.notifier import offsets
 from services.notifier.api import health, messages, webhooks
 from services.notifier.api.access import StaffOnly
 from services.notifier.channels.setup import build_channels
-from services.notifier.consumer import Notifications, subscribe
+from services.notifier.consumer import Notifications, seek_to_stored, subscribe
 from services.notifier.metrics import CountingProvider
 from services.notifier.providers import new_provider
 from services.notifier.replies import Replies, TicketingCalls
@@ -46,6 +47,8 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         pool = await create_pool(settings.database_url, max_size=max(4, settings.sms_concurrency))
         async with pool.acquire() as conn:
             await apply_migrations(conn, SCHEMA, MIGRATIONS)
+            # read before the consumers start: what they read before the seek is older
+            nexts = await offsets.stored(conn)
         app.state.pool = pool
         app.state.notifications.pool = pool
         app.state.replies.pool = pool
@@ -64,19 +67,30 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         app.state.sender = sender
         sender_task = asyncio.create_task(sender.run(stop), name="notifier-sender")
         kafka_task = asyncio.create_task(
-            connect_kafka(app.state.broker, "notifier", stop, settings, logger=log, consumes=True),
+            connect_kafka(
+                app.state.broker,
+                "notifier",
+                stop,
+                settings,
+                logger=log,
+                consumes=True,
+                on_started=lambda: seek_to_stored(app.state.broker, nexts),
+            ),
             name="notifier-kafka",
         )
         log.info(
-            "notifier up: channels %s, SMS provider %s",
+            "notifier up: channels %s, SMS provider %s, partitions %s (replica %d of %d)",
             ",".join(settings.channels),
             settings.sms_provider,
+            ",".join(map(str, settings.assigned_partitions())),
+            settings.notifier_replica,
+            settings.notifier_replicas,
         )
         try:
             yield
         finally:
             stop.set()
-            await finish_task(kafka_task)  # a group join in progress must not hold up a stop
+            await finish_task(kafka_task)  # a Kafka still unreachable must not hold up a stop
             await app.state.broker.stop()  # waits for the handler in progress (graceful)
             await asyncio.gather(sender_task, return_exceptions=True)
             for channel in channels.values():
@@ -96,7 +110,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     staff = StaffDirectory(settings.ticketing_url)
     app.state.staff = staff
     app.state.broker = new_broker(settings, "notifier")
-    app.state.consumption = Consumption("notifier", app.state.broker)
+    app.state.consumption = Consumption("notifier", app.state.broker, rewind_failed=True)
     app.state.consumption.install()
     subscribe(app.state.broker, app.state.notifications)
     app.include_router(health.router)

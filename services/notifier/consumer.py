@@ -1,15 +1,22 @@
-"""The Kafka side: two subscribers, each reading from the earliest offset its group has not
-committed yet.
+"""The Kafka side: two subscribers, each ASSIGNED its partitions (no consumer group):
 
-- the three ticket topics, consumer group "notifier", with a handler per topic (one
-  consumer and one fetch for the three, as before the handlers were typed);
-- `phone-verification-requested`, its own group ("notifier-verification"): a code's SMS
-  must not wait behind a backlog of ticket events.
+- the three ticket topics, with a handler per topic (one consumer and one fetch for the
+  three, as before the handlers were typed);
+- `phone-verification-requested`, its own consumer: a code's SMS must not wait behind a
+  backlog of ticket events.
 
-Offsets are committed only after the event's transaction commits
-(AckPolicy.NACK_ON_ERROR): a transient failure (database down) is redelivered after a
-back-off, never skipped. A record that cannot be parsed goes to `<topic>.dlq` and the
-consumer goes on. Both in shared/consuming.py, which also counts every outcome.
+No group, so no join: on the embedded broker every join took ~5 s and, after a kill -9,
+the dead member was waited out, so a restarted notifier sent nothing for 10 s or more.
+Where each partition was read up to lives in the notifier's schema (offsets.py), written
+in the transaction that applies the record (exactly-once ingest: a record's SMS rows and
+its offset commit together), and `seek_to_stored` puts the consumers there on start.
+Several notifiers share the topics by NOTIFIER_REPLICAS / NOTIFIER_REPLICA: replica r
+reads the partitions p with p % replicas == r.
+
+A transient failure (database down) rolls the record's transaction back and the record
+is read again after a back-off (Consumption(rewind_failed=True)), never skipped. A record
+that cannot be parsed goes to `<topic>.dlq` and the consumer goes on. Both in
+shared/consuming.py, which also counts every outcome.
 """
 
 from __future__ import annotations
@@ -18,12 +25,14 @@ import logging
 from dataclasses import dataclass
 
 import asyncpg
+from aiokafka import TopicPartition as KafkaPartition
 from asyncpg.pool import PoolAcquireContext
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, TopicPartition
 
 from services.notifier.metrics import SMS_SKIPPED
 from services.notifier.notifications import handle_event
+from services.notifier.offsets import Position
 from services.notifier.settings import NotifierSettings
 from services.notifier.site_rules import SiteRules
 from services.notifier.verification import handle_verification
@@ -36,7 +45,7 @@ from shared.events import (
     TicketCalled,
     TicketIssued,
 )
-from shared.kafka import GROUP_REBALANCE_TIMEOUT_MS
+from shared.kafka import ConsumedMessage, running_consumers
 
 log = logging.getLogger("notifier.consumer")
 
@@ -54,8 +63,9 @@ class Notifications:
             raise RuntimeError("database pool not ready")
         return self.pool.acquire()
 
-    async def on_event(self, event: AnyEvent) -> str:
-        """Apply a ticket event in one transaction: `handled`, or `duplicate`."""
+    async def on_event(self, event: AnyEvent, position: Position | None = None) -> str:
+        """Apply a ticket event (and store its `position` as read) in one transaction:
+        `handled`, or `duplicate`."""
         async with self._connection() as conn:
             handled = await handle_event(
                 conn,
@@ -63,6 +73,7 @@ class Notifications:
                 self.settings.public_base_url,
                 self.settings.token_secret,
                 cap_of=self.site_rules.cap_of,
+                position=position,
             )
         if handled is None:
             log.debug("duplicate %s %s dropped", event.topic, event.event_id)
@@ -71,21 +82,39 @@ class Notifications:
             SMS_SKIPPED.labels("issued", "issued_cap").inc(handled.skipped)
         return "handled"
 
-    async def on_verification(self, event: PhoneVerificationRequested) -> str:
-        """Queue a one-time code's SMS in one transaction: `handled`, or `duplicate`."""
+    async def on_verification(
+        self, event: PhoneVerificationRequested, position: Position | None = None
+    ) -> str:
+        """Queue a one-time code's SMS (and store its `position` as read) in one
+        transaction: `handled`, or `duplicate`."""
         async with self._connection() as conn:
-            queued = await handle_verification(conn, event)
+            queued = await handle_verification(conn, event, position)
         return "duplicate" if queued is None else "handled"
+
+
+def position_of(message: ConsumedMessage) -> Position:
+    """The consumed record's topic, partition and offset."""
+    raw = message.raw_message
+    if isinstance(raw, tuple):  # a batch: these subscribers take one record at a time
+        raise TypeError("one record expected, got a batch")
+    return Position(raw.topic, raw.partition, raw.offset)
+
+
+def assignment(settings: NotifierSettings, *names: str) -> list[TopicPartition]:
+    """This notifier's partitions of `names` (NOTIFIER_REPLICAS / NOTIFIER_REPLICA)."""
+    return [
+        TopicPartition(name, p, declare=False)  # connect_kafka creates the topics
+        for name in names
+        for p in settings.assigned_partitions()
+    ]
 
 
 def subscribe(broker: KafkaBroker, notifications: Notifications) -> None:
     settings = notifications.settings
     ticket_events = broker.subscriber(
-        *topics.EVENT_TOPICS,
-        group_id=settings.notifier_group_id,
+        partitions=assignment(settings, *topics.EVENT_TOPICS),
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        rebalance_timeout_ms=GROUP_REBALANCE_TIMEOUT_MS,
+        ack_policy=AckPolicy.ACK_FIRST,  # no group to commit to; failures: rewind_failed
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         decoder=decode_event,
         no_reply=True,
@@ -93,29 +122,53 @@ def subscribe(broker: KafkaBroker, notifications: Notifications) -> None:
     )
 
     @ticket_events(filter=from_topic(topics.TICKET_ISSUED))
-    async def on_ticket_issued(event: TicketIssued) -> str:
+    async def on_ticket_issued(event: TicketIssued, message: ConsumedMessage) -> str:
         """Keep the contact, queue the `issued` SMS (within the phone's daily cap)."""
-        return await notifications.on_event(event)
+        return await notifications.on_event(event, position_of(message))
 
     @ticket_events(filter=from_topic(topics.TICKET_CALLED))
-    async def on_ticket_called(event: TicketCalled) -> str:
+    async def on_ticket_called(event: TicketCalled, message: ConsumedMessage) -> str:
         """Queue `called` for the ticket, `near_turn` for those close behind it."""
-        return await notifications.on_event(event)
+        return await notifications.on_event(event, position_of(message))
 
     @ticket_events(filter=from_topic(topics.SERVICE_COMPLETED))
-    async def on_service_completed(event: ServiceCompleted) -> str:
+    async def on_service_completed(event: ServiceCompleted, message: ConsumedMessage) -> str:
         """Queue the survey for a served visit, `near_turn` for those next."""
-        return await notifications.on_event(event)
+        return await notifications.on_event(event, position_of(message))
 
     @broker.subscriber(
-        topics.PHONE_VERIFICATION_REQUESTED,
-        group_id=f"{settings.notifier_group_id}-verification",
+        partitions=assignment(settings, topics.PHONE_VERIFICATION_REQUESTED),
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        rebalance_timeout_ms=GROUP_REBALANCE_TIMEOUT_MS,
+        ack_policy=AckPolicy.ACK_FIRST,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         decoder=decode_event,
         no_reply=True,
     )
-    async def on_phone_verification_requested(event: PhoneVerificationRequested) -> str:
+    async def on_phone_verification_requested(
+        event: PhoneVerificationRequested, message: ConsumedMessage
+    ) -> str:
         """Queue the one-time code's `verification` SMS."""
-        return await notifications.on_verification(event)
+        return await notifications.on_verification(event, position_of(message))
+
+
+async def seek_to_stored(broker: KafkaBroker, nexts: dict[tuple[str, int], int]) -> None:
+    """Put every assigned partition at its stored offset (`nexts`, read before the broker
+    started), or at 0 when none is stored or it lies beyond the partition's end (the
+    embedded broker came back with a new, shorter log: reading it whole, duplicates are
+    dropped by event_id).
+
+    Records a consumer read before this seek came from offset 0 onwards (earliest), so
+    they were all read before: dropped as duplicates, never skipped."""
+    for consumer in running_consumers(broker):
+        partitions: list[KafkaPartition] = list(consumer.assignment())
+        try:
+            ends: dict[KafkaPartition, int] = await consumer.end_offsets(partitions)
+        except Exception as exc:  # unknown ends: read from the beginning, safely
+            log.warning("cannot read the partitions' ends (%r): reading them from 0", exc)
+            ends = {}
+        for tp in partitions:
+            stored = nexts.get((tp.topic, tp.partition), 0)
+            end = ends.get(tp)
+            offset = stored if end is not None and stored <= end else 0
+            consumer.seek(tp, offset)
+            log.info("%s[%d] read from offset %d", tp.topic, tp.partition, offset)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from services.notifier import messages, repository
+from services.notifier import messages, offsets, repository
 from services.notifier.channels import templates
+from services.notifier.offsets import Position
 from services.notifier.repository import Connection, Contact
 from services.notifier.site_rules import MessageCap
 from shared.events import AnyEvent, QueuePosition, ServiceCompleted, TicketCalled, TicketIssued
@@ -40,9 +41,13 @@ async def handle_event(
     link_secret: str | None = None,
     *,
     cap_of: CapOf,
+    position: Position | None = None,
 ) -> Handled | None:
-    """Apply one event; what it queued, or None when it was a duplicate."""
+    """Apply one event; what it queued, or None when it was a duplicate. `position`, the
+    record's place in its partition, is stored as read in the same transaction."""
     async with conn.transaction():
+        if position is not None:
+            await offsets.store(conn, position)
         if not await repository.mark_processed(conn, event.event_id):
             return None
         if isinstance(event, TicketIssued):

@@ -84,7 +84,16 @@ class NotifierSettings(ServiceSettings):
         description="Site TOML files: time zones and message caps (messages.issued_per_phone_"
         "per_day)",
     )
-    notifier_group_id: str = Field(default="notifier", description="Kafka consumer group")
+    notifier_replicas: int = Field(
+        default=1,
+        ge=1,
+        description="How many notifiers share the topics: each is assigned the partitions p "
+        "with p % NOTIFIER_REPLICAS == NOTIFIER_REPLICA (no consumer group; at most "
+        "KAFKA_TOPIC_PARTITIONS)",
+    )
+    notifier_replica: int = Field(
+        default=0, ge=0, description="This notifier's number, 0 to NOTIFIER_REPLICAS - 1"
+    )
     token_secret: str = Field(
         default=DEFAULT_SECRET,
         description="Shared with ticketing: signs the survey link in the survey SMS",
@@ -108,6 +117,22 @@ class NotifierSettings(ServiceSettings):
         if self.sms_provider == "webhook" and not self.sms_webhook_url:
             raise ValueError("SMS_WEBHOOK_URL must be set when SMS_PROVIDER=webhook")
         return self
+
+    @model_validator(mode="after")
+    def _replica_in_range(self) -> NotifierSettings:
+        if self.notifier_replicas > self.kafka_topic_partitions:
+            raise ValueError("NOTIFIER_REPLICAS must not exceed KAFKA_TOPIC_PARTITIONS")
+        if self.notifier_replica >= self.notifier_replicas:
+            raise ValueError("NOTIFIER_REPLICA must be 0 to NOTIFIER_REPLICAS - 1")
+        return self
+
+    def assigned_partitions(self) -> list[int]:
+        """The partitions this notifier reads, of every topic it reads."""
+        return [
+            p
+            for p in range(self.kafka_topic_partitions)
+            if p % self.notifier_replicas == self.notifier_replica
+        ]
 
     @property
     def channels(self) -> tuple[str, ...]:

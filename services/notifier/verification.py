@@ -1,20 +1,26 @@
-"""One-time codes for online booking: each `phone-verification-requested` (consumed in the
-notifier's own consumer group, services/notifier/consumer.py) queues one `verification`
+"""One-time codes for online booking: each `phone-verification-requested` (read from its own
+partitions, services/notifier/consumer.py) queues one `verification`
 SMS, in one transaction; the sender delivers it like every other SMS."""
 
 from __future__ import annotations
 
 import math
 
-from services.notifier import messages, repository
+from services.notifier import messages, offsets, repository
 from services.notifier.channels import templates
+from services.notifier.offsets import Position
 from services.notifier.repository import Connection, Contact
 from shared.events import PhoneVerificationRequested
 
 
-async def handle_verification(conn: Connection, event: PhoneVerificationRequested) -> int | None:
-    """Queue the code's SMS; None when the event was a duplicate."""
+async def handle_verification(
+    conn: Connection, event: PhoneVerificationRequested, position: Position | None = None
+) -> int | None:
+    """Queue the code's SMS; None when the event was a duplicate. `position`, the record's
+    place in its partition, is stored as read in the same transaction."""
     async with conn.transaction():
+        if position is not None:
+            await offsets.store(conn, position)
         if not await repository.mark_processed(conn, event.event_id):
             return None
         minutes = max(1, math.ceil((event.expires_at - event.occurred_at).total_seconds() / 60))

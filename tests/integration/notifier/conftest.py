@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import asyncpg
 import httpx
 import orjson
 import pytest
@@ -20,10 +21,13 @@ import uvicorn
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
-from services.notifier.app import create_app
+from services.notifier import offsets
+from services.notifier.app import MIGRATIONS, create_app
+from services.notifier.repository import SCHEMA
 from services.notifier.settings import NotifierSettings
 from services.ticketing.app import create_app as create_ticketing_app
 from shared import topics
+from shared.database import apply_migrations
 from shared.embedded import free_port
 from shared.events import (
     AnyEvent,
@@ -148,14 +152,8 @@ def new_phone() -> str:
     return f"+62812{uuid4().int % 10**4:04d}{next(_phones) % 10**3:03d}"
 
 
-_group: str | None = None
-
-
-async def _start_at_the_end(kafka: str, groups: list[str]) -> None:
-    """Commit the topics' current end offsets for `groups`: a test's notifier reads what
-    the test publishes, not every event the session's earlier tests left on the shared
-    topics (a new group starts from the earliest offset; late in `make test` that backlog
-    took the log-provider test's notifier more than 30 s)."""
+async def topic_ends(kafka: str) -> dict[tuple[str, int], int]:
+    """The end offset of every partition the notifier reads, now."""
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -168,31 +166,29 @@ async def _start_at_the_end(kafka: str, groups: list[str]) -> None:
         ends = await consumer.end_offsets(parts)
     finally:
         await consumer.stop()
-    for group in groups:
-        committer = AIOKafkaConsumer(
-            bootstrap_servers=kafka, group_id=group, enable_auto_commit=False
-        )
-        await committer.start()
-        try:
-            committer.assign(parts)
-            await committer.commit({tp: ends[tp] for tp in parts})
-        finally:
-            await committer.stop()
+    return {(tp.topic, tp.partition): end for tp, end in ends.items()}
+
+
+async def start_at(database_url: str, nexts: dict[tuple[str, int], int]) -> None:
+    """Store `nexts` as where the notifier of `database_url` reads from (its schema is
+    migrated first, as the notifier does on start)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await apply_migrations(conn, SCHEMA, MIGRATIONS)
+        await offsets.start_at(conn, nexts)
+    finally:
+        await conn.close()
 
 
 @pytest.fixture(autouse=True)
-async def notifier_group(kafka_topics: str) -> AsyncIterator[str]:
-    """This test's consumer group (and its restarted `-2` twin), starting at the topics'
-    end as of the test's start; `notifier_settings` uses it."""
-    global _group
-    group = f"notifier-test-{uuid4().hex[:8]}"
-    twins = [group, f"{group}-2"]
-    await _start_at_the_end(kafka_topics, [*twins, *(f"{g}-verification" for g in twins)])
-    _group = group
-    try:
-        yield group
-    finally:
-        _group = None
+async def notifier_start(kafka_topics: str, database_url: str) -> dict[tuple[str, int], int]:
+    """The topics' end offsets as of the test's start, stored as where the test's notifier
+    reads from: it reads what the test publishes, not every event the session's earlier
+    tests left on the shared topics (late in `make test` that backlog took the
+    log-provider test's notifier more than 30 s)."""
+    ends = await topic_ends(kafka_topics)
+    await start_at(database_url, ends)
+    return ends
 
 
 def notifier_settings(
@@ -207,7 +203,6 @@ def notifier_settings(
         "sms_backoff_base_s": 0.2,
         "sms_backoff_max_s": 1.0,
         "sms_poll_s": 0.5,
-        "notifier_group_id": _group or f"notifier-test-{uuid4().hex[:8]}",
         "public_base_url": "http://mpp.test",
     }
     values.update(overrides)

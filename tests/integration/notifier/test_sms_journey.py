@@ -17,6 +17,7 @@ from tests.integration.notifier.conftest import (
     notifier_settings,
     publish,
     running,
+    start_at,
 )
 
 
@@ -131,7 +132,11 @@ async def test_issued_near_turn_called_survey_each_once(
 
 
 async def test_duplicates_send_once_even_across_restarts(
-    kafka_topics: str, database_url: str, gateway: Gateway, producer: AIOKafkaProducer
+    kafka_topics: str,
+    database_url: str,
+    gateway: Gateway,
+    producer: AIOKafkaProducer,
+    notifier_start: dict[tuple[str, int], int],
 ) -> None:
     site = Site()
     phone = new_phone()
@@ -145,10 +150,10 @@ async def test_duplicates_send_once_even_across_restarts(
         await asyncio.sleep(1.0)
     assert [m["kind"] for m in gateway.to(phone)] == ["issued", "called"]
 
-    # A restarted notifier in a NEW consumer group re-reads both copies from the start,
-    # and the same events are published once more: still nothing new goes out.
-    restarted = settings.model_copy(update={"notifier_group_id": settings.notifier_group_id + "-2"})
-    async with running(restarted) as (app, _client):
+    # A restarted notifier put back at the test's start (its stored offsets reset) re-reads
+    # both copies, and the same events are published once more: still nothing new goes out.
+    await start_at(database_url, notifier_start)
+    async with running(settings) as (app, _client):
         for event in (ticket, call):
             await publish(producer, event)
         later = site.issued(new_phone(), waiting_ahead=6)  # proves the consumer got this far
