@@ -113,7 +113,15 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
         counting_published(kafka_publish(broker)),
         poll_s=settings.relay_poll_s,
         batch=settings.relay_batch,
-        marks=LogMarks(log_ends, check_s=settings.relay_log_check_s),
+        marks=LogMarks(
+            log_ends,
+            check_s=settings.relay_log_check_s,
+            expected=[
+                (topic, p)
+                for topic in topics.EVENT_TOPICS
+                for p in range(settings.kafka_topic_partitions)
+            ],
+        ),
         republish=kafka_publish(broker),  # a heal's events are not counted a second time
     )
 

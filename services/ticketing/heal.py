@@ -54,6 +54,9 @@ class LogMarks:
     check_s: float = 5.0
     confirm_s: float = 1.0
     marks: Acks = field(default_factory=dict)
+    expected: list[Partition] = field(default_factory=list)
+    """The event topics' partitions: checked once, at start, for a broker with no log."""
+    checked_empty: bool = False
     heals: int = 0
     _last_check: float = 0.0
 
@@ -63,15 +66,27 @@ class LogMarks:
                 self.marks[tp] = end
 
     async def lost(self) -> list[Partition]:
-        """Partitions whose log end is below their mark, on two reads `confirm_s` apart."""
+        """Partitions whose log end is below their mark, on two reads `confirm_s` apart; or,
+        before anything was acknowledged (a relay that just started), all of `expected` when
+        every one of them is empty — the broker came back without its log while no relay
+        was running (`make run` started again, ticketing restarted after a broker crash)."""
         if not self.marks:
-            return []
+            return await self._all_empty()
         first = await self._short(list(self.marks))
         if not first:
             return []
         await asyncio.sleep(self.confirm_s)
         second = await self._short(first)
         return second
+
+    async def _all_empty(self) -> list[Partition]:
+        if not self.expected or self.checked_empty:
+            return []
+        ends = await self.log_ends(self.expected)
+        self.checked_empty = True
+        if len(ends) == len(self.expected) and not any(ends.values()):
+            return list(self.expected)
+        return []
 
     async def _short(self, partitions: list[Partition]) -> list[Partition]:
         ends = await self.log_ends(partitions)
@@ -121,4 +136,6 @@ class BrokerLogEnds:
 
 
 def describe(lost: list[Partition], marks: Acks) -> str:
+    if not marks:
+        return "every event topic is empty"
     return ", ".join(f"{t}[{p}] below {marks[(t, p)]}" for t, p in sorted(lost))

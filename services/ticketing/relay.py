@@ -126,6 +126,7 @@ class OutboxRelay:
             wake = asyncio.Event()
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
             published: list[int] = []  # acknowledged, marked with the next read
+            await self._check_the_log(conn)  # first: a broker that came back empty meanwhile
             try:
                 while not stop.is_set():
                     wake.clear()  # before reading: a NOTIFY during the read is not lost
@@ -171,6 +172,8 @@ class OutboxRelay:
         started = asyncio.get_running_loop().time()
         what = describe(lost, self.marks.marks)
         events = [_pending(r) for r in await todays_events(conn)]
+        if not events:
+            return 0
         self.marks.marks = {}
         for i in range(0, len(events), self.batch):
             self.marks.acked(await self.republish(events[i : i + self.batch]))
