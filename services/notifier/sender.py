@@ -58,6 +58,10 @@ def scrub_phones(text: str) -> str:
     return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
+RECORD_FOR_S = 300.0
+"""How long a delivery outcome is retried while the database is away."""
+
+
 class Sender:
     def __init__(
         self,
@@ -74,6 +78,7 @@ class Sender:
         self._rand = rand
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._unrecorded = 0  # outcomes waiting for the database: no claims meanwhile
         self.sent = 0
         self.failed_attempts = 0
 
@@ -102,7 +107,9 @@ class Sender:
         settings = self._settings
         while not stop.is_set():
             self._wake.clear()
-            free = settings.sms_concurrency - len(self._in_flight)
+            # while an outcome waits for the database, claim nothing: a message sent but not
+            # yet marked would be claimed again once its lease ran out, and sent twice
+            free = 0 if self._unrecorded else settings.sms_concurrency - len(self._in_flight)
             claimed: list[OutgoingMessage] = []
             wait_s = settings.sms_poll_s
             if free > 0:
@@ -239,13 +246,30 @@ class Sender:
         asyncio.get_running_loop().call_later(delay, self._wake.set)
 
     async def _record(self, update: Callable[..., object], *args: object) -> object:
-        """Write a delivery outcome; if the database is away, the lease brings it back."""
+        """Write a delivery outcome, retried while the database is away (and no message is
+        claimed meanwhile); only after RECORD_FOR_S does the lease bring it back."""
+        delay, deadline = 0.2, asyncio.get_running_loop().time() + RECORD_FOR_S
+        self._unrecorded += 1
         try:
-            async with self._pool.acquire() as conn:
-                return await update(conn, *args)  # type: ignore[misc]
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.error("cannot record delivery outcome (%s): %s", args[:1], exc)
-            return None
+            while True:
+                try:
+                    async with self._pool.acquire() as conn:
+                        return await update(conn, *args)  # type: ignore[misc]
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    if asyncio.get_running_loop().time() > deadline:
+                        log.error("cannot record delivery outcome (%s): %s", args[:1], exc)
+                        return None
+                    log.warning(
+                        "cannot record delivery outcome (%s) yet: %s; retrying in %.1fs",
+                        args[:1],
+                        exc,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 2.0)
+        finally:
+            self._unrecorded -= 1
+            self._wake.set()
 
     async def _listen(self, stop: asyncio.Event) -> None:
         """LISTEN on a dedicated connection; reconnect when it drops (the poll covers gaps)."""

@@ -79,13 +79,13 @@ def kafka_publish(broker: KafkaBroker) -> Publish:
                         no_confirm=True,
                     )
                 )
-        ends: Acks = {}
+        firsts: Acks = {}
         for meta in await asyncio.gather(*acks):
             offset = getattr(meta, "offset", None)
-            if isinstance(offset, int) and offset >= 0:  # the log end after this record
+            if isinstance(offset, int) and offset >= 0:
                 tp = (meta.topic, meta.partition)
-                ends[tp] = max(ends.get(tp, 0), offset + 1)
-        return ends
+                firsts[tp] = min(firsts.get(tp, offset), offset)
+        return firsts
 
     return publish
 

@@ -4,13 +4,12 @@ what it acknowledged, the relay publishes today's events again.
 The embedded broker (Tansu, memory storage) comes back empty after a crash or its nightly
 rotation; a real Kafka topic can be deleted or truncated by mistake. Either way the boards
 (rebuilt from the topics) and the notifier would lose the day. The relay remembers, per
-topic partition, the log end the broker acknowledged (`LogMarks`); every `check_s` it asks
-the broker for its log ends, and a partition that now ends BELOW its mark — read twice,
-`confirm_s` apart, because Tansu's reported end can trail by a record for a moment — means
-the log was lost. Then every site's events since its local midnight (in its own zone) are
-published again in their commit order with their original `event_id`s and bytes; the
-consumers drop the ones they had by `event_id`, so nobody gets a second SMS and a board
-rebuilt from the topics is whole again.
+topic partition, the offset its latest acknowledged records start at (`LogMarks`); every
+`check_s` it asks the broker for its log ends, and a partition that now ends BELOW that mark
+— read twice, `confirm_s` apart — means the log was lost. Then every site's events since
+its local midnight (in its own zone) are published again in their commit order with their
+original `event_id`s and bytes; the consumers drop the ones they had by `event_id`, so
+nobody gets a second SMS and a board rebuilt from the topics is whole again.
 """
 
 from __future__ import annotations
@@ -28,7 +27,10 @@ log = logging.getLogger("ticketing.relay")
 
 Partition = tuple[str, int]
 Acks = dict[Partition, int]
-"""Per (topic, partition): the log end after the acknowledged records (last offset + 1)."""
+"""Per (topic, partition): the first offset the latest publish round was acknowledged at.
+A broker that kept its log reports a log end at or beyond it; not the round's last offset
++ 1, because the embedded broker reports the start of its last stored batch as the log end
+(4,000 records in: 3,972 reported), which would look like a loss after every batch."""
 
 LogEnds = Callable[[list[Partition]], Awaitable[Acks]]
 """The broker's log end of each partition asked for."""

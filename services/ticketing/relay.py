@@ -126,7 +126,10 @@ class OutboxRelay:
             wake = asyncio.Event()
             await conn.add_listener(NOTIFY_CHANNEL, lambda *_: wake.set())
             published: list[int] = []  # acknowledged, marked with the next read
-            await self._check_the_log(conn)  # first: a broker that came back empty meanwhile
+            # first, before anything new: a broker that came back without its log meanwhile
+            # (this replica just took over, or its last publish failed) gets today's events
+            # again ahead of the events that waited, so every partition stays in order
+            await self._check_the_log(conn, force=True)
             try:
                 while not stop.is_set():
                     wake.clear()  # before reading: a NOTIFY during the read is not lost
@@ -151,11 +154,14 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.close(), 5)
 
-    async def _check_the_log(self, conn: asyncpg.Connection) -> None:
-        """While idle, every `marks.check_s`: if the broker lost what it acknowledged,
-        publish today's events again (heal.py). A failed check is tried again next time."""
+    async def _check_the_log(self, conn: asyncpg.Connection, *, force: bool = False) -> None:
+        """While idle, every `marks.check_s` (`force`: now): if the broker lost what it
+        acknowledged, publish today's events again (heal.py). A failed check is tried again
+        next time."""
         marks = self.marks
-        if marks is None or not marks.due(asyncio.get_running_loop().time()):
+        if marks is None:
+            return
+        if not marks.due(asyncio.get_running_loop().time()) and not force:
             return
         try:
             lost = await marks.lost()
