@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+from prometheus_client import Counter
 
 log = logging.getLogger("ticketing.relay")
 
@@ -32,6 +33,17 @@ Acks = dict[Partition, int]
 
 LogEnds = Callable[[list[Partition]], Awaitable[Acks]]
 """The broker's log end of each partition asked for."""
+
+HEALS = Counter(
+    "mpp_outbox_heals_total",
+    "Times the relay published today's events again because the broker lost its log",
+    ["service"],
+)
+EVENTS_REPUBLISHED = Counter(
+    "mpp_outbox_events_republished_total",
+    "Events the relay published again in heals of a broker that lost its log",
+    ["service"],
+)
 
 TODAYS_EVENTS = """
 SELECT o.id, o.site_id, o.site_seq, o.topic, o.payload, o.traceparent

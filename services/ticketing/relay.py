@@ -21,7 +21,14 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.ticketing.heal import Acks, LogMarks, describe, todays_events
+from services.ticketing.heal import (
+    EVENTS_REPUBLISHED,
+    HEALS,
+    Acks,
+    LogMarks,
+    describe,
+    todays_events,
+)
 from services.ticketing.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger("ticketing.relay")
@@ -178,6 +185,8 @@ class OutboxRelay:
         for i in range(0, len(events), self.batch):
             self.marks.acked(await self.republish(events[i : i + self.batch]))
         self.marks.heals += 1
+        HEALS.labels("ticketing").inc()
+        EVENTS_REPUBLISHED.labels("ticketing").inc(len(events))
         log.warning(
             "outbox relay: the broker lost events it had acknowledged (%s); published "
             "today's %d events again in %.2f s (consumers drop the ones they had)",
