@@ -70,6 +70,8 @@ class LogMarks:
     """The event topics' partitions: checked once, at start, for a broker with no log."""
     checked_empty: bool = False
     heals: int = 0
+    read: Acks = field(default_factory=dict)
+    """The log ends of the last read (named in a heal's warning)."""
     _last_check: float = 0.0
 
     def acked(self, acks: Acks | None) -> None:
@@ -102,6 +104,7 @@ class LogMarks:
 
     async def _short(self, partitions: list[Partition]) -> list[Partition]:
         ends = await self.log_ends(partitions)
+        self.read = ends
         return [tp for tp in partitions if tp in ends and ends[tp] < self.marks[tp]]
 
     def due(self, now: float) -> bool:
@@ -147,7 +150,10 @@ class BrokerLogEnds:
                 await asyncio.wait_for(consumer.stop(), 5)
 
 
-def describe(lost: list[Partition], marks: Acks) -> str:
+def describe(lost: list[Partition], marks: Acks, read: Acks | None = None) -> str:
     if not marks:
         return "every event topic is empty"
-    return ", ".join(f"{t}[{p}] below {marks[(t, p)]}" for t, p in sorted(lost))
+    ends = read or {}
+    return ", ".join(
+        f"{t}[{p}] at {ends.get((t, p), '?')} below {marks[(t, p)]}" for t, p in sorted(lost)
+    )

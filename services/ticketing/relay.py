@@ -177,7 +177,7 @@ class OutboxRelay:
         again from what this publishing is acknowledged at."""
         assert self.marks is not None
         started = asyncio.get_running_loop().time()
-        what = describe(lost, self.marks.marks)
+        what = describe(lost, self.marks.marks, self.marks.read)
         events = [_pending(r) for r in await todays_events(conn)]
         if not events:
             return 0
