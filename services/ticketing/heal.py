@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+from prometheus_client import Counter
 
 log = logging.getLogger("ticketing.relay")
 
@@ -34,6 +35,17 @@ A broker that kept its log reports a log end at or beyond it; not the round's la
 
 LogEnds = Callable[[list[Partition]], Awaitable[Acks]]
 """The broker's log end of each partition asked for."""
+
+HEALS = Counter(
+    "mpp_outbox_heals_total",
+    "Times the relay published today's events again because the broker lost its log",
+    ["service"],
+)
+EVENTS_REPUBLISHED = Counter(
+    "mpp_outbox_events_republished_total",
+    "Events the relay published again in heals of a broker that lost its log",
+    ["service"],
+)
 
 TODAYS_EVENTS = """
 SELECT o.id, o.site_id, o.site_seq, o.topic, o.payload, o.traceparent
@@ -60,6 +72,8 @@ class LogMarks:
     """The event topics' partitions: checked once, at start, for a broker with no log."""
     checked_empty: bool = False
     heals: int = 0
+    read: Acks = field(default_factory=dict)
+    """The log ends of the last read (named in a heal's warning)."""
     _last_check: float = 0.0
 
     def acked(self, acks: Acks | None) -> None:
@@ -92,6 +106,7 @@ class LogMarks:
 
     async def _short(self, partitions: list[Partition]) -> list[Partition]:
         ends = await self.log_ends(partitions)
+        self.read = ends
         return [tp for tp in partitions if tp in ends and ends[tp] < self.marks[tp]]
 
     def due(self, now: float) -> bool:
@@ -137,7 +152,10 @@ class BrokerLogEnds:
                 await asyncio.wait_for(consumer.stop(), 5)
 
 
-def describe(lost: list[Partition], marks: Acks) -> str:
+def describe(lost: list[Partition], marks: Acks, read: Acks | None = None) -> str:
     if not marks:
         return "every event topic is empty"
-    return ", ".join(f"{t}[{p}] below {marks[(t, p)]}" for t, p in sorted(lost))
+    ends = read or {}
+    return ", ".join(
+        f"{t}[{p}] at {ends.get((t, p), '?')} below {marks[(t, p)]}" for t, p in sorted(lost)
+    )

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.ticketing.heal import Acks, LogMarks, describe, todays_events
+from services.ticketing.heal import (
+    EVENTS_REPUBLISHED,
+    HEALS,
+    Acks,
+    LogMarks,
+    describe,
+    todays_events,
+)
 from services.ticketing.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger("ticketing.relay")
@@ -176,7 +183,7 @@ class OutboxRelay:
         again from what this publishing is acknowledged at."""
         assert self.marks is not None
         started = asyncio.get_running_loop().time()
-        what = describe(lost, self.marks.marks)
+        what = describe(lost, self.marks.marks, self.marks.read)
         events = [_pending(r) for r in await todays_events(conn)]
         if not events:
             return 0
@@ -184,6 +191,8 @@ class OutboxRelay:
         for i in range(0, len(events), self.batch):
             self.marks.acked(await self.republish(events[i : i + self.batch]))
         self.marks.heals += 1
+        HEALS.labels("ticketing").inc()
+        EVENTS_REPUBLISHED.labels("ticketing").inc(len(events))
         log.warning(
             "outbox relay: the broker lost events it had acknowledged (%s); published "
             "today's %d events again in %.2f s (consumers drop the ones they had)",

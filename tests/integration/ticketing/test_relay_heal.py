@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
+from prometheus_client import REGISTRY
 
 from scripts.embedded_infra import BrokerWatch, create_topics
 from services.ticketing.app import create_app
@@ -21,6 +22,11 @@ from tests.integration.ticketing.conftest import issue, settings_for
 from tests.integration.ticketing.test_outbox_relay import consume_until, wait_healthy
 
 SITE = "uji"
+
+
+def counted(name: str) -> float:
+    """A ticketing counter's value in the process's default registry (0 before its first)."""
+    return REGISTRY.get_sample_value(name, {"service": "ticketing"}) or 0.0
 
 
 async def all_published(database_url: str, timeout: float = 15.0) -> list[str]:
@@ -73,6 +79,10 @@ async def test_a_broker_that_lost_its_log_gets_todays_events_again(
             await asyncio.sleep(3.5)
             relay = app.state.relay
             assert relay.marks.heals == 0 and relay.marks.marks
+            heals, republished = (
+                counted("mpp_outbox_heals_total"),
+                counted("mpp_outbox_events_republished_total"),
+            )
             # the embedded broker's crash or nightly rotation: same port, empty topics
             lost_at = time.monotonic()
             await asyncio.to_thread(
@@ -83,6 +93,8 @@ async def test_a_broker_that_lost_its_log_gets_todays_events_again(
             # commit order per site (one partition: the site id is the key), same event ids
             assert ids_of(again) == recorded
             assert relay.marks.heals == 1
+            assert counted("mpp_outbox_heals_total") == heals + 1
+            assert counted("mpp_outbox_events_republished_total") >= republished + 4
             print(f"broker restart → today's events published again in {healed_in:.2f} s")
             # and the day goes on: a new ticket is published once, after them
             await issue(api, SITE, "kk")
