@@ -259,7 +259,7 @@ async def return_no_show(conn: Connection, command: ReturnNoShow, actor: Actor) 
         if before["completed_at"] is None or now - before["completed_at"] > grace:
             raise LimitReached(
                 f"batas waktu kembali {service_rules.no_show_grace_minutes} menit sudah lewat;"
-                " silakan ambil nomor antrian baru"
+                " silakan ambil nomor antrean baru"
             )
         line = await lines.waiting_line(
             conn, before["site_id"], before["service_id"], before["priority"], ticket_id
