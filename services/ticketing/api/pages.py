@@ -218,7 +218,7 @@ async def favicon() -> Response:
 async def static(name: str, request: Request) -> Response:
     path = _static_file(name)
     if path is None:
-        raise HTTPException(404, detail="not found")
+        raise HTTPException(404, detail="tidak ditemukan")
     version = _version(path)
     # a matching content hash never changes: cache it for a year; anything else briefly
     if request.query_params.get("v") == version:

@@ -7,7 +7,9 @@ prefixed with the label ("Nomor HP: nomor harus diawali 0, 62 atau +62")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
@@ -90,6 +92,26 @@ _NOT_FOUND: Mapping[str, str] = {
 }
 
 
+_MONTHS = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+
+_SERVICE_NOT_FOUND = re.compile(r"service (.+) not found at this site")
+
+
+def long_date(day: date) -> str:
+    """2026-12-02 → "2 Desember 2026"."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def no_ticket_on(number: str, day: date, today: bool) -> str:
+    """The ledger's refusal of a number that day ("today" when the day was not asked)."""
+    if today:
+        return f"Tiket {number} tidak ada hari ini ({long_date(day)})"
+    return f"Tiket {number} tidak ada pada {long_date(day)}"
+
+
 def label(field: str) -> str:
     """The Indonesian label of a request field (the raw name when it has none)."""
     return FIELD_LABELS.get(field, field)
@@ -97,6 +119,9 @@ def label(field: str) -> str:
 
 def not_found_words(reason: str) -> str:
     """A domain "not found" reason in Bahasa Indonesia (already Indonesian ones unchanged)."""
+    service = _SERVICE_NOT_FOUND.fullmatch(reason)
+    if service:
+        return f"layanan {service.group(1)} tidak ada di lokasi ini"
     return _NOT_FOUND.get(reason, reason)
 
 

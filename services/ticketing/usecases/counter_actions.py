@@ -133,7 +133,7 @@ async def _ticket_for_actor(conn: Connection, actor: Actor, ticket_id: UUID) -> 
     if row is None:
         raise NotFound("ticket not found")
     if row["site_id"] != actor.site_id and not actor.supervises(row["site_id"]):
-        raise NotAllowed("this ticket belongs to another site")
+        raise NotAllowed("tiket ini milik lokasi MPP lain")
     if row["status"] == "called" and row["counter_id"]:
         if not actor.may_use_counter(row["site_id"], row["counter_id"]):
             raise NotAllowed(f"{actor.username} may not act for {row['counter_id']}")

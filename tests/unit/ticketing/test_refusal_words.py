@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from services.ticketing.api.refusal_words import label, not_found_words, refusal_entry
+from datetime import date
+
+from services.ticketing.api.refusal_words import (
+    label,
+    long_date,
+    no_ticket_on,
+    not_found_words,
+    refusal_entry,
+)
 
 
 def test_citizen_fields_have_indonesian_labels() -> None:
@@ -56,3 +64,19 @@ def test_pydantic_reasons_are_indonesian_with_their_limits() -> None:
 def test_not_found_reasons_are_indonesian() -> None:
     assert not_found_words("ticket not found") == "tiket tidak ditemukan"
     assert not_found_words("janji temu tidak ditemukan") == "janji temu tidak ditemukan"
+
+
+def test_dates_and_unknown_numbers_read_in_indonesian() -> None:
+    assert long_date(date(2026, 12, 2)) == "2 Desember 2026"
+    assert long_date(date(2027, 1, 31)) == "31 Januari 2027"
+    assert (
+        no_ticket_on("Z-999", date(2026, 12, 2), today=True)
+        == "Tiket Z-999 tidak ada hari ini (2 Desember 2026)"
+    )
+    assert (
+        no_ticket_on("Z-999", date(2026, 8, 17), today=False)
+        == "Tiket Z-999 tidak ada pada 17 Agustus 2026"
+    )
+    assert not_found_words("service 'paspor' not found at this site") == (
+        "layanan 'paspor' tidak ada di lokasi ini"
+    )
