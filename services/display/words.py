@@ -3,9 +3,9 @@ are built. The board JSON and stream carry each call's `announcement` (services/
 board.py), which the page speaks with the browser's id-ID voice; the display's offline
 voice (services/display/speech.py) renders the same text to WAV.
 
-"A-012" at "Loket 3" -> "Nomor antrian A, nol satu dua, silakan menuju Loket tiga" with a
+"A-012" at "Loket 3" -> "Nomor antrean A, nol satu dua, silakan menuju Loket tiga" with a
 site's `announce_numbers = "digits"` (the default: letters one by one, digits one by one),
-or "Nomor antrian A dua belas, silakan menuju Loket tiga" with `"number"` (the digits as a
+or "Nomor antrean A dua belas, silakan menuju Loket tiga" with `"number"` (the digits as a
 number). A number in the counter's name is read as a number ("Loket 16" -> "Loket enam
 belas").
 """
@@ -63,8 +63,8 @@ def spoken_counter(counter_name: str) -> str:
 
 
 def announcement(ticket_number: str, counter_name: str, reading: Reading = "digits") -> str:
-    """A-012 at Loket 3 -> "Nomor antrian A, nol satu dua, silakan menuju Loket tiga"."""
+    """A-012 at Loket 3 -> "Nomor antrean A, nol satu dua, silakan menuju Loket tiga"."""
     return (
-        f"Nomor antrian {spoken_number(ticket_number, reading)}, "
+        f"Nomor antrean {spoken_number(ticket_number, reading)}, "
         f"silakan menuju {spoken_counter(counter_name)}"
     )

@@ -41,12 +41,25 @@ def survey_url(base_url: str, ticket_id: UUID | str, secret: str | None = None) 
     return f"{base_url.rstrip('/')}/survey/{ticket_id}"
 
 
-def _shorten(name: str, overflow: int, floor: int = 16) -> str:
-    """Drop `overflow` characters from the end of `name` (keeping at least `floor`)."""
-    if overflow <= 0:
+def _shorten(name: str, overflow: int, floor: int) -> str:
+    """Drop `overflow` characters from the end of `name`, keeping at least `floor`, cutting at
+    a word boundary and marking the cut with "..." (GSM-7: no "…", which would turn the whole
+    SMS into 70-character UCS-2 segments). A name with no word boundary within reach stays
+    whole: "Pencetaka.." says less than the full word."""
+    if overflow <= 0 or len(name) <= _SHORT:
         return name
-    keep = max(floor, len(name) - overflow - 2)
-    return name if keep >= len(name) else name[:keep].rstrip() + ".."
+    cut = name.rfind(" ", 1, len(name) - overflow - len("...") + 1)
+    kept = name[:cut].rstrip(" ,;:-(")
+    if cut < 0 or len(kept) < floor:
+        return name
+    return kept + "..."
+
+
+# the fewest characters a shortened name keeps: a site's name must still say which site
+_FLOOR = {"site": 16}
+_NAME_FLOOR = 8
+# a name this short is never cut ("Perekaman KTP-el" stays whole)
+_SHORT = 16
 
 
 def _fit(template: str, shrinkable: tuple[str, ...], **values: str) -> str:
@@ -60,7 +73,7 @@ def _fit(template: str, shrinkable: tuple[str, ...], **values: str) -> str:
         overflow = len(text) - SMS_SEGMENT
         if overflow <= 0:
             break
-        values[field] = _shorten(values[field], overflow)
+        values[field] = _shorten(values[field], overflow, _FLOOR.get(field, _NAME_FLOOR))
         text = template.format(**values)
     # Shortening that still leaves two segments only mangles names: send the full text.
     return text if len(text) <= SMS_SEGMENT else full
@@ -82,7 +95,7 @@ def ahead_phrase(
     """Who waits ahead, the estimated wait and, near the quota, when it runs out (the
     `issued` SMS and its WhatsApp template say the same)."""
     if waiting_ahead == 0:
-        ahead = "Tidak ada antrian di depan Anda"
+        ahead = "Tidak ada antrean di depan Anda"
     else:
         ahead = f"{waiting_ahead} orang di depan Anda{wait_phrase(estimated_wait_s)}"
     if quota_runs_out_at:
@@ -107,7 +120,7 @@ def issued_text(
 ) -> str:
     ahead = ahead_phrase(waiting_ahead, estimated_wait_s, quota_runs_out_at)
     return _fit(
-        "{site}: Antrian {number} ({service}). {ahead}. Cek: {link}",
+        "{site}: Antrean {number} ({service}). {ahead}. Cek: {link}",
         ("service", "site"),
         service=service_name,
         site=short_site_name(site_name),
@@ -158,7 +171,7 @@ def survey_text(*, site_name: str, service_name: str, link: str) -> str:
 def verification_text(*, site_name: str, code: str, valid_minutes: int) -> str:
     """The one-time code of an online booking. Never forwarded: touts (calo) ask for it."""
     text = (
-        f"{short_site_name(site_name)}: Kode verifikasi antrian daring Anda {code}. "
+        f"{short_site_name(site_name)}: Kode verifikasi antrean daring Anda {code}. "
         f"Berlaku {valid_minutes} menit. JANGAN berikan kode ini kepada siapa pun, "
         "termasuk petugas."
     )

@@ -63,7 +63,7 @@ async def handle_event(
 
 def cap_reached_reason(cap: int) -> str:
     """Why an `issued` SMS was not sent, as staff read it in the message history."""
-    return f"tidak dikirim: nomor ini sudah menerima {cap} SMS nomor antrian hari ini di situs ini"
+    return f"tidak dikirim: nomor ini sudah menerima {cap} SMS nomor antrean hari ini di situs ini"
 
 
 async def on_ticket_issued(

@@ -180,7 +180,7 @@ async def check_online_ticket(
     info, _ = opening.site_calendar(site)
     if info.online.verify_phone:
         if phone is None:
-            raise InvalidRequest("phone", "nomor HP wajib untuk antrian daring")
+            raise InvalidRequest("phone", "nomor HP wajib untuk antrean daring")
         if proven != phone:
             raise InvalidRequest(
                 "verification_token", "nomor HP belum diverifikasi dengan kode SMS"
@@ -191,7 +191,7 @@ async def check_online_ticket(
         active = await booked.active_ticket_number(conn, site["id"], service_id, day, phone)
         if active is not None:
             raise NotTakingTickets(
-                f"Nomor HP ini sudah memiliki antrian aktif {active} untuk layanan ini hari ini"
+                f"Nomor HP ini sudah memiliki antrean aktif {active} untuk layanan ini hari ini"
             )
 
 
@@ -316,7 +316,7 @@ async def check_in(
             return replace(await views.get_ticket(conn, row.ticket_id), replayed=True)
         if row.status != "booked":
             raise NotTakingTickets(
-                "Janji temu ini sudah check-in"
+                "Janji temu ini sudah lapor hadir"
                 if row.status == "checked_in"
                 else "Janji temu ini dibatalkan"
             )

@@ -172,7 +172,7 @@ async def identify(
     if kiosk is None:
         if kiosk_call and info.kiosk.require_device:
             raise KioskRequired(
-                "kiosk belum terdaftar: tiket kiosk dan check-in memerlukan token kiosk "
+                "kiosk belum terdaftar: tiket kiosk dan lapor hadir memerlukan token kiosk "
                 "MPP ini (Authorization: Bearer); daftarkan kiosk lewat supervisor"
             )
         return Caller(None, address, site)

@@ -75,7 +75,7 @@ def said(number: str, counter: str) -> str:
     prefix, _, tail = number.partition("-")
     counters = {"Loket 1": "Loket satu", "Loket 7": "Loket tujuh", "Loket 8": "Loket delapan"}
     return (
-        f"Nomor antrian {' '.join(prefix)}, {' '.join(digits[int(d)] for d in tail)}, "
+        f"Nomor antrean {' '.join(prefix)}, {' '.join(digits[int(d)] for d in tail)}, "
         f"silakan menuju {counters[counter]}"
     )
 
@@ -194,7 +194,7 @@ async def test_calls_reach_the_board_within_a_second_and_are_announced_one_after
     system: System, browser: Any, desk: Desk, shot: Shot, page_errors: PageErrors
 ) -> None:
     page = await open_board(browser, system, INDONESIAN)
-    assert await page.title() == "Papan Antrian — MPP Kabupaten Balangan"
+    assert await page.title() == "Papan Antrean — MPP Kabupaten Balangan"
     assert await page.is_hidden("#offline")
     await shot(page, "1-empty")
 

@@ -146,9 +146,9 @@ async def test_the_page_draws_and_says_what_the_display_folded(
     await page.wait_for_function("() => window.__spoken.length >= 3", timeout=20_000)
     assert await page.inner_text(".counter[data-counter='loket-4'] .number") == "—"
     assert await texts(page) == [
-        "Nomor antrian A, nol nol satu, silakan menuju Loket satu",
-        "Nomor antrian A, nol nol satu, silakan menuju Loket satu",  # the recall, once
-        "Nomor antrian J, nol nol satu, silakan menuju Loket tiga",
+        "Nomor antrean A, nol nol satu, silakan menuju Loket satu",
+        "Nomor antrean A, nol nol satu, silakan menuju Loket satu",  # the recall, once
+        "Nomor antrean J, nol nol satu, silakan menuju Loket tiga",
     ]
     assert [await li.inner_text() for li in await page.query_selector_all("#recent .num")] == [
         "J-001",
@@ -160,7 +160,7 @@ async def test_the_page_draws_and_says_what_the_display_folded(
     await tile(agency, "loket-3", "J-001")
     assert await agency.locator(".counter").count() == 1
     await agency.wait_for_function("() => window.__spoken.length >= 1", timeout=20_000)
-    assert await texts(agency) == ["Nomor antrian J, nol nol satu, silakan menuju Loket tiga"]
+    assert await texts(agency) == ["Nomor antrean J, nol nol satu, silakan menuju Loket tiga"]
     await shot(page, "1-calls")
     assert page_errors == [], page_errors
 
@@ -209,7 +209,7 @@ async def test_the_call_panel_keeps_the_counters_in_sight_and_drops_a_no_show(
     await lobby.send(day.completed(b1, "loket-2", "cancelled"))
     await page.wait_for_selector("#flash", state="hidden", timeout=5_000)
     assert await page.inner_text(".counter[data-counter='loket-1'] .number") == "—"
-    assert (await texts(page))[0] == "Nomor antrian A, nol nol satu, silakan menuju Loket satu"
+    assert (await texts(page))[0] == "Nomor antrean A, nol nol satu, silakan menuju Loket satu"
     assert page_errors == [], page_errors
 
 

@@ -113,7 +113,7 @@ async def test_booking_a_slot_on_a_phone(
         await page.wait_for_selector("#now:not([hidden])")
     else:
         await page.wait_for_selector("#now-closed:not([hidden])")
-        closed = "Layanan ini sedang tidak menerima antrian; pilih jam janji temu."
+        closed = "Layanan ini sedang tidak menerima antrean; pilih jam janji temu."
         assert await page.inner_text("#now-closed") == (queue["closed_reason"] or closed)
         assert await page.is_hidden("#now")
     await page.fill("#day", day.isoformat())

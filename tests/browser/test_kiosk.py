@@ -272,7 +272,7 @@ async def test_kiosk_checks_in_an_appointment_by_its_code(
     await page.wait_for_selector("#appt-error:text('tidak ditemukan')")
     await type_code(page, "LATER3ZZ")
     await page.click("#appt-go")
-    await page.wait_for_selector("#appt-error:text('Check-in dibuka pukul')")
+    await page.wait_for_selector("#appt-error:text('Lapor hadir dibuka pukul')")
     await shot(page, "1-too-early")
 
     # the right code: a ticket like any other, ahead of the walk-in who came after its slot
@@ -299,7 +299,7 @@ async def test_kiosk_checks_in_an_appointment_by_its_code(
     await type_code(page, "KTP7A2XY")
     await page.click("#appt-go")
     await page.wait_for_selector(f"#view-ticket:not([hidden]) #t-number:text-is('{number}')")
-    assert "sudah check-in" in await page.inner_text("#t-flags")
+    assert "sudah lapor hadir" in await page.inner_text("#t-flags")
     assert "#key=" in await qr_text(page, "#t-qr")  # the same kiosk: the holder's link again
     assert await waiting(system, "ktp-el") == 2
     assert all("404" in e or "409" in e for e in page_errors), page_errors

@@ -136,6 +136,14 @@ async def test_survey_complaint_and_report_pages(
     await phone.goto(f"{system.ticketing}/survey/{ticket_id}#key={ticket['ticket_key']}")
     await phone.wait_for_selector("#survey:not([hidden])")
     assert await phone.locator(".elements > li").count() == 9
+    # each element a plain question, the regulation's name under it; the fee one fits free services
+    fee = await phone.inner_text("#q4")
+    assert "tarif resmi" in fee and "gratis" in fee and "Biaya/tarif" in fee
+    assert (await phone.inner_text("#q7")).startswith("7. Apakah petugas sopan")
+    await phone.click("#lang")
+    await phone.wait_for_selector("#q7:has-text('Were the staff polite')")
+    await phone.click("#lang")
+    await phone.wait_for_selector("#q7:has-text('Apakah petugas sopan')")
     await phone.click("#send")  # nothing picked: asks for every answer
     await phone.wait_for_selector("#form-error:not([hidden])")
     for element, value in zip(range(1, 10), [4, 3, 3, 4, 3, 3, 4, 3, 3], strict=True):
@@ -154,6 +162,7 @@ async def test_survey_complaint_and_report_pages(
     await phone.click("#send")
     await phone.wait_for_selector("#done:not([hidden])")
     assert (await phone.inner_text("#number")).startswith("ADU-")
+    assert await phone.inner_text("#filed-as") == "Pengaduan Anda tercatat dengan nomor"
     await shot(phone, "3-complaint-filed")
 
     # the public IKM page shows the one response: (4+3+3+4+3+3+4+3+3)/9 × 25 = 83.33 (B)

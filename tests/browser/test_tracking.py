@@ -92,4 +92,28 @@ async def test_tracking_page_follows_the_call_live_and_cancels(
         await other.wait_for_selector("#banner:text('Ticket not found.')")
         await assert_accessible(other)  # the phone's "not found", at 400×820
         assert (await api.get("/t/not-a-ticket")).status_code == 404
+        # a mistyped link in the browser: an Indonesian page, not JSON
+        answer = await other.goto(f"{system.ticketing}/t/not-a-ticket")
+        assert answer is not None and answer.status == 404
+        assert await other.inner_text("h1") == "Tiket tidak ditemukan"
+        assert await other.get_attribute("a", "href") == "/"
+        await assert_accessible(other)
     assert all("404" in e for e in page_errors), page_errors
+
+
+async def test_a_suggestion_is_acknowledged_as_a_suggestion(
+    system: System, browser: BrowserContext
+) -> None:
+    page = await browser.new_page()
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(f"{system.ticketing}/pengaduan/{SITE}")
+    await page.check("input[name=kind][value=suggestion]")
+    await page.fill("#phone", "12345")
+    await page.fill("#text", "Tolong tambah kursi di ruang tunggu.")
+    await page.click("#send")
+    await page.wait_for_selector("#form-error:not([hidden])")
+    assert (await page.inner_text("#form-error")).startswith("Nomor HP: nomor")
+    await page.fill("#phone", "")
+    await page.click("#send")
+    await page.wait_for_selector("#done:not([hidden])")
+    assert await page.inner_text("#filed-as") == "Saran Anda tercatat dengan nomor"

@@ -5,13 +5,13 @@
 
 const WORDS = {
   id: {
-    "title": "Papan Antrian",
+    "title": "Papan Antrean",
     "serving": "Sedang Dilayani",
     "recent": "Panggilan Terakhir",
     "waiting": "Menunggu",
     "waiting.others": "Layanan lain: tidak ada yang menunggu",
     "waiting.none": "Tidak ada yang menunggu",
-    "flash.label": "Nomor Antrian",
+    "flash.label": "Nomor Antrean",
     "flash.go": "silakan menuju",
     "offline": "● offline",
     "offline.title": "Terputus dari server; menyambung kembali…",
@@ -21,7 +21,7 @@ const WORDS = {
     "closed.unknown": "Tutup",
     "mobile.today": "Hari ini di {place}",
     "mobile.next": "Berikutnya: {day} di {place}",
-    "ticker": "Selamat datang di Mal Pelayanan Publik. Ambil nomor antrian di anjungan, lalu perhatikan panggilan di layar ini. Layanan tanpa calo dan tanpa pungutan liar — semua layanan sesuai standar pelayanan.",
+    "ticker": "Selamat datang di Mal Pelayanan Publik. Ambil nomor antrean di anjungan, lalu perhatikan panggilan di layar ini. Layanan tanpa calo dan tanpa pungutan liar — semua layanan sesuai standar pelayanan.",
     "idle": "—",
   },
   en: {

@@ -39,7 +39,7 @@ class NewComplaint(BaseModel):
     @classmethod
     def _text(cls, value: str) -> str:
         if len(value.strip()) < 5:
-            raise ValueError("please write at least a few words")
+            raise ValueError("tulis minimal beberapa kata")
         return value
 
     @field_validator("contact_phone")

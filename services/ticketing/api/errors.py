@@ -6,10 +6,12 @@ import logging
 
 import asyncpg
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from services.ticketing import booking, errors, kiosks
 from services.ticketing.api.deps import DatabaseUnavailable
+from services.ticketing.api.refusal_words import not_found_words, refusal_entry
 from services.ticketing.domain.tickets import WrongState
 
 log = logging.getLogger("ticketing.http")
@@ -22,7 +24,11 @@ def _json(status: int, detail: object, **headers: str) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.NotFound)
     async def not_found(_: Request, exc: errors.NotFound) -> JSONResponse:
-        return _json(404, str(exc))
+        return _json(404, not_found_words(str(exc)))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _json(422, [refusal_entry(e) for e in exc.errors()])
 
     @app.exception_handler(errors.NotAuthenticated)
     async def not_authenticated(_: Request, exc: errors.NotAuthenticated) -> JSONResponse:
@@ -54,25 +60,33 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.IdempotencyKeyReused)
     async def key_reused(_: Request, exc: errors.IdempotencyKeyReused) -> JSONResponse:
-        return _json(
-            422, [{"loc": ["header", "Idempotency-Key"], "msg": str(exc), "type": "value_error"}]
-        )
+        entry = {"loc": ["header", "Idempotency-Key"], "msg": str(exc), "type": "value_error"}
+        return _json(422, [refusal_entry(entry)])
 
     @app.exception_handler(errors.InvalidRequest)
     async def invalid(_: Request, exc: errors.InvalidRequest) -> JSONResponse:
-        return _json(422, [{"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}])
+        entry = {"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}
+        return _json(422, [refusal_entry(entry)])
 
     @app.exception_handler(asyncpg.DataError)
     async def bad_data(_: Request, exc: asyncpg.DataError) -> JSONResponse:
         # e.g. a NUL byte in a text field: PostgreSQL refuses it, the request was wrong
         return _json(
             422,
-            [{"loc": ["body"], "msg": "invalid characters in the request", "type": "value_error"}],
+            [
+                {
+                    "loc": ["body"],
+                    "msg": "ada karakter yang tidak sah dalam permintaan",
+                    "type": "value_error",
+                }
+            ],
         )
 
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, exc)
-        return _json(503, "database unavailable, try again shortly", **{"Retry-After": "5"})
+        return _json(
+            503, "basis data sedang tidak tersedia, coba lagi sebentar lagi", **{"Retry-After": "5"}
+        )
 
     for error in (
         DatabaseUnavailable,

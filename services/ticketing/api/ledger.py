@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from services.ticketing import ledger
 from services.ticketing.api.deps import Db
 from services.ticketing.api.pages import _page
+from services.ticketing.api.refusal_words import no_ticket_on
 
 router = APIRouter(tags=["fairness ledger"])
 
@@ -74,7 +75,8 @@ async def one_number(
     found = await ledger.day_ledger(conn, site_id, date)
     found["tickets"] = [t for t in found["tickets"] if t["number"] == number.upper()]
     if not found["tickets"]:
-        raise HTTPException(404, detail=f"no ticket {number} on {found['date']}")
+        shown = number.upper()
+        raise HTTPException(404, detail=no_ticket_on(shown, found["date"], today=date is None))
     return found
 
 

@@ -14,6 +14,7 @@ in `common/` gives every page that uses it new URLs all the way up.
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import re
 from functools import lru_cache
@@ -181,8 +182,31 @@ async def track(ticket_id: str, request: Request) -> Response:
     try:
         UUID(ticket_id)
     except ValueError:
-        raise HTTPException(404, detail="ticket not found") from None
+        if "text/html" in request.headers.get("accept", ""):
+            back = request.headers.get("referer", "")
+            if not back.startswith(str(request.base_url)):
+                back = "/"
+            return Response(
+                _NO_TICKET_PAGE.replace("{back}", html.escape(back)).encode(),
+                status_code=404,
+                media_type="text/html; charset=utf-8",
+                headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
+            )
+        raise HTTPException(404, detail="tiket tidak ditemukan") from None
     return _page(request, "track.html")
+
+
+# a browser following a mistyped or broken link gets a page, not JSON
+_NO_TICKET_PAGE = (
+    '<!doctype html><html lang="id"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>Tiket tidak ditemukan</title>"
+    '<link rel="stylesheet" href="/static/common.css"></head>'
+    "<body>"
+    "<h1>Tiket tidak ditemukan</h1>"
+    "<p>Tautan tiket ini tidak dikenal. Periksa kembali tautan atau kode QR pada tiket Anda.</p>"
+    '<p><a href="{back}">Kembali</a></p></body></html>'
+)
 
 
 @router.get("/favicon.ico")
@@ -194,7 +218,7 @@ async def favicon() -> Response:
 async def static(name: str, request: Request) -> Response:
     path = _static_file(name)
     if path is None:
-        raise HTTPException(404, detail="not found")
+        raise HTTPException(404, detail="tidak ditemukan")
     version = _version(path)
     # a matching content hash never changes: cache it for a year; anything else briefly
     if request.query_params.get("v") == version:

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/sites", tags=["sites"])
 async def get_site(site_id: str, conn: Db) -> Site:
     site = await sites.site(conn, site_id)
     if site is None:
-        raise HTTPException(404, detail="site not found")
+        raise HTTPException(404, detail="lokasi MPP tidak ditemukan")
     info = opening.site_calendar(site)[0]
     return Site(
         id=site["id"],

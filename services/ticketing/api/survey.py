@@ -65,7 +65,7 @@ async def survey_page(ticket_id: str, request: Request) -> Response:
     try:
         UUID(ticket_id)
     except ValueError:
-        raise HTTPException(404, detail="ticket not found") from None
+        raise HTTPException(404, detail="tiket tidak ditemukan") from None
     return _page(request, "survey.html")
 
 

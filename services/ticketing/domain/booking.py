@@ -72,7 +72,7 @@ def check_in_refusal(slot_start: datetime, slot_end: datetime, now: datetime) ->
     """Why a booked appointment cannot check in at `now`, or None."""
     opens, closes = check_in_window(slot_start, slot_end)
     if now < opens:
-        return f"Check-in dibuka pukul {opens:%H.%M}"
+        return f"Lapor hadir dibuka pukul {opens:%H.%M}"
     if now > closes:
-        return "Waktu janji temu sudah lewat; silakan ambil antrian baru"
+        return "Waktu janji temu sudah lewat; silakan ambil antrean baru"
     return None

@@ -46,10 +46,10 @@ class InvalidAnswers(ValueError):
 def check_answers(answers: Sequence[int]) -> None:
     """Nine answers, each 1–4; raise InvalidAnswers otherwise."""
     if len(answers) != len(ELEMENTS):
-        raise InvalidAnswers(f"expected {len(ELEMENTS)} answers, got {len(answers)}")
+        raise InvalidAnswers(f"harus ada {len(ELEMENTS)} jawaban, diterima {len(answers)}")
     for i, a in enumerate(answers, start=1):
         if isinstance(a, bool) or not isinstance(a, int) or not 1 <= a <= 4:
-            raise InvalidAnswers(f"answer to element {i} must be 1, 2, 3 or 4")
+            raise InvalidAnswers(f"jawaban unsur {i} harus 1, 2, 3 atau 4")
 
 
 def round2(value: float | Fraction | Decimal) -> Decimal:

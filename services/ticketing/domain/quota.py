@@ -40,5 +40,5 @@ def quota_refusal(
     if left is None or left > 0:
         return None
     if rules.online_quota is not None and channel == "online":
-        return f"Kuota daring {service_name} hari ini sudah habis; silakan ambil antrian di kiosk"
+        return f"Kuota daring {service_name} hari ini sudah habis; silakan ambil antrean di kiosk"
     return f"Kuota {service_name} hari ini sudah habis"

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
+from services.ticketing.reports.numbers import count, percent
+
 FONT = "Noto Sans, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 INK = "#14212b"
 MUTED = "#52606d"
@@ -227,15 +229,16 @@ def sla_bars(
             continue
         colour = OK if share >= 0.8 else WARN if share >= 0.6 else BAD
         w = max(1.0, plot_w * share)
+        said = f"{percent(share)} dari {count(served)}"
         body.append(
             f'<rect x="{left}" y="{y + 5}" width="{w:.1f}" height="{bar_h - 10}" rx="3" '
-            f'fill="{colour}"><title>{escape(f"{name}: {share:.1%} dari {served}")}</title></rect>'
+            f'fill="{colour}"><title>{escape(f"{name}: {said}")}</title></rect>'
         )
         body.append(
             _text(
                 left + w + 8,
                 y + bar_h / 2 + 4,
-                f"{share * 100:.1f}% dari {served}",
+                said,
                 fill=INK,
             )
         )

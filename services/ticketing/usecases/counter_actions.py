@@ -133,7 +133,7 @@ async def _ticket_for_actor(conn: Connection, actor: Actor, ticket_id: UUID) -> 
     if row is None:
         raise NotFound("ticket not found")
     if row["site_id"] != actor.site_id and not actor.supervises(row["site_id"]):
-        raise NotAllowed("this ticket belongs to another site")
+        raise NotAllowed("tiket ini milik lokasi MPP lain")
     if row["status"] == "called" and row["counter_id"]:
         if not actor.may_use_counter(row["site_id"], row["counter_id"]):
             raise NotAllowed(f"{actor.username} may not act for {row['counter_id']}")
@@ -259,7 +259,7 @@ async def return_no_show(conn: Connection, command: ReturnNoShow, actor: Actor) 
         if before["completed_at"] is None or now - before["completed_at"] > grace:
             raise LimitReached(
                 f"batas waktu kembali {service_rules.no_show_grace_minutes} menit sudah lewat;"
-                " silakan ambil nomor antrian baru"
+                " silakan ambil nomor antrean baru"
             )
         line = await lines.waiting_line(
             conn, before["site_id"], before["service_id"], before["priority"], ticket_id

@@ -82,7 +82,7 @@ async def _service(conn: Connection, command: IssueTicket, site: Site) -> IssueC
     if service is None:
         raise NotFound(f"service {command.service_id!r} not found at this site")
     if not service["active"]:
-        raise NotTakingTickets(f"Layanan {service['name']} tidak lagi menerima antrian")
+        raise NotTakingTickets(f"Layanan {service['name']} tidak lagi menerima antrean")
     return service
 
 

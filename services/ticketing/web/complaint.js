@@ -51,6 +51,10 @@ async function submit(ev) {
   try {
     const filed = await api("POST", apiPath("sites", siteId, "complaints"), { json: body });
     $("#number").textContent = filed.number;
+    // acknowledged by its kind: a suggestion is not a complaint
+    const said = $("#filed-as");
+    said.dataset.i18n = filed.kind === "suggestion" ? "c.filedAs.suggestion" : "c.filedAs";
+    said.textContent = t(said.dataset.i18n);
     $("#form").hidden = true;
     $("#done").hidden = false;
   } catch (e) {

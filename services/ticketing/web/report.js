@@ -153,7 +153,7 @@ function renderTables(r) {
 
 function render(r) {
   state.report = r;
-  $("#period").textContent = t("r.period", { site: r.site.name, from: r.from, to: r.to, days: r.days });
+  $("#period").textContent = t("r.period", { site: r.site.name, from: r.from, to: r.to, days: r.days, n: r.days });
   renderKpis(r);
   renderTables(r);
   renderIkm(r.ikm);

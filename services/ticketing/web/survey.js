@@ -4,7 +4,7 @@
 
 import { api, detailText } from "./common/api.js";
 import { $, el, notice } from "./common/dom.js";
-import { addStrings, langToggle, startLang, t } from "./common/i18n.js";
+import { addStrings, has, langToggle, startLang, t } from "./common/i18n.js";
 import { apiPath, hashParam, pathPart, queryParam } from "./common/page.js";
 import strings from "./strings/survey.js";
 
@@ -30,7 +30,15 @@ function complainLink() {
 }
 
 function question(e) {
-  const title = el("div", { class: "q", id: "q" + e.element, text: `${e.element}. ${e.name}` });
+  // a plain question a citizen understands; the regulation's element (unsur) name under it
+  const key = "s.q" + e.element;
+  const title = el(
+    "div",
+    { class: "q", id: "q" + e.element },
+    `${e.element}. `,
+    el("span", { dataset: { i18n: key }, text: has(key) ? t(key) : e.name }),
+    el("small", { class: "unsur", text: e.name }),
+  );
   const choices = form.answers.map((a) => {
     const input = el("input", { type: "radio", name: "u" + e.element, value: String(a.value), required: true });
     const label = el("label", {}, input, el("span", { class: "v", text: String(a.value) }), el("span", { text: a.label }));

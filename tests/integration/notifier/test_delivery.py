@@ -180,7 +180,7 @@ async def test_log_provider_writes_masked_sms(
             await asyncio.sleep(0.1)
     masked = mask_phone(phone)
     assert masked.startswith("+62812*")
-    assert f"SMS to {masked} [issued] MPP Kab. Balangan: Antrian {ticket.ticket_number}" in (
+    assert f"SMS to {masked} [issued] MPP Kab. Balangan: Antrean {ticket.ticket_number}" in (
         caplog.text
     )
     assert f"SMS to {masked} [called]" in caplog.text

@@ -42,8 +42,8 @@ async def test_issued_near_turn_called_survey_each_once(
         await gateway.wait_for(lambda: all(gateway.to(p) for p in phones), what="six issued SMS")
         first = tickets[0]
         assert gateway.to(phones[0])[0]["text"] == (
-            f"MPP Kab. Balangan: Antrian {first.ticket_number} (Perekaman KTP-el). "
-            f"Tidak ada antrian di depan Anda. Cek: http://mpp.test/t/{first.ticket_id}"
+            f"MPP Kab. Balangan: Antrean {first.ticket_number} (Perekaman KTP-el). "
+            f"Tidak ada antrean di depan Anda. Cek: http://mpp.test/t/{first.ticket_id}"
         )
         assert gateway.to(phones[0])[0]["event_id"] == str(first.event_id)
         assert gateway.to(phones[0])[0]["kind"] == "issued"

@@ -240,7 +240,7 @@ async def test_check_in_needs_a_kiosk_and_answers_the_holders_key(
     assert again.json()["id"] == ticket["id"] and again.json()["replayed"] is True
     assert again.json()["ticket_key"] == ticket["ticket_key"]
     elsewhere = await api.post(url, headers=bearer(await enrol_kiosk(api, SITE, "Lain")))
-    assert elsewhere.status_code == 409 and "sudah check-in" in elsewhere.json()["detail"]
+    assert elsewhere.status_code == 409 and "sudah lapor hadir" in elsewhere.json()["detail"]
     assert "ticket_key" not in (await api.get(f"/api/tickets/{ticket['id']}")).json()
     cancelled = await api.delete(f"/api/tickets/{ticket['id']}", headers=holder(ticket))
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"

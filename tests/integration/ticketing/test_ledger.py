@@ -42,7 +42,11 @@ async def test_ledger_explains_who_went_first_and_why(api: httpx.AsyncClient, lo
     journeys = (await api.get(f"/api/sites/{SITE}/ledger/{info['number']}")).json()["tickets"]
     assert [v["service_id"] for v in journeys] == ["pajak", "kk"]
     assert journeys[1]["entry"] == "transfer"
-    assert (await api.get(f"/api/sites/{SITE}/ledger/Z-999")).status_code == 404
+    unknown = await api.get(f"/api/sites/{SITE}/ledger/Z-999")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"].startswith("Tiket Z-999 tidak ada hari ini (")
+    past = await api.get(f"/api/sites/{SITE}/ledger/Z-999", params={"date": "2026-08-17"})
+    assert past.json() == {"detail": "Tiket Z-999 tidak ada pada 17 Agustus 2026"}
     assert (await api.get("/api/sites/nowhere/ledger")).status_code == 404
     page = await api.get(f"/transparansi/{SITE}")
     assert page.status_code == 200 and "Transparansi" in page.text

@@ -193,7 +193,7 @@ async def test_appointment_booking_and_check_in_at_its_slot(
     early = await api.post(
         f"/api/sites/{SITE}/appointments/{appointment['code']}/check-in", headers=kiosk
     )
-    assert early.status_code == 409 and "Check-in dibuka" in early.json()["detail"]
+    assert early.status_code == 409 and "Lapor hadir dibuka" in early.json()["detail"]
     # on the lobby's clock (WIT): 30 minutes before the 09.00 slot, not the UTC 23.30
     assert "pukul 08.30" in early.json()["detail"]
     # the answer carries the same window the kiosk's refusal names: 08.30 until 09.30 WIT

@@ -147,7 +147,7 @@ def test_a_call_carries_itself_while_it_stands_and_a_completion_clears_it() -> N
     assert changes["reset"] is True  # the board's first event: relative to an empty board
     shown = changes["now_serving"]["loket-1"]
     assert shown["event_id"] == str(call.event_id)
-    assert shown["announcement"] == "Nomor antrian A, nol nol satu, silakan menuju Loket satu"
+    assert shown["announcement"] == "Nomor antrean A, nol nol satu, silakan menuju Loket satu"
     assert changes["waiting"] == {"ktp": 1}
     assert [c["ticket_number"] for c in changes["recent_calls"]] == ["A-001"]
 
@@ -209,8 +209,8 @@ def test_a_site_reads_numbers_as_its_file_says() -> None:
     event = day.called(ticket, "loket-1")
     event = event.model_copy(update={"counter_id": tabanan.counters[0].id})
     for config, spoken in [
-        (tabanan, "Nomor antrian A, nol satu satu, silakan menuju Loket satu"),
-        (number, "Nomor antrian A sebelas, silakan menuju Loket satu"),
+        (tabanan, "Nomor antrean A, nol satu satu, silakan menuju Loket satu"),
+        (number, "Nomor antrean A sebelas, silakan menuju Loket satu"),
     ]:
         board = Boards({"tabanan": config}).apply(event, NOW)[0]
         assert board.to_json()["now_serving"][0]["announcement"] == spoken

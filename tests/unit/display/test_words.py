@@ -20,15 +20,15 @@ from shared.sites import SITES_DIR, load_sites
 @pytest.mark.parametrize(
     ("number", "counter", "spoken"),
     [
-        ("A-012", "Loket 3", "Nomor antrian A, nol satu dua, silakan menuju Loket tiga"),
-        ("A-001", "Loket 1", "Nomor antrian A, nol nol satu, silakan menuju Loket satu"),
+        ("A-012", "Loket 3", "Nomor antrean A, nol satu dua, silakan menuju Loket tiga"),
+        ("A-001", "Loket 1", "Nomor antrean A, nol nol satu, silakan menuju Loket satu"),
         (
             "J-1234",
             "Loket 16",
-            "Nomor antrian J, satu dua tiga empat, silakan menuju Loket enam belas",
+            "Nomor antrean J, satu dua tiga empat, silakan menuju Loket enam belas",
         ),
-        ("AB-905", "Loket 1", "Nomor antrian A B, sembilan nol lima, silakan menuju Loket satu"),
-        ("W-100", "Meja Informasi", "Nomor antrian W, satu nol nol, silakan menuju Meja Informasi"),
+        ("AB-905", "Loket 1", "Nomor antrean A B, sembilan nol lima, silakan menuju Loket satu"),
+        ("W-100", "Meja Informasi", "Nomor antrean W, satu nol nol, silakan menuju Meja Informasi"),
     ],
 )
 def test_by_default_a_call_is_read_digit_by_digit(number: str, counter: str, spoken: str) -> None:
@@ -54,7 +54,7 @@ def test_by_default_a_call_is_read_digit_by_digit(number: str, counter: str, spo
 def test_a_site_may_read_the_number_as_a_number(number: str, spoken: str) -> None:
     assert spoken_number(number, "number") == spoken
     assert announcement(number, "Loket 2", "number") == (
-        f"Nomor antrian {spoken}, silakan menuju Loket dua"
+        f"Nomor antrean {spoken}, silakan menuju Loket dua"
     )
 
 
@@ -78,7 +78,7 @@ def test_the_offline_voice_renders_only_calls_the_site_could_make() -> None:
     config = load_sites(SITES_DIR)["balangan"].config
     assert (
         speech.site_announcement(config, "A-012", "balangan-loket-03")
-        == "Nomor antrian A, nol satu dua, silakan menuju Loket tiga"
+        == "Nomor antrean A, nol satu dua, silakan menuju Loket tiga"
     )
     for ticket, counter in [
         ("A-012", "nowhere"),
@@ -109,7 +109,7 @@ def test_the_voice_comes_with_the_display_no_apt_package_needed() -> None:
     assert espeak_lib.bundled() is not None
     voice = speech.OfflineVoice()
     assert voice.command is not None and voice.command[-1] == "services.display.espeak_lib"
-    text = "Nomor antrian A, nol nol satu, silakan menuju Loket satu"
+    text = "Nomor antrean A, nol nol satu, silakan menuju Loket satu"
     body = asyncio.run(voice.wav(text))
     seconds, rms = loudness(body)
     assert 2.0 < seconds < 12.0, seconds  # the whole sentence, not a blip
@@ -124,7 +124,7 @@ def test_apt_espeak_ng_is_the_fallback() -> None:
     if binary is None:
         pytest.skip("no espeak-ng from apt on this machine")
     voice = speech.OfflineVoice(command=[binary])
-    seconds, rms = loudness(asyncio.run(voice.wav("Nomor antrian A, nol nol satu")))
+    seconds, rms = loudness(asyncio.run(voice.wav("Nomor antrean A, nol nol satu")))
     assert seconds > 1.0 and rms > 500
 
 
@@ -132,4 +132,4 @@ def test_no_voice_at_all_is_a_clear_refusal() -> None:
     voice = speech.OfflineVoice()
     voice.command = None  # neither the wheel nor apt's espeak-ng
     with pytest.raises(speech.SpeechUnavailable):
-        asyncio.run(voice.wav("Nomor antrian A, nol nol satu"))
+        asyncio.run(voice.wav("Nomor antrean A, nol nol satu"))

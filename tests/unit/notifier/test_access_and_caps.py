@@ -87,7 +87,7 @@ def test_the_history_shows_survey_links_without_their_signature() -> None:
     shown = messages.history_text("survey", text)
     assert sig not in shown
     assert shown.endswith("/survey/0b7f6a38-7e34-4c53-9f3f-0a9e1d2c3b4a?sig=(disembunyikan)")
-    plain = "MPP Uji: Antrian A-001 (KTP-el). Cek: http://mpp.test/t/1"
+    plain = "MPP Uji: Antrean A-001 (KTP-el). Cek: http://mpp.test/t/1"
     assert messages.history_text("issued", plain) == plain
 
 

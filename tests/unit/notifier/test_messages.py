@@ -23,7 +23,7 @@ def test_issued_says_number_service_people_ahead_wait_and_link() -> None:
         link=messages.tracking_url(BASE, TICKET),
     )
     assert text == (
-        "MPP Kab. Balangan: Antrian A-012 (Perekaman KTP-el). 4 orang di depan Anda, "
+        "MPP Kab. Balangan: Antrean A-012 (Perekaman KTP-el). 4 orang di depan Anda, "
         f"perkiraan 15 menit. Cek: {BASE}/t/{TICKET}"
     )
 
@@ -37,7 +37,7 @@ def test_issued_with_nobody_ahead_and_no_estimate() -> None:
         estimated_wait_s=None,
         link=messages.tracking_url(BASE + "/", TICKET),
     )
-    assert "Tidak ada antrian di depan Anda." in text
+    assert "Tidak ada antrean di depan Anda." in text
     assert "perkiraan" not in text
     assert f"{BASE}/t/{TICKET}" in text
 
@@ -151,3 +151,17 @@ def test_verification_code_sms_warns_against_sharing_it() -> None:
         site_name="MPP Kabupaten Tabanan", code="042917", valid_minutes=5
     )
     assert "042917" in text and "JANGAN" in text and len(text) <= messages.SMS_SEGMENT
+
+
+def test_a_shortened_service_name_is_cut_at_a_word_boundary() -> None:
+    service = "Pencetakan Kartu Identitas Anak dan Perekaman Data Kependudukan Terpadu"
+    text = messages.survey_text(
+        site_name=SITE,
+        service_name=service,
+        link=messages.survey_url(BASE, TICKET),
+    )
+    assert len(text) <= messages.SMS_SEGMENT and text.isascii()
+    shown = text.split("(", 1)[1].split(")", 1)[0]
+    assert shown.endswith("...") and shown != service
+    kept = shown.removesuffix("...")
+    assert service.startswith(kept + " ")  # cut where a word ends, never inside one

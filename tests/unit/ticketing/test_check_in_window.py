@@ -21,7 +21,7 @@ def test_the_window_opens_30_minutes_early_and_closes_with_the_slot() -> None:
 def test_the_kiosk_refuses_exactly_outside_that_window() -> None:
     opens, closes = check_in_window(START, END)
     minute = timedelta(minutes=1)
-    assert check_in_refusal(START, END, opens - minute) == "Check-in dibuka pukul 08.30"
+    assert check_in_refusal(START, END, opens - minute) == "Lapor hadir dibuka pukul 08.30"
     assert check_in_refusal(START, END, opens) is None
     assert check_in_refusal(START, END, closes) is None
     refused = check_in_refusal(START, END, closes + minute)

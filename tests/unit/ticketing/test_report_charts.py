@@ -64,7 +64,7 @@ def test_sla_bars_escape_names_and_show_percentages() -> None:
     root = _parse(svg)
     texts = _texts(root)
     assert "Disdukcapil <Uji> & Co" in texts
-    assert "92.5% dari 40" in texts
+    assert "92,5% dari 40" in texts
     assert "belum ada layanan" in texts
     bars = [r for r in root.iter(f"{NS}rect") if r.find(f"{NS}title") is not None]
     assert [b.get("fill") for b in bars] == [charts.OK, charts.BAD]

@@ -27,7 +27,9 @@ process.stdout.write(JSON.stringify({
 }));
 """
 
-DESCRIPTION = "Kode janji temu: K7QM2XPA\nCheck-in di kiosk: 08.30 WIT s.d. 09.30 WIT; bawa KTP, KK"
+DESCRIPTION = (
+    "Kode janji temu: K7QM2XPA\nLapor hadir di kiosk: 08.30 WIT s.d. 09.30 WIT; bawa KTP, KK"
+)
 SUMMARY = "Janji temu Perekaman dan Pencetakan KTP-el — MPP Kabupaten Lahat, Sumatera Selatan"
 
 
@@ -71,7 +73,7 @@ def test_slot_times_are_utc_and_lines_are_folded(process_tz: str) -> None:
     assert props["SUMMARY"] == SUMMARY.replace(",", "\\,")
     assert props["LOCATION"] == "MPP Kabupaten Jayapura\\, Jl. Sentani No. 1"
     assert props["DESCRIPTION"] == (
-        "Kode janji temu: K7QM2XPA\\nCheck-in di kiosk: 08.30 WIT s.d. 09.30 WIT\\; bawa KTP\\, KK"
+        "Kode janji temu: K7QM2XPA\\nLapor hadir di kiosk: 08.30 WIT s.d. 09.30 WIT\\; bawa KTP\\, KK"
     )
 
 

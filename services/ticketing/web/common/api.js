@@ -70,6 +70,8 @@ export function detailText(detail) {
   if (Array.isArray(detail)) {
     return detail
       .map((d) => {
+        const msg0 = String(d.msg || "");
+        if (d.label && msg0.startsWith(d.label + ": ")) return msg0;
         const field = fieldName(d.loc);
         const msg = String(d.msg || "").replace(/^Value error, /, "");
         return field ? field + ": " + msg : msg;

@@ -2,11 +2,11 @@
 
 export default {
   id: {
-    "l.docTitle": "Transparansi Antrian — Antrian MPP",
-    "l.sub": "Transparansi antrian — adakah yang menyerobot?",
+    "l.docTitle": "Transparansi Antrean — Antrian MPP",
+    "l.sub": "Transparansi antrean — adakah yang menyerobot?",
     "l.lead":
       "Setiap nomor, kapan diambil dan dipanggil, dan setiap nomor lain yang dipanggil lebih dulu walau datang belakangan — beserta alasannya. Tanpa data pribadi.",
-    "l.number": "Nomor antrian",
+    "l.number": "Nomor antrean",
     "l.date": "Tanggal",
     "l.check": "Periksa",
     "l.today": "Ringkasan hari ini",
@@ -28,6 +28,8 @@ export default {
     "l.overtaken.one": "1 nomor yang datang belakangan dipanggil lebih dulu:",
     "l.overtaker": "{number} (masuk {entered}, dipanggil {called}): ",
     "l.summary":
+      "{n} kunjungan antrean pada {date}; {jumped} didahului nomor yang datang belakangan, {unexplained} di antaranya tanpa alasan tercatat.",
+    "l.summary.one":
       "{n} kunjungan antrean pada {date}; {jumped} didahului nomor yang datang belakangan, {unexplained} di antaranya tanpa alasan tercatat.",
   },
   en: {
@@ -58,5 +60,6 @@ export default {
     "l.overtaker": "{number} (joined {entered}, called {called}): ",
     "l.summary":
       "{n} queue visits on {date}; {jumped} overtaken by numbers that came later, {unexplained} of them with no recorded reason.",
+    "l.summary.one": "1 queue visit on {date}; {jumped} overtaken by numbers that came later, {unexplained} of them with no recorded reason.",
   },
 };

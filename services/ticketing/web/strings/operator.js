@@ -21,7 +21,7 @@ export default {
     "op.cancel": "Batal",
     "op.calledCount": "Dipanggil {n}×",
     "op.since": "sejak dipanggil",
-    "op.queues": "Antrian loket ini",
+    "op.queues": "Antrean loket ini",
     "op.waitingN": "{n} menunggu",
     "op.empty": "Tidak ada yang menunggu. Coba lagi sebentar lagi.",
     "op.called": "{num} dipanggil ke {counter}.",

@@ -17,6 +17,7 @@ export default {
     "r.csv": "Unduh CSV",
     "r.xlsx": "Unduh Excel",
     "r.period": "{site} · {from} s.d. {to} ({days} hari)",
+    "r.period.one": "{site} · {from} s.d. {to} ({days} hari)",
     "r.byChannel": "Tiket per kanal",
     "r.ikmTitle": "Indeks Kepuasan Masyarakat (IKM)",
     "r.arrivals": "Kedatangan per jam",
@@ -60,6 +61,7 @@ export default {
     "r.minutes": "{n} mnt",
     "r.hours": "{n} jam",
     "r.days": "{n} hari",
+    "r.days.one": "{n} hari",
     "r.complaintSummary":
       "{received} diterima pada periode ini ({complaints} pengaduan, {suggestions} saran), {open} belum selesai; {resolved} diselesaikan, rata-rata dalam {time}.",
     "r.noIkm": "Belum ada responden survei pada periode ini.",
@@ -98,6 +100,7 @@ export default {
     "r.csv": "Download CSV",
     "r.xlsx": "Download Excel",
     "r.period": "{site} · {from} to {to} ({days} days)",
+    "r.period.one": "{site} · {from} to {to} (1 day)",
     "r.byChannel": "Tickets per channel",
     "r.ikmTitle": "Community Satisfaction Index (IKM)",
     "r.arrivals": "Arrivals per hour",
@@ -141,6 +144,7 @@ export default {
     "r.minutes": "{n} min",
     "r.hours": "{n} h",
     "r.days": "{n} days",
+    "r.days.one": "1 day",
     "r.complaintSummary":
       "{received} received in this period ({complaints} complaints, {suggestions} suggestions), {open} still open; {resolved} resolved, in {time} on average.",
     "r.noIkm": "No survey respondents in this period.",

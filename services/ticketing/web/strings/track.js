@@ -2,7 +2,7 @@
 
 export default {
   id: {
-    "t.title": "Status Antrian",
+    "t.title": "Status Antrean",
     "t.waiting": "Menunggu",
     "t.called": "Dipanggil ke {counter}",
     "t.calledGo": "Silakan menuju {counter} sekarang.",
@@ -13,8 +13,8 @@ export default {
     "t.ahead": "Orang di depan Anda",
     "t.estimate": "Perkiraan tunggu",
     "t.issuedAt": "Diambil pukul",
-    "t.cancel": "Batalkan antrian",
-    "t.confirmCancel": "Yakin membatalkan nomor antrian ini? Nomor tidak dapat dipakai lagi.",
+    "t.cancel": "Batalkan antrean",
+    "t.confirmCancel": "Yakin membatalkan nomor antrean ini? Nomor tidak dapat dipakai lagi.",
     "t.yesCancel": "Ya, batalkan",
     "t.no": "Tidak",
     "t.notFound": "Tiket tidak ditemukan.",
