@@ -18,8 +18,8 @@ from shared.events import Channel, Priority
 
 class ServiceLine(TypedDict):
     """`recent`: the seconds of its last 20 services completed as served (oldest first);
-    `open_counters`: the counters serving it that called in the last 30 minutes (before any
-    has, early morning, every counter configured for it)."""
+    `open_counters`: the staffed counters serving it — their operator acted in the last 30
+    minutes (CONTRACT.md: with none, the estimate is null, not a guess)."""
 
     id: str
     recent: list[float]
@@ -82,9 +82,8 @@ async def service_lines(conn: Connection, site_id: str) -> dict[str, ServiceLine
                              AND t.called_at IS NOT NULL AND t.completed_at IS NOT NULL
                            ORDER BY t.completed_at DESC LIMIT 20) r
                          ORDER BY r.completed_at) AS recent,
-                  (SELECT coalesce(nullif(count(*) FILTER (
-                              WHERE c.last_active_at > clock_timestamp() - interval '30 minutes'),
-                            0), count(*))
+                  (SELECT count(*) FILTER (
+                              WHERE c.last_active_at > clock_timestamp() - interval '30 minutes')
                      FROM ticketing.counters c
                     WHERE c.site_id = $1 AND c.active AND s.id = ANY(c.service_ids))
                   AS open_counters
@@ -95,16 +94,15 @@ async def service_lines(conn: Connection, site_id: str) -> dict[str, ServiceLine
     return {r["id"]: one(ServiceLine, r) for r in rows}
 
 
-# For each open counter serving service $2 of site $1 (called in the last 30 minutes, else
-# every counter configured for it): seconds its current citizen has been served, NULL if free.
+# For each staffed counter serving service $2 of site $1 (its operator acted in the last 30
+# minutes; CONTRACT.md: estimates count staffed counters only): seconds its current citizen
+# has been served, NULL if free.
 _COUNTER_LOAD = """
     WITH serving AS (
         SELECT c.id, c.last_active_at > clock_timestamp() - interval '30 minutes' AS recent
           FROM ticketing.counters c
          WHERE c.site_id = $1 AND c.active AND $2 = ANY(c.service_ids)),
-    open AS (
-        SELECT id FROM serving
-         WHERE recent OR NOT EXISTS (SELECT 1 FROM serving WHERE recent))
+    open AS (SELECT id FROM serving WHERE recent)
     SELECT (SELECT extract(epoch FROM clock_timestamp() - t.called_at)::float8
               FROM ticketing.tickets t
              WHERE t.site_id = $1 AND t.counter_id = o.id AND t.status = 'called'

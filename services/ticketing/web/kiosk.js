@@ -186,7 +186,7 @@ function renderServices() {
           ? el("span", { class: "tile-meta closed-reason", text: lines.closedReason(s.id) })
           : el("span", {
               class: "tile-meta",
-              text: t("kiosk.wait", { t: formatWait(q ? q.estimated_wait_s : null) }),
+              text: q ? waitLine(q.estimated_wait_s) : "",
             }),
         quota ? el("span", { class: "quota", text: quota }) : null,
         s.standard ? el("span", { class: "tile-meta cost", text: `${t("std.cost")}: ${costText({ ...s.standard, cost_note: "" })}` }) : null,
@@ -213,6 +213,12 @@ function chooseService(service) {
   show("confirm");
 }
 
+/** "Perkiraan tunggu 5 menit", or "belum ada loket yang melayani" when no staffed counter
+ * serves the service (no estimate then). */
+function waitLine(seconds) {
+  return seconds == null ? formatWait(null) : t("kiosk.wait", { t: formatWait(seconds) });
+}
+
 function renderConfirmMeta() {
   if (!state.service) return;
   const q = lines.of(state.service.id);
@@ -221,9 +227,8 @@ function renderConfirmMeta() {
   const quota = lines.quotaNote(id);
   $("#confirm-meta").textContent = lines.isClosed(id)
     ? t("kiosk.closed") + (reason ? ": " + reason : "")
-    : `${t("kiosk.waiting", { n: q ? q.waiting : 0 })} · ${t("kiosk.wait", {
-        t: formatWait(q ? q.estimated_wait_s : null),
-      })}` + (quota ? ` · ${quota}` : "");
+    : `${t("kiosk.waiting", { n: q ? q.waiting : 0 })} · ${q ? waitLine(q.estimated_wait_s) : ""}` +
+      (quota ? ` · ${quota}` : "");
   if (lines.isClosed(id) && !state.inFlight) $("#take").disabled = true;
 }
 

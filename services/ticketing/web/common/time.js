@@ -62,9 +62,10 @@ export function addDays(day, n) {
   return d.toISOString().slice(0, 10);
 }
 
-/** Estimated wait in minutes, rounded up. */
+/** Estimated wait in minutes, rounded up; none (no staffed counter serves it: CONTRACT.md
+ * counts staffed counters only) says so rather than guess. */
 export function formatWait(seconds) {
-  if (seconds == null) return t("common.unknownWait");
+  if (seconds == null) return t("common.noCounter");
   if (seconds < 60) return t("common.lessMinute");
   return t("common.minutes", { n: Math.ceil(seconds / 60) });
 }
