@@ -24,12 +24,13 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from shared import topics
-from shared.events import EVENT_TYPES, PhoneVerificationRequested
+from shared.events import EVENT_TYPES, PhoneVerificationRequested, SiteStatusChanged
 
 _SCHEMAS = "#/components/schemas/"
 _TOPIC_MODELS: dict[str, type[BaseModel]] = {
     **EVENT_TYPES,
     topics.PHONE_VERIFICATION_REQUESTED: PhoneVerificationRequested,
+    topics.SITE_STATUS_CHANGED: SiteStatusChanged,
 }
 _HEADERS_SCHEMA = {
     "type": "object",

@@ -45,8 +45,10 @@ from shared import topics
 from shared.events import (
     AnyEvent,
     PhoneVerificationRequested,
+    SiteStatusChanged,
     UnprocessableMessage,
     parse_event,
+    parse_status,
     parse_verification,
 )
 from shared.kafka import send_to_dead_letters
@@ -54,7 +56,7 @@ from shared.logcontext import log_context
 from shared.metrics import count_event
 from shared.tracecontext import event_ids
 
-ConsumedEvent = AnyEvent | PhoneVerificationRequested
+ConsumedEvent = AnyEvent | PhoneVerificationRequested | SiteStatusChanged
 
 MAX_BACKOFF_S = 10.0
 
@@ -70,6 +72,8 @@ async def decode_event(msg: StreamMessage[Any]) -> ConsumedEvent:
     topic = topic_of(msg)
     if topic == topics.PHONE_VERIFICATION_REQUESTED:
         return parse_verification(msg.body)
+    if topic == topics.SITE_STATUS_CHANGED:
+        return parse_status(msg.body)
     return parse_event(msg.body, topic)
 
 

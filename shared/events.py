@@ -114,6 +114,11 @@ class TicketCalled(_Event):
         default_factory=list,
         description="Extension: the next waiting tickets of this service, after the call",
     )
+    call_reason: str | None = Field(
+        default=None,
+        description="Extension: why a clerk called this number out of turn (CONTRACT.md, "
+        "counter tools: call a chosen ticket); null for call-next and recalls",
+    )
 
 
 class ServiceCompleted(_Event):
@@ -177,6 +182,52 @@ class PhoneVerificationRequested(BaseModel):
         return orjson.dumps(self.model_dump(mode="json"))
 
 
+StatusChange = Literal[
+    "counter_paused",
+    "counter_resumed",
+    "service_closed",
+    "service_opened",
+    "quota_changed",
+    "counter_services_changed",
+]
+
+
+class SiteStatusChanged(BaseModel):
+    """A site's counters or services changed state (CONTRACT.md, Site status events): the
+    envelope without the ticket fields, `change`, what it is about and the new values."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: Literal["site-status-changed"] = topics.SITE_STATUS_CHANGED
+    event_id: UUID = Field(description="Unique id; consumers drop duplicates by it")
+    schema_version: Literal[1] = Field(default=SCHEMA_VERSION)
+    occurred_at: datetime = Field(description="When the change committed (UTC)")
+    site_id: str = Field(min_length=1, description="The MPP; also the Kafka key")
+    site_name: str
+    change: StatusChange
+    counter_id: str | None = Field(default=None, description="The counter, for counter_*")
+    counter_name: str | None = Field(default=None)
+    service_id: str | None = Field(default=None, description="The service, for service_*/quota")
+    service_name: str | None = Field(default=None)
+    reason: str | None = Field(default=None, description="The break's or closure's reason")
+    quota: int | None = Field(default=None, description="quota_changed: today's new quota")
+    service_ids: list[str] | None = Field(
+        default=None, description="counter_services_changed: what the counter serves now"
+    )
+    sequence: int | None = Field(default=None, description="Per-site commit order")
+
+    @field_serializer("occurred_at")
+    def _utc_rfc3339(self, value: datetime) -> str:
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    @property
+    def topic(self) -> str:
+        return self.event_type
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+
 class UnprocessableMessage(ValueError):
     """A message that no retry can fix; it belongs in the dead-letter topic."""
 
@@ -199,6 +250,20 @@ def parse_verification(raw: bytes) -> PhoneVerificationRequested:
         where = ".".join(str(p) for p in first["loc"]) or "value"
         raise UnprocessableMessage(
             f"invalid phone-verification-requested: {where}: {first['msg']}"
+        ) from None
+
+
+def parse_status(raw: bytes) -> SiteStatusChanged:
+    """Parse a site-status-changed message, or raise UnprocessableMessage."""
+    if len(raw) > MAX_EVENT_BYTES:
+        raise UnprocessableMessage(f"message too large: {len(raw)} bytes > {MAX_EVENT_BYTES}")
+    try:
+        return SiteStatusChanged.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "value"
+        raise UnprocessableMessage(
+            f"invalid site-status-changed: {where}: {first['msg']}"
         ) from None
 
 

@@ -110,6 +110,10 @@ SP4N_LAPOR = ["SP4N-LAPOR!: www.lapor.go.id", "SMS 1708", "WhatsApp 0811-1081-17
 (Perpres 76/2013), unless a site file names its own."""
 
 
+BREAK_REASONS = ("istirahat", "shalat", "rapat", "gangguan sistem")
+"""A counter's break reasons when the site file names none (CONTRACT.md, counter tools)."""
+
+
 class SiteInfo(_Config):
     id: str = Field(pattern=_ID, description="Stable id, used in URLs and as the Kafka key")
     name: str = Field(min_length=1, description="e.g. MPP Kabupaten Balangan")
@@ -142,6 +146,11 @@ class SiteInfo(_Config):
     complaint_channels: list[str] = Field(
         default_factory=lambda: list(SP4N_LAPOR),
         description="Where a citizen complains beyond the MPP: SP4N-LAPOR! by default",
+    )
+    break_reasons: list[str] = Field(
+        default_factory=lambda: list(BREAK_REASONS),
+        min_length=1,
+        description="Why a counter may take a break (pause), as the board shows it",
     )
     sandbox: bool = Field(
         default=False,

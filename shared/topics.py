@@ -12,6 +12,10 @@ EVENT_TOPICS: Final = (TICKET_ISSUED, TICKET_CALLED, SERVICE_COMPLETED)
 PHONE_VERIFICATION_REQUESTED: Final = "phone-verification-requested"
 """Extension: a citizen booking online asked for a one-time code by SMS (notifier only)."""
 
+SITE_STATUS_CHANGED: Final = "site-status-changed"
+"""A counter paused or resumed, a service closed or opened, a quota or a counter's services
+changed (CONTRACT.md, Site status events): boards follow it, the notifier may ignore it."""
+
 DLQ_SUFFIX: Final = ".dlq"
 DLQ_REASON_HEADER: Final = "x-dlq-reason"
 
@@ -21,5 +25,5 @@ def dlq_topic(topic: str) -> str:
     return f"{topic}{DLQ_SUFFIX}"
 
 
-_OWN_TOPICS: Final = (*EVENT_TOPICS, PHONE_VERIFICATION_REQUESTED)
+_OWN_TOPICS: Final = (*EVENT_TOPICS, SITE_STATUS_CHANGED, PHONE_VERIFICATION_REQUESTED)
 ALL_TOPICS: Final = _OWN_TOPICS + tuple(dlq_topic(t) for t in _OWN_TOPICS)

@@ -47,9 +47,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.display.status import SiteStatus
 from services.display.words import Reading, announcement
-from shared.events import AnyEvent, ServiceCompleted, TicketCalled, TicketIssued
+from shared.events import AnyEvent, ServiceCompleted, SiteStatusChanged, TicketCalled, TicketIssued
 from shared.sites import SiteConfig
+
+BoardEvent = AnyEvent | SiteStatusChanged
+"""What a board folds: the ticket events, and the site's status changes (breaks, closures)."""
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -127,6 +131,8 @@ class Mark:
     waiting: dict[str, int]
     recent: tuple[str, ...]
     catalog: int
+    paused: dict[str, Any]
+    closed: dict[str, Any]
 
 
 class Board:
@@ -164,6 +170,7 @@ class Board:
         self._recent: list[Call] = []  # newest first, at most recent_limit
         self._services: dict[str, tuple[str, str]] = {}  # seen in events: name, agency_id
         self._agencies: dict[str, str] = {}
+        self.status = SiteStatus()
         self.version += 1
         self.catalog_version += 1
 
@@ -182,7 +189,7 @@ class Board:
             return True
         return False
 
-    def apply(self, event: AnyEvent) -> Outcome:
+    def apply(self, event: BoardEvent) -> Outcome:
         """Fold one event into the board."""
         day = self.local_day(event.occurred_at)
         if day < self.day:
@@ -198,6 +205,10 @@ class Board:
 
         order = event.sequence if event.sequence is not None else self._max_order + 1
         self._max_order = max(self._max_order, order)
+        if isinstance(event, SiteStatusChanged):
+            self.status.apply(event, order)
+            self.version += 1
+            return Outcome.APPLIED
         if not self.site_name or self.config is None:
             self.site_name = event.site_name
         service = (event.service_name, event.agency_id)
@@ -314,6 +325,8 @@ class Board:
             "timezone": str(self.zone.key),
             "day": self.day.isoformat(),
             "last_sequence": self._max_order or None,
+            "paused": self.status.paused(),
+            "closed": self.status.closed(),
             **self.catalog(),
         }
 
@@ -327,6 +340,8 @@ class Board:
             waiting=self.waiting(),
             recent=tuple(c.event_id for c in self._recent),
             catalog=self.catalog_version,
+            paused=self.status.paused(),
+            closed=self.status.closed(),
         )
 
     def changes(self, before: Mark | None) -> dict[str, Any]:
@@ -340,6 +355,8 @@ class Board:
           whose call changed;
         - `waiting`: {service_id: count}, for the services whose count changed;
         - `recent_calls`: the whole list, when it changed;
+        - `paused`, `closed`: the counters on a break and the services closed, whole, when
+          either changed;
         - `site_name`, `counters`, `services`, `agencies`: when the catalog changed.
         """
         reset = before is None or before.day != self.day
@@ -363,6 +380,9 @@ class Board:
         recent = tuple(c.event_id for c in self._recent)
         if old is None or recent != old.recent:
             changed["recent_calls"] = [self._call_json(c) for c in self._recent]
+        for key, now in (("paused", self.status.paused()), ("closed", self.status.closed())):
+            if old is None or now != getattr(old, key):
+                changed[key] = now
         if old is None or self.catalog_version != old.catalog:
             changed["site_name"] = self.site_name
             changed.update(self.catalog())
@@ -406,13 +426,13 @@ class Boards:
         board.roll(now)
         return board
 
-    def apply(self, event: AnyEvent, now: datetime) -> tuple[Board, Outcome]:
+    def apply(self, event: BoardEvent, now: datetime) -> tuple[Board, Outcome]:
         board = self._boards.get(event.site_id) or self._new(event.site_id, now, event.site_name)
         board.roll(now)
         return board, board.apply(event)
 
     def apply_with_changes(
-        self, event: AnyEvent, now: datetime
+        self, event: BoardEvent, now: datetime
     ) -> tuple[Board, Outcome, dict[str, Any]]:
         """`apply`, and what the event changed on the board as the stream sends it (an
         event that started a new day's board: relative to an empty board)."""

@@ -1,4 +1,5 @@
-"""The Kafka side: the three topics, read by every display replica in full.
+"""The Kafka side: the three ticket topics and `site-status-changed`, read by every display
+replica in full.
 
 No consumer group: each replica is assigned every partition and reads from the
 earliest retained offset, so on start it rebuilds today's boards from the topics
@@ -19,7 +20,7 @@ from services.display.board import Outcome
 from services.display.service import BoardService
 from shared import topics
 from shared.consuming import decode_event, from_topic
-from shared.events import ServiceCompleted, TicketCalled, TicketIssued
+from shared.events import ServiceCompleted, SiteStatusChanged, TicketCalled, TicketIssued
 from shared.kafka import ConsumedMessage
 
 
@@ -35,6 +36,7 @@ def subscribe(broker: KafkaBroker, boards: BoardService, fetch_max_wait_ms: int 
     partitions (docs/performance.md)."""
     subscriber = broker.subscriber(
         *topics.EVENT_TOPICS,
+        topics.SITE_STATUS_CHANGED,
         group_id=None,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.ACK_FIRST,
@@ -57,4 +59,9 @@ def subscribe(broker: KafkaBroker, boards: BoardService, fetch_max_wait_ms: int 
     @subscriber(filter=from_topic(topics.SERVICE_COMPLETED))
     async def on_service_completed(event: ServiceCompleted, message: ConsumedMessage) -> Outcome:
         """A ticket left the queue: no longer shown as being served."""
+        return boards.fold(event, message.body)
+
+    @subscriber(filter=from_topic(topics.SITE_STATUS_CHANGED))
+    async def on_site_status_changed(event: SiteStatusChanged, message: ConsumedMessage) -> Outcome:
+        """A counter's break or a service's closure: shown on the board within a second."""
         return boards.fold(event, message.body)

@@ -23,14 +23,14 @@ from typing import Any
 
 import orjson
 
-from services.display.board import Board, Boards, Outcome, rfc3339
+from services.display.board import Board, BoardEvent, Boards, Outcome, rfc3339
 from services.display.hub import Hub
-from shared.events import AnyEvent, TicketIssued
+from shared.events import TicketIssued
 from shared.site_hours import site_opening
 from shared.sites import SiteConfig
 
 
-def public_data(raw: bytes, event: AnyEvent, changes: dict[str, Any] | None = None) -> str:
+def public_data(raw: bytes, event: BoardEvent, changes: dict[str, Any] | None = None) -> str:
     """The event JSON for the public stream: as received, without the citizen's contact,
     with `board` (what the event changed) added as its last field."""
     body = raw
@@ -73,7 +73,7 @@ class BoardService:
     clock: Callable[[], datetime] = field(default=_now)
     _snapshots: dict[str, tuple[tuple[int, bytes], bytes]] = field(default_factory=dict)
 
-    def fold(self, event: AnyEvent, raw: bytes) -> Outcome:
+    def fold(self, event: BoardEvent, raw: bytes) -> Outcome:
         """Fold one event into its site's board; an applied one goes out to its boards."""
         board, outcome, changes = self.boards.apply_with_changes(event, self.clock())
         if outcome is Outcome.APPLIED:

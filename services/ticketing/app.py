@@ -61,6 +61,11 @@ def kafka_publish(broker: KafkaBroker) -> Publish:
         topics.SERVICE_COMPLETED: broker.publisher(
             topics.SERVICE_COMPLETED, description="A ticket left its service's queue"
         ),
+        topics.SITE_STATUS_CHANGED: broker.publisher(
+            topics.SITE_STATUS_CHANGED,
+            description="A counter paused or resumed, a service closed or opened, a quota or a "
+            "counter's services changed",
+        ),
         topics.PHONE_VERIFICATION_REQUESTED: broker.publisher(
             topics.PHONE_VERIFICATION_REQUESTED,
             description="A citizen booking online asked for a one-time SMS code",

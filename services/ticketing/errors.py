@@ -16,6 +16,11 @@ class LimitReached(Exception):
     """A rule of the service standard says no (HTTP 409): too many recalls, grace over."""
 
 
+class CounterNotFree(Exception):
+    """The counter's state forbids the action (HTTP 409): it is on a break, or it is
+    serving a citizen when it wants to start one."""
+
+
 class IdempotencyKeyReused(Exception):
     """The same Idempotency-Key came with a different request body (HTTP 422)."""
 

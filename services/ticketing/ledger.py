@@ -55,6 +55,7 @@ async def day_ledger(conn: Connection, site_id: str, day: date | None) -> dict[s
                 "entered_at": v.entered_at,
                 "called_at": v.called_at,
                 "counter_name": v.counter_name,
+                "call_reason": v.call_reason,
                 "outcome": v.left,
                 "overtaken_by": v.overtaken_by,
             }

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TypeVar, cast
 
 from shared.database import Connection
-from shared.events import AnyEvent, PhoneVerificationRequested
+from shared.events import AnyEvent, PhoneVerificationRequested, SiteStatusChanged
 from shared.tracecontext import current_traceparent
 
 NOTIFY_CHANNEL = "ticketing_outbox"
@@ -44,7 +44,9 @@ async def lock_site_sequence(conn: Connection, site_id: str) -> SiteSequence:
     return SiteSequence(site_id, row["last_seq"], row["now"])
 
 
-OutboxEvent = TypeVar("OutboxEvent", bound=AnyEvent | PhoneVerificationRequested)
+OutboxEvent = TypeVar(
+    "OutboxEvent", bound=AnyEvent | PhoneVerificationRequested | SiteStatusChanged
+)
 
 
 async def record_events(

@@ -22,6 +22,7 @@ from services.ticketing.repositories import supervision as counter_board
 from services.ticketing.repositories.staff import AccountChanges, StaffAccount
 from services.ticketing.settings import TicketingSettings
 from services.ticketing.site_loader import load_all_sites
+from services.ticketing.usecases.site_status import record_status
 from shared.database import Connection
 
 _hasher = PasswordHasher()
@@ -59,6 +60,9 @@ async def counter_states(conn: Connection, actor: Actor, site_id: str) -> list[d
             "service_ids": list(c.service_ids),
             "call_order": c.call_order,
             "last_active_at": c.last_active_at,
+            "paused": None
+            if c.paused_at is None
+            else {"reason": c.paused_reason, "since": c.paused_at},
             "current": None
             if c.ticket_id is None
             else {
@@ -100,7 +104,7 @@ async def set_service_open(
     supervisor's reason, when given, is kept in the audit log's `after`."""
     require_supervisor(actor, site_id)
     async with conn.transaction():
-        _, day = await _service_today(conn, site_id, service_id)
+        service, day = await _service_today(conn, site_id, service_id)
         before = await repo.day_override(conn, site_id, service_id, day)
         after = await repo.set_day_override(
             conn, site_id, service_id, day, actor.username, closed=not open_now
@@ -114,6 +118,13 @@ async def set_service_open(
             _override_json(before),
             {**(_override_json(after) or {}), **({"reason": reason} if reason else {})},
         )
+        await record_status(
+            conn,
+            site_id,
+            "service_opened" if open_now else "service_closed",
+            service=(service_id, service["name"]),
+            reason=reason,
+        )
         return {"service_id": service_id, "day": day, **(_override_json(after) or {})}
 
 
@@ -125,7 +136,7 @@ async def set_quota_today(
     if quota is not None and quota < 0:
         raise InvalidRequest("quota", "a quota cannot be negative")
     async with conn.transaction():
-        _, day = await _service_today(conn, site_id, service_id)
+        service, day = await _service_today(conn, site_id, service_id)
         before = await repo.day_override(conn, site_id, service_id, day)
         after = await repo.set_day_override(
             conn, site_id, service_id, day, actor.username, quota=quota, clear_quota=quota is None
@@ -138,6 +149,9 @@ async def set_quota_today(
             service_id,
             _override_json(before),
             _override_json(after),
+        )
+        await record_status(
+            conn, site_id, "quota_changed", service=(service_id, service["name"]), quota=quota
         )
         return {"service_id": service_id, "day": day, **(_override_json(after) or {})}
 
@@ -167,6 +181,13 @@ async def reassign_counter(
         after = {"service_ids": service_ids, "call_order": order}
         await counter_board.reassign_counter(conn, site_id, counter_id, service_ids, order)
         await _audit(conn, actor, site_id, "counter.reassign", counter_id, before, after)
+        await record_status(
+            conn,
+            site_id,
+            "counter_services_changed",
+            counter=(counter_id, counter["name"]),
+            service_ids=service_ids,
+        )
         return {"id": counter_id, **after}
 
 

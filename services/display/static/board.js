@@ -18,7 +18,7 @@ import { makeVoice } from "./voice.js";
 const MISSED_MS = 120000;   // after a reconnect, calls missed this recently are announced
 const WATCH_MS = 15000;
 const UPGRADE_CHECK_MS = 5 * 60000;
-const EVENTS = ["ticket-issued", "ticket-called", "service-completed"];
+const EVENTS = ["ticket-issued", "ticket-called", "service-completed", "site-status-changed"];
 
 class BoardPage {
   constructor() {

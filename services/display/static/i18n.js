@@ -23,6 +23,13 @@ const WORDS = {
     "mobile.next": "Berikutnya: {day} di {place}",
     "ticker": "Selamat datang di Mal Pelayanan Publik. Ambil nomor antrean di anjungan, lalu perhatikan panggilan di layar ini. Layanan tanpa calo dan tanpa pungutan liar — semua layanan sesuai standar pelayanan.",
     "idle": "—",
+    "paused": "Jeda",
+    "paused.since": "{reason} sejak {time}",
+    "break.istirahat": "Istirahat",
+    "break.shalat": "Shalat",
+    "break.rapat": "Rapat",
+    "break.gangguan sistem": "Gangguan sistem",
+    "service.closed": "Tutup",
   },
   en: {
     "title": "Queue Board",
@@ -43,6 +50,13 @@ const WORDS = {
     "mobile.next": "Next: {day} at {place}",
     "ticker": "Welcome to the Public Service Mall. Take a ticket at the kiosk and watch this screen for your call. No touts, no illegal fees — every service follows its service standard.",
     "idle": "—",
+    "paused": "Break",
+    "paused.since": "{reason} since {time}",
+    "break.istirahat": "Rest break",
+    "break.shalat": "Prayer break",
+    "break.rapat": "Meeting",
+    "break.gangguan sistem": "System problem",
+    "service.closed": "Closed",
   },
 };
 

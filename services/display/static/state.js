@@ -10,6 +10,8 @@ export class BoardState {
     this.recent = snapshot.recent_calls.slice();
     this.lastSequence = snapshot.last_sequence || 0;
     this.opening = snapshot.opening || null;
+    this.paused = snapshot.paused || {};  // counter_id -> {reason, since}: on a break
+    this.closed = snapshot.closed || {};  // service_id -> {reason}: closed today
   }
 
   get day() { return this.board.day; }
@@ -23,6 +25,8 @@ export class BoardState {
       this.serving.clear();
       this.waiting = {};
       this.recent = [];
+      this.paused = {};
+      this.closed = {};
     } else if (changes.day !== this.board.day) {
       return false;
     }
@@ -32,12 +36,20 @@ export class BoardState {
     }
     Object.assign(this.waiting, changes.waiting || {});
     if (changes.recent_calls) this.recent = changes.recent_calls;
+    if (changes.paused) this.paused = changes.paused;
+    if (changes.closed) this.closed = changes.closed;
     for (const key of ["site_name", "counters", "services", "agencies"]) {
       if (key in changes) this.board = { ...this.board, [key]: changes[key] };
     }
     this.lastSequence = Math.max(this.lastSequence, changes.last_sequence || 0);
     return true;
   }
+
+  /** The counter's break now ({reason, since}), or null when it works. */
+  onBreak(counterId) { return this.paused[counterId] || null; }
+
+  /** The service's closure today ({reason}), or null when it is open. */
+  closure(serviceId) { return this.closed[serviceId] || null; }
 
   /** The call its counter shows now, or null. */
   shown(counterId) { return this.serving.get(counterId) || null; }

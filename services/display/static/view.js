@@ -119,16 +119,27 @@ export class View {
     box.textContent = "";
     for (const c of list) {
       const call = state.shown(c.id);
-      const tile = el("div", call ? "counter" : "counter idle");
+      const pause = call ? null : state.onBreak(c.id);
+      const tile = el("div", call ? "counter" : pause ? "counter idle paused" : "counter idle");
       tile.dataset.counter = c.id;
       if (call && this.fresh.has(c.id) && at - this.fresh.get(c.id) < FRESH_MS) tile.classList.add("fresh");
-      tile.append(el("div", "name", c.name), el("div", "number", call ? call.ticket_number : this.t("idle")));
-      tile.append(el("div", "service", call ? call.service_name || "" : ""));
+      const number = call ? call.ticket_number : pause ? this.t("paused") : this.t("idle");
+      tile.append(el("div", "name", c.name), el("div", "number", number));
+      const below = call ? call.service_name || "" : pause ? this.breakText(pause) : "";
+      tile.append(el("div", "service", below));
       if (call) numberChars = Math.max(numberChars, call.ticket_number.length);
       box.append(tile);
     }
     layoutCounters(box, list, numberChars);
     fitServiceNames(box);
+  }
+
+  /** "Istirahat sejak 12.05" — the break's reason in words, and since when (site zone). */
+  breakText(pause) {
+    const key = `break.${pause.reason}`;
+    const reason = this.t(key) === key ? pause.reason : this.t(key);  // a site's own reason as written
+    if (!pause.since) return reason;
+    return this.t("paused.since", { reason, time: this.i18n.clock(new Date(pause.since), this.zone).time });
   }
 
   recent(state) {
@@ -150,8 +161,10 @@ export class View {
     // a whole MPP has twenty services: list those with people waiting, in large type
     const listed = services.length > WAITING_ALL ? services.filter((s) => count(s) > 0) : services;
     for (const s of listed) {
-      const li = el("li", count(s) ? "" : "none");
-      li.append(el("span", "prefix", s.prefix || ""), el("span", "svc", s.name), el("span", "count", String(count(s))));
+      const closed = state.closure(s.id);
+      const li = el("li", closed ? "none shut" : count(s) ? "" : "none");
+      const figure = closed ? this.t("service.closed") : String(count(s));
+      li.append(el("span", "prefix", s.prefix || ""), el("span", "svc", s.name), el("span", "count", figure));
       box.append(li);
     }
     const rest = services.length - listed.length;
@@ -160,6 +173,7 @@ export class View {
   }
 
   render(state) {
+    this.zone = state.board.timezone || "UTC";
     this.header(state);
     const closed = Boolean(state.opening && !state.opening.open) && state.serving.size === 0;
     document.body.classList.toggle("closed", closed);

@@ -54,6 +54,10 @@ def install(app: FastAPI) -> None:
     async def limit(_: Request, exc: errors.LimitReached) -> JSONResponse:
         return _json(409, str(exc))
 
+    @app.exception_handler(errors.CounterNotFree)
+    async def counter_not_free(_: Request, exc: errors.CounterNotFree) -> JSONResponse:
+        return _json(409, str(exc))
+
     @app.exception_handler(errors.NotTakingTickets)
     async def closed(_: Request, exc: errors.NotTakingTickets) -> JSONResponse:
         return _json(409, str(exc))

@@ -38,6 +38,9 @@ class LedgerTicket(BaseModel):
     entered_at: datetime
     called_at: datetime | None
     counter_name: str | None
+    call_reason: str | None = Field(
+        default=None, description="Why a clerk called it out of turn (a chosen call), if so"
+    )
     outcome: str | None
     overtaken_by: list[Overtaking] = Field(
         description="Tickets called before it although they entered this line later, and why"

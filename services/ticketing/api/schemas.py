@@ -91,6 +91,74 @@ class TransferRequest(BaseModel):
     service_id: str = Field(min_length=1, max_length=64, description="The service to go to")
 
 
+class CallChosenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_number: str = Field(
+        min_length=5, max_length=16, pattern=r"^[A-Za-z0-9]+-\d{3,}$", description="e.g. B-014"
+    )
+    reason: str = Field(
+        min_length=3, max_length=200, description="Why out of turn; shown in the fairness ledger"
+    )
+
+
+class PauseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=1, max_length=40, description="One of the site's break reasons (istirahat…)"
+    )
+
+
+class CounterBreak(BaseModel):
+    """A counter's break state after pause/resume."""
+
+    counter_id: str
+    counter_name: str
+    paused: bool
+    reason: str | None = Field(description="The break's reason, null when working")
+    paused_at: datetime | None
+
+
+class BreakNow(BaseModel):
+    reason: str
+    since: datetime
+
+
+class DeskWaiting(BaseModel):
+    id: UUID
+    number: str
+    service_id: str
+    priority: Priority
+    queued_at: datetime
+
+
+class DeskNoShow(BaseModel):
+    id: UUID
+    number: str
+    service_id: str
+    marked_at: datetime
+    returnable_until: datetime = Field(description="The end of its grace period")
+
+
+class CounterToday(BaseModel):
+    served: int
+    no_shows: int
+    recalls: int
+    average_service_s: float | None
+
+
+class Desk(BaseModel):
+    """A counter's console beside its open ticket (staff of that counter, supervisors)."""
+
+    counter_id: str
+    paused: BreakNow | None
+    break_reasons: list[str]
+    waiting: list[DeskWaiting] = Field(description="Waiting for its services, in call order")
+    returnable: list[DeskNoShow] = Field(description="Its no-shows still in their grace period")
+    today: CounterToday
+
+
 class Ticket(BaseModel):
     id: UUID
     number: str = Field(description="e.g. A-012")
@@ -200,6 +268,10 @@ class Counter(BaseModel):
     id: str
     name: str
     service_ids: list[str]
+    # -- extension beyond CONTRACT.md: its break, as the board shows it --
+    paused_reason: str | None = Field(
+        default=None, description="Why the counter is on a break; null when it works"
+    )
 
 
 class Site(BaseModel):
@@ -217,6 +289,7 @@ class Site(BaseModel):
     )
     pledge: str = Field(description="The MPP's service pledge (maklumat pelayanan); may be empty")
     complaint_channels: list[str] = Field(description="Where to complain: SP4N-LAPOR! by default")
+    break_reasons: list[str] = Field(description="Why a counter may pause (istirahat, shalat…)")
 
 
 Queues = dict[str, ServiceQueue]

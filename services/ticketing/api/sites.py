@@ -47,12 +47,18 @@ async def get_site(site_id: str, conn: Db) -> Site:
             for s in await sites.services(conn, site_id)
         ],
         counters=[
-            Counter(id=c["id"], name=c["name"], service_ids=list(c["service_ids"]))
+            Counter(
+                id=c["id"],
+                name=c["name"],
+                service_ids=list(c["service_ids"]),
+                paused_reason=c["paused_reason"],
+            )
             for c in await counters.counters(conn, site_id)
         ],
         kiosk_required=info.kiosk.require_device,
         pledge=info.pledge,
         complaint_channels=info.complaint_channels,
+        break_reasons=info.break_reasons,
     )
 
 

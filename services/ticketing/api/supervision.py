@@ -29,12 +29,18 @@ class CurrentTicket(BaseModel):
     call_count: int
 
 
+class CounterBreakState(BaseModel):
+    reason: str
+    since: datetime
+
+
 class CounterState(BaseModel):
     id: str
     name: str
     service_ids: list[str]
     call_order: str
     last_active_at: datetime | None
+    paused: CounterBreakState | None = Field(description="The counter's break, if on one")
     current: CurrentTicket | None
 
 

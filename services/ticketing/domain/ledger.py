@@ -4,7 +4,8 @@ with the reason. Pure: a fold over the events in sequence order; no personal dat
 
 Anyone can check that nobody jumped the queue: a ticket called out of order either has a
 reason the rules give (priority, a transfer or the next step of a visit keeping its issue
-time, a no-show's return, an appointment, the fairness rule for regular tickets) or shows
+time, a no-show's return, an appointment, the fairness rule for regular tickets, a clerk's
+call out of turn with the reason the clerk gave) or shows
 up as "tanpa alasan tercatat" — which is exactly what a calo would need to hide.
 """
 
@@ -22,6 +23,7 @@ REASONS = {
     "appointment": "janji temu daring, antre sesuai jam slotnya",
     "fairness": "aturan keadilan: nomor reguler dipanggil setelah beberapa nomor prioritas "
     "atau setelah menunggu terlalu lama",
+    "chosen": "dipanggil langsung oleh petugas",
     "unexplained": "tanpa alasan tercatat",
 }
 
@@ -43,12 +45,15 @@ class LineVisit:
     called_seq: int | None = None
     called_at: datetime | None = None
     counter_name: str | None = None
+    call_reason: str | None = None  # a clerk called this number out of turn, and why
     left: str | None = None  # outcome of this stay
     left_seq: int | None = None
     overtaken_by: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _reason(me: LineVisit, other: LineVisit) -> str:
+    if other.call_reason:
+        return "chosen"
     if other.entry in ("transfer", "journey", "returned", "appointment"):
         return other.entry
     if other.priority == "priority" and me.priority == "regular":
@@ -94,6 +99,7 @@ def build(events: list[dict[str, Any]]) -> list[LineVisit]:
             if visit_or_none is not None and visit_or_none.called_seq is None:
                 visit_or_none.called_seq, visit_or_none.called_at = seq, at
                 visit_or_none.counter_name = e.get("counter_name")
+                visit_or_none.call_reason = e.get("call_reason")
         elif kind == "service-completed":
             visit_or_none = current.get(tid)
             if visit_or_none is not None:
@@ -132,7 +138,8 @@ def build(events: list[dict[str, Any]]) -> list[LineVisit]:
                     {
                         "number": other.number,
                         "reason": reason,
-                        "explanation": REASONS[reason],
+                        "explanation": REASONS[reason]
+                        + (f": {other.call_reason}" if reason == "chosen" else ""),
                         "entered_at": other.entered_at,
                         "called_at": other.called_at,
                     }

@@ -69,10 +69,15 @@ QueueFigures = dict[str, tuple[int, list[Head]]]
 """Per service: tickets waiting, and the first of them in call order."""
 
 
+STAFFED = "(c.paused_at IS NULL AND c.last_active_at > clock_timestamp() - interval '30 minutes')"
+"""The one staffed-counter rule (CONTRACT.md), over `ticketing.counters c`: its operator
+signed in or acted in the last 30 minutes, and it is not on a break."""
+
+
 async def service_lines(conn: Connection, site_id: str) -> dict[str, ServiceLine]:
     """Per active service of the site: its `ServiceLine`."""
     rows = await conn.fetch(
-        """SELECT s.id,
+        f"""SELECT s.id,
                   ARRAY(SELECT r.s FROM (
                           SELECT extract(epoch FROM t.completed_at - t.called_at)::float8 AS s,
                                  t.completed_at
@@ -82,8 +87,7 @@ async def service_lines(conn: Connection, site_id: str) -> dict[str, ServiceLine
                              AND t.called_at IS NOT NULL AND t.completed_at IS NOT NULL
                            ORDER BY t.completed_at DESC LIMIT 20) r
                          ORDER BY r.completed_at) AS recent,
-                  (SELECT count(*) FILTER (
-                              WHERE c.last_active_at > clock_timestamp() - interval '30 minutes')
+                  (SELECT count(*) FILTER (WHERE {STAFFED})
                      FROM ticketing.counters c
                     WHERE c.site_id = $1 AND c.active AND s.id = ANY(c.service_ids))
                   AS open_counters
@@ -97,9 +101,9 @@ async def service_lines(conn: Connection, site_id: str) -> dict[str, ServiceLine
 # For each staffed counter serving service $2 of site $1 (its operator acted in the last 30
 # minutes; CONTRACT.md: estimates count staffed counters only): seconds its current citizen
 # has been served, NULL if free.
-_COUNTER_LOAD = """
+_COUNTER_LOAD = f"""
     WITH serving AS (
-        SELECT c.id, c.last_active_at > clock_timestamp() - interval '30 minutes' AS recent
+        SELECT c.id, {STAFFED} AS recent
           FROM ticketing.counters c
          WHERE c.site_id = $1 AND c.active AND $2 = ANY(c.service_ids)),
     open AS (SELECT id FROM serving WHERE recent)

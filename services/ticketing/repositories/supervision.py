@@ -20,6 +20,8 @@ class CounterState:
     service_ids: list[str]
     call_order: str
     last_active_at: datetime | None
+    paused_at: datetime | None
+    paused_reason: str | None
     ticket_id: UUID | None
     number: str | None
     service_id: str | None
@@ -30,6 +32,7 @@ class CounterState:
 async def counter_states(conn: Connection, site_id: str) -> list[CounterState]:
     rows = await conn.fetch(
         """SELECT c.id, c.name, c.service_ids, c.call_order, c.last_active_at,
+                  c.paused_at, c.paused_reason,
                   t.id AS ticket_id, t.number, t.service_id, t.called_at, t.call_count
              FROM ticketing.counters c
              LEFT JOIN ticketing.tickets t

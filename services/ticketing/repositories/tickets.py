@@ -126,6 +126,19 @@ async def ticket(conn: Connection, ticket_id: UUID, *, lock: bool = False) -> Ti
     return maybe(Ticket, await conn.fetchrow(f"{TICKET_VIEW} WHERE t.id = $1", ticket_id))
 
 
+async def ticket_by_number_today(conn: Connection, site_id: str, number: str) -> Ticket | None:
+    """The site's ticket numbered `number` on the site's own today, locked until commit."""
+    row = await conn.fetchrow(
+        f"""{TICKET_VIEW}
+            WHERE t.site_id = $1 AND t.number = $2
+              AND t.day = (clock_timestamp() AT TIME ZONE si.timezone)::date
+            FOR UPDATE OF t""",
+        site_id,
+        number,
+    )
+    return maybe(Ticket, row)
+
+
 async def open_ticket_at_counter(conn: Connection, site_id: str, counter_id: str) -> Ticket | None:
     row = await conn.fetchrow(
         f"""{TICKET_VIEW} WHERE t.site_id = $1 AND t.counter_id = $2 AND t.status = 'called'
@@ -162,13 +175,14 @@ async def call_to_counter(
     site_id: str,
     ticket_id: UUID,
     counter_id: str,
-    streak: int,
+    streak: int | None,
     *,
     called_by: str | None = None,
 ) -> Ticket | None:
-    """Call a waiting ticket to a counter, set its service's priority streak and mark the
-    counter active, in one trip; returns the called ticket as `ticket()` does, or None if
-    another counter took it first (nothing is changed then).
+    """Call a waiting ticket to a counter, set its service's priority streak (None: keep
+    it, for a ticket called out of turn) and mark the counter active, in one trip; returns
+    the called ticket as `ticket()` does, or None if another counter took it first
+    (nothing is changed then).
 
     The `status = 'waiting'` condition is checked again after any concurrent call of the
     same row commits (row lock), so two counters can never both call it."""
@@ -182,8 +196,9 @@ async def call_to_counter(
                 RETURNING *),
             streak AS (
                 INSERT INTO ticketing.service_call_streaks (site_id, service_id, priority_streak)
-                SELECT site_id, service_id, $4 FROM called
-                ON CONFLICT (site_id, service_id) DO UPDATE SET priority_streak = $4),
+                SELECT site_id, service_id, coalesce($4::int, 0) FROM called
+                ON CONFLICT (site_id, service_id) DO UPDATE
+                SET priority_streak = coalesce($4::int, service_call_streaks.priority_streak)),
             active AS (
                 UPDATE ticketing.counters SET last_active_at = clock_timestamp()
                  WHERE site_id = $1 AND id = $3 AND EXISTS (SELECT 1 FROM called))

@@ -63,6 +63,34 @@ class CallNext:
 
 
 @dataclass(frozen=True)
+class CallChosen:
+    """Call one waiting ticket out of turn, by its number today, with the clerk's reason
+    (shown in the fairness ledger): e.g. a wheelchair user, a citizen in distress."""
+
+    site_id: str
+    counter_id: str
+    ticket_number: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PauseCounter:
+    """The counter takes a break for one of the site's break reasons."""
+
+    site_id: str
+    counter_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResumeCounter:
+    """The counter is back from its break."""
+
+    site_id: str
+    counter_id: str
+
+
+@dataclass(frozen=True)
 class OpenTicketAt:
     """The ticket called to a counter and not completed yet (a read)."""
 

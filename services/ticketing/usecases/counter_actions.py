@@ -16,6 +16,7 @@ from services.ticketing.repositories import counters, lines, sites, tickets
 from services.ticketing.repositories.counters import Counter
 from services.ticketing.repositories.tickets import Ticket
 from services.ticketing.usecases.commands import (
+    CallChosen,
     CallNext,
     Complete,
     NoShow,
@@ -24,26 +25,12 @@ from services.ticketing.usecases.commands import (
     ReturnNoShow,
     Transfer,
 )
+from services.ticketing.usecases.counter_access import check_not_paused, counter_for
 from services.ticketing.usecases.event_figures import called_event, completed, envelope, record
 from services.ticketing.usecases.views import TicketState, describe
 from shared.database import Connection
 from shared.events import AnyEvent, Contact, ServiceCompleted, TicketIssued
 from shared.sites import ServiceRules
-
-
-async def _counter_for(
-    conn: Connection, actor: Actor, site_id: str, counter_id: str, *, lock: bool
-) -> Counter:
-    """The site's active counter, if `actor` may act for it (with `lock`, locked until
-    commit: one counter's calls happen one at a time)."""
-    counter = await counters.counter(conn, site_id, counter_id, lock=lock)
-    if counter is None:
-        if await sites.site(conn, site_id) is None:
-            raise NotFound("site not found")
-        raise NotFound("counter not found at this site")
-    if not actor.may_use_counter(site_id, counter_id):
-        raise NotAllowed(f"{actor.username} may not act for {counter_id}")
-    return counter
 
 
 async def call_next(conn: Connection, command: CallNext, actor: Actor) -> TicketState | None:
@@ -54,7 +41,8 @@ async def call_next(conn: Connection, command: CallNext, actor: Actor) -> Ticket
     own change left it (before the call), the call the queue after it."""
     site_id, counter_id = command.site_id, command.counter_id
     async with conn.transaction():
-        counter = await _counter_for(conn, actor, site_id, counter_id, lock=True)
+        counter = await counter_for(conn, actor, site_id, counter_id, lock=True)
+        check_not_paused(counter)
         events: list[AnyEvent] = []
         current = await tickets.open_ticket_at_counter(conn, site_id, counter_id)
         if current is not None:
@@ -68,12 +56,45 @@ async def call_next(conn: Connection, command: CallNext, actor: Actor) -> Ticket
         return await describe(conn, called)
 
 
+async def call_chosen(conn: Connection, command: CallChosen, actor: Actor) -> TicketState:
+    """Call one waiting ticket out of turn (CONTRACT.md: `…/counters/{counter}/call`), first
+    closing the counter's open ticket as served as call-next does. The clerk's reason goes
+    in the ticket-called event, so the fairness ledger shows why this number went first."""
+    site_id, counter_id = command.site_id, command.counter_id
+    reason = " ".join(command.reason.split())
+    if not 3 <= len(reason) <= 200:
+        raise InvalidRequest("reason", "alasan wajib diisi, 3 sampai 200 karakter")
+    async with conn.transaction():
+        counter = await counter_for(conn, actor, site_id, counter_id, lock=True)
+        check_not_paused(counter)
+        number = command.ticket_number.strip().upper()
+        chosen = await tickets.ticket_by_number_today(conn, site_id, number)
+        if chosen is None:
+            raise NotFound(f"nomor {number} tidak ada hari ini di lokasi ini")
+        if chosen["service_id"] not in counter["service_ids"]:
+            raise LimitReached(f"{number} bukan layanan {counter['name']}")
+        if chosen["status"] != "waiting":
+            raise LimitReached(f"{number} tidak sedang menunggu (status: {chosen['status']})")
+        events: list[AnyEvent] = []
+        current = await tickets.open_ticket_at_counter(conn, site_id, counter_id)
+        if current is not None:
+            events.append((await _served(conn, current))[1])
+        called = await tickets.call_to_counter(
+            conn, site_id, chosen["id"], counter_id, None, called_by=actor.username
+        )
+        if called is None:  # another counter called it between the read and now
+            raise LimitReached(f"{number} baru saja dipanggil loket lain")
+        event = called_event(called).model_copy(update={"call_reason": reason})
+        await record(conn, site_id, [*events, event], called=called)
+        return await describe(conn, called)
+
+
 async def open_ticket_at(
     conn: Connection, command: OpenTicketAt, actor: Actor
 ) -> TicketState | None:
     """The ticket called to the counter and not completed yet, so a console that was
     reloaded (or opened on another PC) carries on with it; None if there is none."""
-    await _counter_for(conn, actor, command.site_id, command.counter_id, lock=False)
+    await counter_for(conn, actor, command.site_id, command.counter_id, lock=False)
     row = await tickets.open_ticket_at_counter(conn, command.site_id, command.counter_id)
     return None if row is None else await describe(conn, row)
 

@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from shared.events import AnyEvent, Contact, ServiceCompleted, TicketCalled, TicketIssued
+from shared.events import (
+    AnyEvent,
+    Contact,
+    ServiceCompleted,
+    SiteStatusChanged,
+    StatusChange,
+    TicketCalled,
+    TicketIssued,
+)
 
 SERVICES = {
     "ktp": ("A", "Perekaman KTP-el", "disdukcapil"),
@@ -112,6 +120,29 @@ class DayOfEvents:
             service_s=120 if outcome == "served" else None,
             transferred_to_service_id=transferred_to,
             waiting=waiting or {},
+        )
+
+    def status(
+        self,
+        change: StatusChange,
+        counter_id: str | None = None,
+        service_id: str | None = None,
+        reason: str | None = None,
+    ) -> SiteStatusChanged:
+        """A site-status-changed event, stamped like the ticket events."""
+        self.sequence += 1
+        return SiteStatusChanged(
+            event_id=uuid4(),
+            occurred_at=self.start + timedelta(seconds=self.sequence),
+            site_id=self.site_id,
+            site_name=self.site_name,
+            change=change,
+            counter_id=counter_id,
+            counter_name=COUNTERS[counter_id][0] if counter_id else None,
+            service_id=service_id,
+            service_name=SERVICES[service_id][1] if service_id else None,
+            reason=reason,
+            sequence=self.sequence if self.stamp_sequence else None,
         )
 
 
