@@ -1,6 +1,5 @@
 /* The supervisor console's board: every counter (what it serves; serving a ticket since
- * when, idle, not staffed — or on a break with its reason once counters report
- * `paused_reason`) and every service (open or closed and why, waiting, issued today, quota
+ * when, idle, not staffed — or on a break with its reason and since when) and every service (open or closed and why, waiting, issued today, quota
  * left), each with its action buttons (supervisor-actions.js). */
 
 import { api } from "./common/api.js";
@@ -14,10 +13,16 @@ import { changeQuota, closeService, openService, reassign } from "./supervisor-a
 const STAFFED_MS = 30 * 60 * 1000; // CONTRACT.md: signed in or acted in the last 30 minutes
 
 function counterState(c) {
-  if (c.paused_reason) return ["paused", t("s.stPaused", { reason: c.paused_reason })];
+  if (c.paused) return ["paused", t("s.stPaused", { reason: c.paused.reason })];
   if (c.current) return ["serving", t("s.stServing")];
   const active = c.last_active_at && Date.now() - new Date(c.last_active_at).getTime() < STAFFED_MS;
   return active ? ["idle", t("s.stIdle")] : ["unstaffed", t("s.stUnstaffed")];
+}
+
+/** Since when: the call of the ticket it serves, or the start of its break. */
+function since(c, zone) {
+  const at = c.current && c.current.called_at ? c.current.called_at : c.paused ? c.paused.since : null;
+  return at ? zonedTime(at, zone) : "–";
 }
 
 const button = (kind, data, label, onclick) =>
@@ -35,7 +40,7 @@ function counterRow(ctx, c) {
     el("td", { text: c.service_ids.map(name).join(", ") }),
     el("td", {}, el("span", { class: "state " + kind, text: label })),
     el("td", { class: "ticket", text: cur ? cur.number : "–" }),
-    el("td", { text: cur && cur.called_at ? zonedTime(cur.called_at, ctx.site().timezone) : "–" }),
+    el("td", { text: since(c, ctx.site().timezone) }),
     el("td", {}, button("secondary", { reassign: c.id }, "s.doReassign", () => reassign(ctx, c, services))),
   );
 }

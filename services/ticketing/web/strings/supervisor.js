@@ -26,7 +26,7 @@ export default {
     "s.stServing": "Melayani",
     "s.stIdle": "Siaga",
     "s.stUnstaffed": "Tidak dijaga",
-    "s.stPaused": "Istirahat: {reason}",
+    "s.stPaused": "Jeda: {reason}",
     "s.open": "Buka",
     "s.closed": "Tutup",
     "s.noCap": "tanpa batas",
