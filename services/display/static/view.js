@@ -159,7 +159,8 @@ export class View {
       .sort((x, y) => String(x.prefix || x.id).localeCompare(String(y.prefix || y.id)));
     const count = (s) => state.waiting[s.id] || 0;
     // a whole MPP has twenty services: list those with people waiting, in large type
-    const listed = services.length > WAITING_ALL ? services.filter((s) => count(s) > 0) : services;
+    const shown = (s) => count(s) > 0 || state.closure(s.id);  // a closed one says so
+    const listed = services.length > WAITING_ALL ? services.filter(shown) : services;
     for (const s of listed) {
       const closed = state.closure(s.id);
       const li = el("li", closed ? "none shut" : count(s) ? "" : "none");
