@@ -4,8 +4,8 @@ the real PostgreSQL, with site `uji` moved to each of WIB, WITA and WIT and one 
 
 23:30 local belongs to that local day, 00:30 local to the next one, though UTC's date is
 the day before for both (00:30 WIT is 15:30 UTC): the report's hour of arrival and its
-complaint count, the CSV/XLSX cells, the SP4N-LAPOR! export's date and the fairness
-ledger's day all say the site's."""
+complaint count, the CSV/XLSX cells, the SP4N-LAPOR! export's date, the audit log's days
+and the fairness ledger's day all say the site's."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def sections_of(body: bytes) -> dict[str, list[list[str]]]:
 
 async def put_moment(database_url: str, zone_name: str, moment: datetime, day: date) -> None:
     """Move `uji` to `zone_name` and record, at `moment`: a ticket (with the site-local `day`
-    issuing gives it), a complaint, and the ticket's issue in the outbox (published)."""
+    issuing gives it), a complaint, an audit entry and the ticket's issue in the outbox."""
     conn = await asyncpg.connect(database_url)
     try:
         await conn.execute(
@@ -68,6 +68,12 @@ async def put_moment(database_url: str, zone_name: str, moment: datetime, day: d
             uuid.uuid4(),
             SITE,
             moment,
+        )
+        await conn.execute(
+            """INSERT INTO ticketing.audit_log (at, site_id, actor, role, action, target)
+               VALUES ($1, $2, 'uji-supervisor', 'supervisor', 'zone.test', 'ktp-el')""",
+            moment,
+            SITE,
         )
         event = {
             "event_id": str(uuid.uuid4()),
@@ -95,9 +101,11 @@ async def put_moment(database_url: str, zone_name: str, moment: datetime, day: d
         await conn.close()
 
 
-async def _get(api: httpx.AsyncClient, path: str, day: date, **kw: Any) -> httpx.Response:
-    params = {"from": day.isoformat(), "to": day.isoformat()}
-    response = await api.get(f"/api/sites/{SITE}/{path}", params=params, **kw)
+async def _get(
+    api: httpx.AsyncClient, path: str, day: date, params: dict[str, str] | None = None, **kw: Any
+) -> httpx.Response:
+    days = {"from": day.isoformat(), "to": day.isoformat(), **(params or {})}
+    response = await api.get(f"/api/sites/{SITE}/{path}", params=days, **kw)
     assert response.status_code == 200, response.text
     return response
 
@@ -148,6 +156,12 @@ async def test_a_moment_is_counted_shown_and_exported_on_the_sites_day(
         assert "ADU-000777" not in (
             await _get(api, "complaints.csv", other, headers=boss)
         ).content.decode("utf-8-sig")
+
+    # the supervisor's audit log: its days are the site's
+    audit = {"action": "zone.test"}
+    assert len((await _get(api, "audit", day, headers=boss, params=audit)).json()) == 1
+    for other in neighbours:
+        assert (await _get(api, "audit", other, headers=boss, params=audit)).json() == []
 
     # the fairness ledger: the ticket is on its local day's page, not on either neighbour's
     ledger = (await api.get(f"/api/sites/{SITE}/ledger", params={"date": day.isoformat()})).json()
