@@ -75,8 +75,9 @@ async def put_moment(database_url: str, zone_name: str, moment: datetime, day: d
             moment,
             SITE,
         )
+        event_id = uuid.uuid4()
         event = {
-            "event_id": str(uuid.uuid4()),
+            "event_id": str(event_id),
             "event_type": "ticket-issued",
             "occurred_at": moment.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "site_id": SITE,
@@ -93,7 +94,7 @@ async def put_moment(database_url: str, zone_name: str, moment: datetime, day: d
                                              created_at, published_at)
                VALUES ($1, 1000001, 'ticket-issued', $2, $3, $4, $4)""",
             SITE,
-            uuid.UUID(event["event_id"]),
+            event_id,
             orjson.dumps(event).decode(),
             moment,
         )

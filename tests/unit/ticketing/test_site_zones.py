@@ -91,7 +91,7 @@ async def test_the_issued_sms_says_when_the_quota_runs_out_in_site_time(
     when = await quota_runs_out_at(
         None,  # type: ignore[arg-type]  # the issue times are given: no query
         _site(zone_name, hours),  # type: ignore[arg-type]
-        {"id": "ktp"},  # type: ignore[arg-type]
+        {"id": "ktp"},  # type: ignore[typeddict-item]
         ServiceRules(daily_quota=50),
         now,
         issued=issued,  # type: ignore[arg-type]
