@@ -322,11 +322,8 @@ async def check_in(
             )
         site = await repo.site(conn, site_id)
         assert site is not None  # the appointment row belongs to it
-        # in the site's zone: "dibuka pukul 07.30" is a time on the lobby's clock, not UTC
-        zone = ZoneInfo(site["timezone"])
-        now = (await repo.database_now(conn)).astimezone(zone)
         refusal = slots_rules.check_in_refusal(
-            row.slot_start.astimezone(zone), row.slot_end.astimezone(zone), now
+            row.slot_start, row.slot_end, await repo.database_now(conn), ZoneInfo(site["timezone"])
         )
         if refusal:
             raise NotTakingTickets(refusal)

@@ -14,12 +14,13 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import asdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from services.ticketing.actors import Actor, require_supervisor
+from services.ticketing.domain.tickets import local_day_span
 from services.ticketing.errors import InvalidRequest, NotFound
 from services.ticketing.export import csv_table
 from services.ticketing.repositories import audit
@@ -237,8 +238,8 @@ async def lapor_csv(
     if site is None:
         raise NotFound("site not found")
     zone = ZoneInfo(site["timezone"])
-    start = datetime.combine(first, time(), zone) if first else None
-    end = datetime.combine(last + timedelta(days=1), time(), zone) if last else None
+    start = local_day_span(first, site["timezone"])[0] if first else None
+    end = local_day_span(last, site["timezone"])[1] if last else None
     rows = await stored.received_between(conn, site_id, start, end)
     answers = await stored.site_answer_texts(conn, site_id)
     return csv_table(

@@ -3,9 +3,8 @@ record of every issue, call, transfer, return and cancel that ticketing publishe
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -21,10 +20,9 @@ async def day_ledger(conn: Connection, site_id: str, day: date | None) -> dict[s
     site = await repo.site(conn, site_id)
     if site is None:
         raise NotFound("site not found")
-    zone = ZoneInfo(site["timezone"])
     if day is None:
         day = rules.local_day(await repo.database_now(conn), site["timezone"])
-    start = datetime.combine(day, time(0), zone)
+    start, end = rules.local_day_span(day, site["timezone"])
     rows = await conn.fetch(
         """SELECT payload FROM ticketing.outbox
             WHERE site_id = $1 AND topic = ANY($2::text[])
@@ -33,7 +31,7 @@ async def day_ledger(conn: Connection, site_id: str, day: date | None) -> dict[s
         site_id,
         list(topics.EVENT_TOPICS),
         start,
-        start + timedelta(days=1),
+        end,
     )
     names = {s["id"]: s["name"] for s in await repo.services(conn, site_id)}
     visits = ledger.build([orjson.loads(r["payload"]) for r in rows])

@@ -21,6 +21,7 @@ from services.ticketing.api.deps import Db, Settings
 from services.ticketing.api.pages import _page
 from services.ticketing.api.tickets import TicketKey
 from services.ticketing.domain.tickets import local_day
+from services.ticketing.errors import NotFound
 from services.ticketing.repositories import sites as repo
 
 router = APIRouter(tags=["survey"])
@@ -115,12 +116,11 @@ async def site_ikm(
     """The public IKM of a site for a period, and of each agency and service (no login)."""
     if first is None or last is None:
         site = await repo.site(conn, site_id)
-        today = local_day(await repo.database_now(conn), site["timezone"]) if site else None
-        if today is not None:
-            last = last or today
-            first = first or date(last.year, 1, 1)
-        else:
-            last = first = date.today()
+        if site is None:
+            raise NotFound("site not found")
+        # the site's today, not the server's (date.today() is the machine's zone)
+        last = last or local_day(await repo.database_now(conn), site["timezone"])
+        first = first or date(last.year, 1, 1)
     return await survey.site_ikm(conn, site_id, first, last)
 
 

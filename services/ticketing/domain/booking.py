@@ -68,11 +68,15 @@ def check_in_window(slot_start: datetime, slot_end: datetime) -> tuple[datetime,
     return slot_start - CHECK_IN_EARLY, slot_end
 
 
-def check_in_refusal(slot_start: datetime, slot_end: datetime, now: datetime) -> str | None:
-    """Why a booked appointment cannot check in at `now`, or None."""
+def check_in_refusal(
+    slot_start: datetime, slot_end: datetime, now: datetime, zone: ZoneInfo
+) -> str | None:
+    """Why a booked appointment cannot check in at `now`, or None. The opening time is said
+    on the site's clock (`zone`), whatever zone the instants come in (the database's are
+    UTC): "dibuka pukul 07.30" is read off the lobby's wall clock."""
     opens, closes = check_in_window(slot_start, slot_end)
     if now < opens:
-        return f"Lapor hadir dibuka pukul {opens:%H.%M}"
+        return f"Lapor hadir dibuka pukul {opens.astimezone(zone):%H.%M}"
     if now > closes:
         return "Waktu janji temu sudah lewat; silakan ambil antrean baru"
     return None

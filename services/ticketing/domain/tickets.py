@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -63,6 +63,14 @@ def ticket_number(prefix: str, daily_sequence: int) -> str:
 def local_day(moment: datetime, timezone: str) -> date:
     """The site's calendar day at `moment`: numbering restarts at local midnight."""
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def local_day_span(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """The instants a site-local `day` covers: [its local midnight, the next one). What a
+    report's period, the ledger's day and an export's days select by."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(day, time(), zone)
+    return start, datetime.combine(day + timedelta(days=1), time(), zone)
 
 
 @dataclass(frozen=True, slots=True)

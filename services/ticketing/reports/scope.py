@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.ticketing.actors import Actor, require_supervisor
-from services.ticketing.domain.tickets import local_day
+from services.ticketing.domain.tickets import local_day, local_day_span
 from services.ticketing.errors import InvalidRequest, NotFound
 from services.ticketing.repositories import reports as queries
 from services.ticketing.repositories import sites as repo
@@ -40,11 +39,13 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.first, time(), ZoneInfo(self.timezone))
+        """The first day's local midnight: what counts by instant (complaints, transfers)."""
+        return local_day_span(self.first, self.timezone)[0]
 
     @property
     def end(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time(), ZoneInfo(self.timezone))
+        """The local midnight after the last day (exclusive)."""
+        return local_day_span(self.last, self.timezone)[1]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +59,20 @@ class Period:
                 "counter_id": self.counter_id,
             },
         }
+
+
+def report_days(
+    now: datetime | None, timezone: str, first: date | None, last: date | None
+) -> tuple[date, date]:
+    """A report's days: `last` left out is the site's today at `now` (its own zone: at
+    00:30 WITA it is already tomorrow's report, though UTC is still on yesterday), `first`
+    left out is `DEFAULT_DAYS` back from `last`."""
+    if last is None:
+        assert now is not None, "the site's today needs the clock"
+        last = local_day(now, timezone)
+    if first is None:
+        first = last - timedelta(days=DEFAULT_DAYS - 1)
+    return first, last
 
 
 async def period(
@@ -76,10 +91,8 @@ async def period(
     site = await repo.site(conn, site_id)
     if site is None:
         raise NotFound("site not found")
-    if last is None:
-        last = local_day(await repo.database_now(conn), site["timezone"])
-    if first is None:
-        first = last - timedelta(days=DEFAULT_DAYS - 1)
+    now = await repo.database_now(conn) if last is None else None
+    first, last = report_days(now, site["timezone"], first, last)
     if last < first:
         raise InvalidRequest("to", "the period ends before it starts")
     if (last - first).days + 1 > MAX_DAYS:

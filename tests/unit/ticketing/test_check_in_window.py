@@ -21,8 +21,8 @@ def test_the_window_opens_30_minutes_early_and_closes_with_the_slot() -> None:
 def test_the_kiosk_refuses_exactly_outside_that_window() -> None:
     opens, closes = check_in_window(START, END)
     minute = timedelta(minutes=1)
-    assert check_in_refusal(START, END, opens - minute) == "Lapor hadir dibuka pukul 08.30"
-    assert check_in_refusal(START, END, opens) is None
-    assert check_in_refusal(START, END, closes) is None
-    refused = check_in_refusal(START, END, closes + minute)
+    assert check_in_refusal(START, END, opens - minute, WITA) == "Lapor hadir dibuka pukul 08.30"
+    assert check_in_refusal(START, END, opens, WITA) is None
+    assert check_in_refusal(START, END, closes, WITA) is None
+    refused = check_in_refusal(START, END, closes + minute, WITA)
     assert refused is not None and "sudah lewat" in refused
