@@ -23,7 +23,10 @@ from shared.sites import CounterConfig, ServiceConfig
 RECENT_SERVICES = 20
 """How many served service times the live estimator smooths (repositories.lines.service_lines)."""
 ACTIVE_WINDOW = timedelta(minutes=30)
-"""A counter that called within this window counts as open (repositories.lines.service_lines)."""
+"""A counter that called within this window counts as open (repositories.lines.STAFFED)."""
+SIGN_IN_BEFORE = timedelta(minutes=10)
+"""A clerk logs in at the desk this long before the counter's first period; a sign-in staffs
+the counter (auth.sign_in_at_counters)."""
 DOOR_SPACING = timedelta(seconds=1)
 """Citizens waiting at the door take their tickets one second apart when the service opens."""
 FORECAST_AT = (time(9, 0), time(10, 0))
@@ -150,7 +153,8 @@ class Simulation:
             periods = list(open_)
             if periods:
                 periods[-1] = (periods[-1][0], periods[-1][1] + overtime)
-            self.counters.append(CounterState(c, periods, open_))
+            signed_in = periods[0][0] - SIGN_IN_BEFORE if periods else None
+            self.counters.append(CounterState(c, periods, open_, last_active=signed_in))
         self.serving: dict[str, list[CounterState]] = {
             sid: [c for c in self.counters if sid in c.config.services] for sid in self.services
         }
@@ -303,15 +307,17 @@ class Simulation:
         return forecast.estimate_wait_busy_counters_s(ahead, avg, busy, pauses)
 
     def _open_counters(self, service_id: str, now: datetime) -> list[CounterState]:
-        """As `repositories.lines.service_lines` counts them: counters serving the service that
-        called in the last 30 minutes; before any has, every counter configured for it."""
-        configured = self.serving[service_id]
-        active = [
+        """As `repositories.lines.STAFFED` counts them: counters serving the service whose
+        clerk signed in or acted in the last 30 minutes (none: no estimate, not a guess).
+        The console's desk view, open at the counter, is a sign of life every few seconds
+        (`counter_breaks.desk`), so a clerk counts while at the desk in the counter's
+        periods, from the sign-in before the first."""
+        return [
             c
-            for c in configured
-            if c.last_active is not None and c.last_active > now - ACTIVE_WINDOW
+            for c in self.serving[service_id]
+            if (c.last_active is not None and c.last_active > now - ACTIVE_WINDOW)
+            or any(a - SIGN_IN_BEFORE <= now < b for a, b in c.periods)
         ]
-        return active or configured
 
     # --- counters ---------------------------------------------------------------------------
 

@@ -172,6 +172,8 @@ def _totals(result: Result) -> dict[str, Any]:
         "refused_quota": sum(1 for r in result.refusals if r.reason == "quota"),
         "refused_closed": sum(1 for r in result.refusals if r.reason == "closed"),
         "left_waiting": len(result.waiting_at_end),
+        # told "belum ada loket yang melayani": no staffed counter when the ticket was taken
+        "no_estimate": sum(1 for t in result.tickets if t.estimate_s is None),
         "wait": _wait_stats([t.wait_s for t in called_all if t.wait_s is not None]),
     }
 

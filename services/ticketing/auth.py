@@ -25,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.ticketing.actors import Actor
 from services.ticketing.booking import TooManyRequests
+from services.ticketing.repositories import counters
 from services.ticketing.repositories import staff as accounts
 from services.ticketing.repositories.staff import StaffAccount
 from shared.database import Connection
@@ -104,6 +105,16 @@ async def authenticate(conn: Connection, username: str, password: str) -> Actor:
     if row is None:
         raise BadCredentials
     return actor_of(row)
+
+
+async def sign_in_at_counters(conn: Connection, actor: Actor) -> None:
+    """A counter clerk who logs in is at the desk: their counters count as staffed from now
+    (CONTRACT.md: "signed in or acted in the last 30 minutes"), so the first citizens of
+    the morning get an estimate before the first call. Supervisors staff no counter."""
+    if actor.role != "operator":
+        return
+    for counter_id in actor.counter_ids:
+        await counters.touch_counter(conn, actor.site_id, counter_id)
 
 
 # --- tokens -----------------------------------------------------------------------------

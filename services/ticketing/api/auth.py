@@ -16,6 +16,7 @@ from services.ticketing.auth import (
     clear_login_failures,
     issue_token,
     record_login_failure,
+    sign_in_at_counters,
 )
 from services.ticketing.booking import limit
 
@@ -49,6 +50,7 @@ async def login(
             headers={"WWW-Authenticate": "Bearer"},
         ) from None
     await clear_login_failures(conn, username, address)
+    await sign_in_at_counters(conn, actor)
     return Token(
         access_token=issue_token(actor, settings.token_secret, settings.token_ttl_s),
         expires_in=settings.token_ttl_s,

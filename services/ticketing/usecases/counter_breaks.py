@@ -29,8 +29,12 @@ async def break_reasons(conn: Connection, site_id: str) -> list[str]:
 async def desk(conn: Connection, site_id: str, counter_id: str, actor: Actor) -> dict[str, object]:
     """What the counter's console shows beside its open ticket: its break, the site's
     break reasons, the numbers waiting for its services (to call one out of turn), its
-    no-shows still in their grace period (to bring one back), and its figures today."""
+    no-shows still in their grace period (to bring one back), and its figures today. The
+    console reads it every few seconds, so a clerk's read is a sign of life: their counter
+    stays staffed while the console is open (a supervisor's read is not)."""
     counter = await counter_for(conn, actor, site_id, counter_id, lock=False)
+    if actor.role == "operator":  # the console open at the desk: its clerk is there
+        await counters.touch_counter(conn, site_id, counter_id)
     return {
         "counter_id": counter_id,
         "paused": None

@@ -208,3 +208,15 @@ async def test_the_desk_lists_what_to_call_what_to_bring_back_and_the_day(
     back = await api.post(f"/api/tickets/{gone['id']}/return", headers=desk)
     assert back.status_code == 200, back.text
     assert (await api.get(url(L1, "desk"), headers=desk)).json()["returnable"] == []
+
+
+async def test_a_clerk_who_signs_in_staffs_the_counter_before_the_first_call(
+    api: httpx.AsyncClient, login: Login
+) -> None:
+    ticket = await issue(api, SITE, "kia")  # Loket 1 and 3 serve kia: nobody there yet
+    assert ticket["estimated_wait_s"] is None
+    await login("balangan-supervisor")  # a supervisor staffs no counter
+    assert (await api.get(f"/api/sites/{SITE}/queues")).json()["kia"]["estimated_wait_s"] is None
+    await login(L1)  # the clerk at the desk, before calling anyone
+    queues = (await api.get(f"/api/sites/{SITE}/queues")).json()
+    assert queues["kia"]["estimated_wait_s"] is not None and queues["kia"]["open_counters"] == 1
