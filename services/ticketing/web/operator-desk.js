@@ -118,6 +118,7 @@ export function deskTools(ctx) {
 
   function renderReturnable(items) {
     $("#returnable-none").hidden = Boolean(items.length);
+    const until = (item) => formatTime(item.returnable_until, tz());
     $("#returnable-list").replaceChildren(
       ...items.map((item) =>
         el(
@@ -126,7 +127,7 @@ export function deskTools(ctx) {
           el("span", { class: "r-number", text: item.number }),
           el("span", {
             class: "r-until",
-            text: t("op.returnUntil", { svc: serviceName(item.service_id), time: formatTime(item.returnable_until, tz()) }),
+            text: t("op.returnUntil", { svc: serviceName(item.service_id), time: until(item) }),
           }),
           el("button", {
             type: "button",
