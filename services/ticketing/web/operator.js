@@ -1,5 +1,6 @@
 /* The operator console: log in as a counter, call, recall, complete, mark no-show and
- * transfer tickets. The token lives in sessionStorage (closing the tab logs out); the ticket
+ * transfer tickets; the desk's tools (a chosen number, breaks, returning no-shows, the day's
+ * figures) are in operator-desk.js. The token lives in sessionStorage (closing the tab logs out); the ticket
  * at the desk is asked of the server (…/counters/{id}/current) on entering, so a reload or
  * another PC at the same desk finds the citizen already called. */
 
@@ -10,6 +11,7 @@ import { apiPath } from "./common/page.js";
 import { staffLogin } from "./common/staff-login.js";
 import { sessionLoad as load, sessionSave as save } from "./common/storage.js";
 import { elapsed, zonedTime } from "./common/time.js";
+import { deskTools } from "./operator-desk.js";
 import strings from "./strings/operator.js";
 
 addStrings(strings);
@@ -17,13 +19,17 @@ const KEY_SESSION = "antrian.op.session";
 const KEY_COUNTER = "antrian.op.counter";
 const KEY_TICKET = "antrian.op.ticket";
 const QUEUES_EVERY_MS = 5000;
+const DESK_EVERY_MS = 10000;
 
 const state = {
   site: null,
   counter: null,
   current: null, // the Ticket at the desk (status called), or null
   busy: false,
+  paused: null, // the counter's break {reason, since}, or null
+  desk: null, // the last …/desk answer
   queueTimer: null,
+  deskTimer: null,
 };
 
 // --- views and messages ---------------------------------------------------------------
@@ -43,6 +49,8 @@ function leave(forget) {
   stopPolling();
   state.counter = null;
   state.current = null;
+  state.paused = null;
+  state.desk = null;
   state.view = "login";
   if (forget) {
     save(KEY_COUNTER, null);
@@ -94,6 +102,7 @@ async function openDesk(counterId) {
   const ticket = await openTicket(counterId);
   if (!login.session) return; // the token had expired: back at the login form
   setCurrent(ticket);
+  await desk.refresh();
   show("desk");
   startPolling();
 }
@@ -138,13 +147,16 @@ function setCurrent(ticket) {
   updateButtons();
 }
 
+const desk = deskTools({ state, auth, busy, message, setCurrent, updateButtons: () => updateButtons() });
+
 function updateButtons() {
   const has = Boolean(state.current);
-  $("#act-next").disabled = state.busy;
+  $("#act-next").disabled = state.busy || Boolean(state.paused);
   for (const id of ["#act-recall", "#act-complete", "#act-noshow", "#act-transfer"]) {
     $(id).disabled = state.busy || !has;
   }
   $("#transfer-go").disabled = state.busy;
+  desk.updateButtons();
 }
 
 function tickTimer() {
@@ -201,6 +213,10 @@ function onTicket(verb, extra) {
 async function run(name) {
   if (state.busy || state.view !== "desk") return;
   if (name !== "next" && !state.current) return;
+  if (name === "next" && state.paused) {
+    message(t("op.pausedNoCall"), "warn");
+    return;
+  }
   if (name === "transfer") {
     openTransfer();
     return;
@@ -220,6 +236,7 @@ async function busy(action) {
     state.busy = false;
     updateButtons();
     refreshQueues();
+    desk.refresh();
   }
 }
 
@@ -263,6 +280,7 @@ function fillTransferList() {
 
 function openTransfer() {
   if (!state.current) return;
+  desk.closeAll();
   const select = $("#transfer-to");
   for (const option of select.querySelectorAll("option")) {
     option.disabled = option.value === state.current.service_id;
@@ -318,11 +336,14 @@ function startPolling() {
   stopPolling();
   refreshQueues();
   state.queueTimer = setInterval(refreshQueues, QUEUES_EVERY_MS);
+  state.deskTimer = setInterval(desk.refresh, DESK_EVERY_MS);
 }
 
 function stopPolling() {
   if (state.queueTimer) clearInterval(state.queueTimer);
+  if (state.deskTimer) clearInterval(state.deskTimer);
   state.queueTimer = null;
+  state.deskTimer = null;
 }
 
 // --- keyboard -------------------------------------------------------------------------
@@ -333,6 +354,7 @@ function onKey(ev) {
   if (state.view !== "desk" || ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
   if (ev.key === "Escape") {
     closeTransfer();
+    desk.closeAll();
     return;
   }
   const tag = (ev.target && ev.target.tagName) || "";
@@ -349,6 +371,7 @@ startLang({ remember: true });
 langToggle($("#lang"), () => {
   if (state.view === "desk") {
     setCurrent(state.current);
+    desk.render();
     refreshQueues();
     message("");
   }
@@ -360,6 +383,7 @@ document.querySelectorAll(".actions button[data-action]").forEach((b) => {
 });
 $("#transfer").addEventListener("submit", submitTransfer);
 $("#transfer-cancel").addEventListener("click", closeTransfer);
+desk.wire();
 document.addEventListener("keydown", onKey);
 setInterval(() => {
   tickTimer();
