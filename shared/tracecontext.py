@@ -41,6 +41,17 @@ def outgoing_event(payload: bytes, traceparent: str | None) -> Iterator[None]:
     is current (FastStream's producer spans continue it and put it in the Kafka headers),
     and its ids are the log context."""
     event_id, ticket_id = event_ids(payload)
+    with continued_trace(traceparent, event_id=event_id, ticket_id=ticket_id):
+        yield
+
+
+@contextmanager
+def continued_trace(
+    traceparent: str | None, *, event_id: object = None, ticket_id: object = None
+) -> Iterator[None]:
+    """Work done later for something recorded under `traceparent` (an outbox row, a queued
+    message): that trace is current, so log lines carry its trace_id and spans continue
+    it, and the ids are the log context."""
     token = None
     if traceparent:
         token = otel_context.attach(PROPAGATOR.extract({"traceparent": traceparent}))

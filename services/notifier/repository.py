@@ -14,6 +14,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from services.notifier.channels import Template
 from shared.events import AnyEvent, parse_event
+from shared.tracecontext import current_traceparent
 
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 """A plain connection or one borrowed from the pool: both run the same SQL."""
@@ -47,6 +48,8 @@ class OutgoingMessage:
     """Its channel order, fixed when first claimed (None: not yet, the site's order)."""
     channel_index: int = 0
     template: Template | None = None
+    traceparent: str | None = None
+    """The trace of the event it was queued for (its lines and spans belong to it)."""
 
 
 def _template_json(template: Template | None) -> dict[str, object] | None:
@@ -207,8 +210,8 @@ async def queue_message(
     inserted = await conn.fetchval(
         """INSERT INTO notifier.messages
                (event_id, kind, ticket_id, site_id, phone, text, status, skipped_reason,
-                template, channels)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
+                template, channels, traceparent)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)
            ON CONFLICT (event_id, kind) DO NOTHING RETURNING true""",
         event_id,
         kind,
@@ -220,6 +223,7 @@ async def queue_message(
         skipped_reason,
         _template_json(template),
         list(channels) if channels is not None else None,
+        current_traceparent(),  # the consumed event's trace, continued by the sender
     )
     return bool(inserted)
 
@@ -280,7 +284,7 @@ async def claim_due_messages(conn: Connection, limit: int, lease_s: float) -> li
                LIMIT $1
                FOR UPDATE SKIP LOCKED)
            RETURNING m.id, m.event_id, m.kind, m.ticket_id, m.phone, m.text, m.attempts,
-                     m.site_id, m.channels, m.channel_index, m.template""",
+                     m.site_id, m.channels, m.channel_index, m.template, m.traceparent""",
         limit,
         lease_s,
     )

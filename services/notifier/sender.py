@@ -36,6 +36,7 @@ from services.notifier.metrics import CHANNEL_ATTEMPTS, count_effects
 from services.notifier.repository import NOTIFY_CHANNEL, OutgoingMessage
 from services.notifier.settings import NotifierSettings
 from shared.phone import mask_phone
+from shared.tracecontext import continued_trace
 
 log = logging.getLogger("notifier.sender")
 
@@ -138,6 +139,13 @@ class Sender:
         self._wake.set()  # a slot is free
 
     async def _deliver(self, message: OutgoingMessage) -> None:
+        """Send one message by its next channel, in the trace of the event it is for."""
+        with continued_trace(
+            message.traceparent, event_id=message.event_id, ticket_id=message.ticket_id
+        ):
+            await self._deliver_traced(message)
+
+    async def _deliver_traced(self, message: OutgoingMessage) -> None:
         order = message.channels or self._channels_of(message.site_id)
         if message.channels is None:
             await self._record(deliveries.set_channels, message.id, order)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -27,6 +28,7 @@ from services.display.app import create_app as create_display
 from services.notifier.app import create_app as create_notifier
 from services.ticketing.app import create_app as create_ticketing
 from services.ticketing.settings import TicketingSettings
+from shared.logcontext import ContextFilter
 from tests.integration.display.conftest import display_settings
 from tests.integration.notifier.conftest import notifier_settings
 from tests.integration.ticketing import conftest as ticketing_conftest
@@ -313,8 +315,13 @@ def spans_of(exporter: InMemorySpanExporter, trace_id: int) -> list[ReadableSpan
 
 
 async def test_one_trace_follows_a_ticket_from_the_kiosk_to_display_and_notifier(
-    spans: InMemorySpanExporter, system: dict[str, httpx.AsyncClient], ticketing_db: str
+    spans: InMemorySpanExporter,
+    system: dict[str, httpx.AsyncClient],
+    ticketing_db: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="notifier")
+    caplog.handler.addFilter(ContextFilter())  # as shared/logging.py's handler has it
     response = await system["ticketing"].post(
         "/api/sites/balangan/tickets", json={"service_id": "ktp-el", "phone": "081234567890"}
     )
@@ -363,6 +370,40 @@ async def test_one_trace_follows_a_ticket_from_the_kiosk_to_display_and_notifier
     for service in ("notifier", "display"):
         attributes = found[service].attributes or {}
         assert attributes.get("mpp.ticket_id") == ticket_id
+
+    # the notifier queued the issued SMS in that trace, and its sender logs in it
+    conn = await asyncpg.connect(ticketing_db)
+    try:
+        queued = await eventually(
+            functools.partial(
+                conn.fetchval,
+                """SELECT traceparent FROM notifier.messages
+                    WHERE ticket_id = $1::uuid AND kind = 'issued'""",
+                ticket_id,
+            ),
+            "the issued SMS queued with its trace",
+        )
+    finally:
+        await conn.close()
+    assert queued.split("-")[1] == format(trace_id, "032x")
+
+    def sent_line() -> logging.LogRecord | None:
+        return next(
+            (
+                r
+                for r in caplog.records
+                if r.name.startswith("notifier")
+                and r.getMessage().startswith("sent issued")
+                and f"ticket {ticket_id}" in r.getMessage()  # not an earlier test's ticket
+            ),
+            None,
+        )
+
+    async def logged() -> logging.LogRecord | None:
+        return sent_line()
+
+    record = await eventually(logged, "the sender's 'sent issued' line")
+    assert getattr(record, "trace_id", None) == format(trace_id, "032x"), record.__dict__
 
     names = {s.name for s in spans_of(spans, trace_id)}
     assert "ticket-issued publish" in names  # the relay's producer span
