@@ -43,9 +43,10 @@ def tracking_link(base_url: str, ticket_id: UUID | str) -> str:
 
 def appointment_link(base_url: str, site_id: str, code: str) -> str:
     """The holder's page of a booked appointment, where it is shown and cancelled:
-    `{PUBLIC_BASE_URL}/booking/{site_id}#kode={code}`. The code rides in the fragment, so it
-    never reaches a server's access log; the page asks for the phone's last 4 digits."""
-    return f"{base_url.rstrip('/')}/booking/{quote(site_id, safe='')}#kode={quote(code, safe='')}"
+    `{PUBLIC_BASE_URL}/booking/{site_id}#{code}`. The code rides in the fragment, so it never
+    reaches a server's access log; the page asks for the phone's last 4 digits. Short: it
+    goes in a 160-character SMS."""
+    return f"{base_url.rstrip('/')}/booking/{quote(site_id, safe='')}#{quote(code, safe='')}"
 
 
 SURVEY_TTL_S = 14 * 24 * 3600
