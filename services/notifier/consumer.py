@@ -182,9 +182,16 @@ async def seek_to_stored(broker: KafkaBroker, nexts: dict[tuple[str, int], int])
     embedded broker came back with a new, shorter log: reading it whole, duplicates are
     dropped by event_id).
 
-    Records a consumer read before this seek came from offset 0 onwards (earliest), so
-    they were all read before: dropped as duplicates, never skipped."""
-    for consumer in running_consumers(broker):
+    Every consumer is put at its stored offsets at once, before any await: each await let
+    the consumers not yet seeked fetch on from offset 0 (earliest), and with three of them
+    the last one read a backlog of old records before its turn. Those read before this seek
+    came from offset 0 onwards, so they were all read before: dropped as duplicates, never
+    skipped. Then the partitions' ends are checked."""
+    consumers = list(running_consumers(broker))
+    for consumer in consumers:
+        for tp in consumer.assignment():
+            consumer.seek(tp, nexts.get((tp.topic, tp.partition), 0))
+    for consumer in consumers:
         partitions: list[KafkaPartition] = list(consumer.assignment())
         try:
             ends: dict[KafkaPartition, int] = await consumer.end_offsets(partitions)
@@ -195,5 +202,6 @@ async def seek_to_stored(broker: KafkaBroker, nexts: dict[tuple[str, int], int])
             stored = nexts.get((tp.topic, tp.partition), 0)
             end = ends.get(tp)
             offset = stored if end is not None and stored <= end else 0
-            consumer.seek(tp, offset)
+            if offset != stored:
+                consumer.seek(tp, offset)
             log.info("%s[%d] read from offset %d", tp.topic, tp.partition, offset)
