@@ -24,13 +24,19 @@ from faststream.specification import AsyncAPI
 from pydantic import BaseModel
 
 from shared import topics
-from shared.events import EVENT_TYPES, PhoneVerificationRequested, SiteStatusChanged
+from shared.events import (
+    EVENT_TYPES,
+    AppointmentBooked,
+    PhoneVerificationRequested,
+    SiteStatusChanged,
+)
 
 _SCHEMAS = "#/components/schemas/"
 _TOPIC_MODELS: dict[str, type[BaseModel]] = {
     **EVENT_TYPES,
     topics.PHONE_VERIFICATION_REQUESTED: PhoneVerificationRequested,
     topics.SITE_STATUS_CHANGED: SiteStatusChanged,
+    topics.APPOINTMENT_BOOKED: AppointmentBooked,
 }
 _HEADERS_SCHEMA = {
     "type": "object",

@@ -44,9 +44,11 @@ from opentelemetry import trace
 from shared import topics
 from shared.events import (
     AnyEvent,
+    AppointmentBooked,
     PhoneVerificationRequested,
     SiteStatusChanged,
     UnprocessableMessage,
+    parse_appointment,
     parse_event,
     parse_status,
     parse_verification,
@@ -56,7 +58,7 @@ from shared.logcontext import log_context
 from shared.metrics import count_event
 from shared.tracecontext import event_ids
 
-ConsumedEvent = AnyEvent | PhoneVerificationRequested | SiteStatusChanged
+ConsumedEvent = AnyEvent | PhoneVerificationRequested | SiteStatusChanged | AppointmentBooked
 
 MAX_BACKOFF_S = 10.0
 
@@ -74,6 +76,8 @@ async def decode_event(msg: StreamMessage[Any]) -> ConsumedEvent:
         return parse_verification(msg.body)
     if topic == topics.SITE_STATUS_CHANGED:
         return parse_status(msg.body)
+    if topic == topics.APPOINTMENT_BOOKED:
+        return parse_appointment(msg.body)
     return parse_event(msg.body, topic)
 
 

@@ -10,7 +10,7 @@ producers may add more without breaking consumers.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 import orjson
@@ -182,6 +182,55 @@ class PhoneVerificationRequested(BaseModel):
         return orjson.dumps(self.model_dump(mode="json"))
 
 
+class AppointmentBooked(BaseModel):
+    """A citizen booked an online appointment: a slot on a day, for a proven phone.
+
+    Not a ticket event (the ticket comes at check-in): its own topic, read by the notifier
+    only, which texts the code, the kiosk's check-in window and the holder's cancel link.
+    The code travels in the event because the notifier must text it (as a verification's
+    code does); the holder's key never does. Recorded in the booking's transaction.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: Literal["appointment-booked"] = topics.APPOINTMENT_BOOKED
+    event_id: UUID = Field(description="Unique id; the notifier sends one SMS per event_id")
+    schema_version: Literal[1] = Field(default=SCHEMA_VERSION)
+    occurred_at: datetime = Field(description="When the booking committed (UTC)")
+    site_id: str = Field(min_length=1, description="The MPP; also the Kafka key")
+    site_name: str
+    timezone: str = Field(
+        min_length=1, description="The site's IANA zone (Asia/Makassar): the SMS's clock"
+    )
+    appointment_id: UUID = Field(description="The appointment booked")
+    code: str = Field(
+        pattern=r"^[A-Z0-9]{4,16}$", description="Typed at the kiosk to check in; the holder's"
+    )
+    service_id: str
+    service_name: str = Field(description="Human name of the service")
+    slot_start: datetime = Field(description="The slot's start (UTC)")
+    slot_end: datetime = Field(description="The slot's end (UTC)")
+    check_in_from: datetime = Field(description="The kiosk takes the check-in from (UTC)…")
+    check_in_until: datetime = Field(description="…until (UTC): the slot's end")
+    phone: str = Field(pattern=r"^\+\d{8,15}$", description="E.164 number to text")
+    link: str = Field(
+        description="The holder's page of the appointment (shows it, cancels it), on "
+        "PUBLIC_BASE_URL; the code in its fragment, never in a server's log"
+    )
+    sequence: int | None = Field(default=None, description="Per-site commit order")
+
+    @field_serializer("occurred_at", "slot_start", "slot_end", "check_in_from", "check_in_until")
+    def _utc_rfc3339(self, value: datetime) -> str:
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    @property
+    def topic(self) -> str:
+        return self.event_type
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+
 StatusChange = Literal[
     "counter_paused",
     "counter_resumed",
@@ -239,32 +288,34 @@ class UnprocessableMessage(ValueError):
 MAX_EVENT_BYTES = 64 * 1024
 
 
-def parse_verification(raw: bytes) -> PhoneVerificationRequested:
-    """Parse a phone-verification-requested message, or raise UnprocessableMessage."""
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _parse_one(model: type[_Model], event_type: str, raw: bytes) -> _Model:
+    """Parse a message of a topic that carries one model, or raise UnprocessableMessage."""
     if len(raw) > MAX_EVENT_BYTES:
         raise UnprocessableMessage(f"message too large: {len(raw)} bytes > {MAX_EVENT_BYTES}")
     try:
-        return PhoneVerificationRequested.model_validate_json(raw)
+        return model.model_validate_json(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "value"
-        raise UnprocessableMessage(
-            f"invalid phone-verification-requested: {where}: {first['msg']}"
-        ) from None
+        raise UnprocessableMessage(f"invalid {event_type}: {where}: {first['msg']}") from None
+
+
+def parse_verification(raw: bytes) -> PhoneVerificationRequested:
+    """Parse a phone-verification-requested message, or raise UnprocessableMessage."""
+    return _parse_one(PhoneVerificationRequested, topics.PHONE_VERIFICATION_REQUESTED, raw)
 
 
 def parse_status(raw: bytes) -> SiteStatusChanged:
     """Parse a site-status-changed message, or raise UnprocessableMessage."""
-    if len(raw) > MAX_EVENT_BYTES:
-        raise UnprocessableMessage(f"message too large: {len(raw)} bytes > {MAX_EVENT_BYTES}")
-    try:
-        return SiteStatusChanged.model_validate_json(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "value"
-        raise UnprocessableMessage(
-            f"invalid site-status-changed: {where}: {first['msg']}"
-        ) from None
+    return _parse_one(SiteStatusChanged, topics.SITE_STATUS_CHANGED, raw)
+
+
+def parse_appointment(raw: bytes) -> AppointmentBooked:
+    """Parse an appointment-booked message, or raise UnprocessableMessage."""
+    return _parse_one(AppointmentBooked, topics.APPOINTMENT_BOOKED, raw)
 
 
 def parse_event(raw: bytes, topic: str | None = None) -> AnyEvent:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 from pydantic import AfterValidator
@@ -39,6 +39,14 @@ PublicBaseUrl = Annotated[str, AfterValidator(_checked_base_url)]
 def tracking_link(base_url: str, ticket_id: UUID | str) -> str:
     """The citizen's tracking page: `{PUBLIC_BASE_URL}/t/{ticket_id}`."""
     return f"{base_url.rstrip('/')}/t/{UUID(str(ticket_id))}"
+
+
+def appointment_link(base_url: str, site_id: str, code: str) -> str:
+    """The holder's page of a booked appointment, where it is shown and cancelled:
+    `{PUBLIC_BASE_URL}/booking/{site_id}#{code}`. The code rides in the fragment, so it never
+    reaches a server's access log; the page asks for the phone's last 4 digits. Short: it
+    goes in a 160-character SMS."""
+    return f"{base_url.rstrip('/')}/booking/{quote(site_id, safe='')}#{quote(code, safe='')}"
 
 
 SURVEY_TTL_S = 14 * 24 * 3600

@@ -12,6 +12,10 @@ EVENT_TOPICS: Final = (TICKET_ISSUED, TICKET_CALLED, SERVICE_COMPLETED)
 PHONE_VERIFICATION_REQUESTED: Final = "phone-verification-requested"
 """Extension: a citizen booking online asked for a one-time code by SMS (notifier only)."""
 
+APPOINTMENT_BOOKED: Final = "appointment-booked"
+"""Extension: a citizen booked an online appointment; the notifier texts its code, the
+check-in window and the cancel link (notifier only)."""
+
 SITE_STATUS_CHANGED: Final = "site-status-changed"
 """A counter paused or resumed, a service closed or opened, a quota or a counter's services
 changed (CONTRACT.md, Site status events): boards follow it, the notifier may ignore it."""
@@ -25,5 +29,10 @@ def dlq_topic(topic: str) -> str:
     return f"{topic}{DLQ_SUFFIX}"
 
 
-_OWN_TOPICS: Final = (*EVENT_TOPICS, SITE_STATUS_CHANGED, PHONE_VERIFICATION_REQUESTED)
+_OWN_TOPICS: Final = (
+    *EVENT_TOPICS,
+    SITE_STATUS_CHANGED,
+    PHONE_VERIFICATION_REQUESTED,
+    APPOINTMENT_BOOKED,
+)
 ALL_TOPICS: Final = _OWN_TOPICS + tuple(dlq_topic(t) for t in _OWN_TOPICS)

@@ -3,7 +3,9 @@
 - the three ticket topics, with a handler per topic (one consumer and one fetch for the
   three, as before the handlers were typed);
 - `phone-verification-requested`, its own consumer: a code's SMS must not wait behind a
-  backlog of ticket events.
+  backlog of ticket events;
+- `appointment-booked`, its own consumer too: the booking page tells the citizen the code
+  is on its way by SMS.
 
 No group, so no join: on the embedded broker every join took ~5 s and, after a kill -9,
 the dead member was waited out, so a restarted notifier sent nothing for 10 s or more.
@@ -30,6 +32,7 @@ from asyncpg.pool import PoolAcquireContext
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, TopicPartition
 
+from services.notifier.appointments import handle_appointment
 from services.notifier.metrics import SMS_SKIPPED
 from services.notifier.notifications import handle_event
 from services.notifier.offsets import Position
@@ -40,6 +43,7 @@ from shared import topics
 from shared.consuming import decode_event, from_topic
 from shared.events import (
     AnyEvent,
+    AppointmentBooked,
     PhoneVerificationRequested,
     ServiceCompleted,
     TicketCalled,
@@ -89,6 +93,15 @@ class Notifications:
         transaction: `handled`, or `duplicate`."""
         async with self._connection() as conn:
             queued = await handle_verification(conn, event, position)
+        return "duplicate" if queued is None else "handled"
+
+    async def on_appointment(
+        self, event: AppointmentBooked, position: Position | None = None
+    ) -> str:
+        """Queue a booking's `appointment` SMS (and store its `position` as read) in one
+        transaction: `handled`, or `duplicate`."""
+        async with self._connection() as conn:
+            queued = await handle_appointment(conn, event, position)
         return "duplicate" if queued is None else "handled"
 
 
@@ -150,6 +163,18 @@ def subscribe(broker: KafkaBroker, notifications: Notifications) -> None:
         """Queue the one-time code's `verification` SMS."""
         return await notifications.on_verification(event, position_of(message))
 
+    @broker.subscriber(
+        partitions=assignment(settings, topics.APPOINTMENT_BOOKED),
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK_FIRST,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        decoder=decode_event,
+        no_reply=True,
+    )
+    async def on_appointment_booked(event: AppointmentBooked, message: ConsumedMessage) -> str:
+        """Queue the booking's `appointment` SMS: code, slot, check-in window, cancel link."""
+        return await notifications.on_appointment(event, position_of(message))
+
 
 async def seek_to_stored(broker: KafkaBroker, nexts: dict[tuple[str, int], int]) -> None:
     """Put every assigned partition at its stored offset (`nexts`, read before the broker
@@ -157,9 +182,16 @@ async def seek_to_stored(broker: KafkaBroker, nexts: dict[tuple[str, int], int])
     embedded broker came back with a new, shorter log: reading it whole, duplicates are
     dropped by event_id).
 
-    Records a consumer read before this seek came from offset 0 onwards (earliest), so
-    they were all read before: dropped as duplicates, never skipped."""
-    for consumer in running_consumers(broker):
+    Every consumer is put at its stored offsets at once, before any await: each await let
+    the consumers not yet seeked fetch on from offset 0 (earliest), and with three of them
+    the last one read a backlog of old records before its turn. Those read before this seek
+    came from offset 0 onwards, so they were all read before: dropped as duplicates, never
+    skipped. Then the partitions' ends are checked."""
+    consumers = list(running_consumers(broker))
+    for consumer in consumers:
+        for tp in consumer.assignment():
+            consumer.seek(tp, nexts.get((tp.topic, tp.partition), 0))
+    for consumer in consumers:
         partitions: list[KafkaPartition] = list(consumer.assignment())
         try:
             ends: dict[KafkaPartition, int] = await consumer.end_offsets(partitions)
@@ -170,5 +202,6 @@ async def seek_to_stored(broker: KafkaBroker, nexts: dict[tuple[str, int], int])
             stored = nexts.get((tp.topic, tp.partition), 0)
             end = ends.get(tp)
             offset = stored if end is not None and stored <= end else 0
-            consumer.seek(tp, offset)
+            if offset != stored:
+                consumer.seek(tp, offset)
             log.info("%s[%d] read from offset %d", tp.topic, tp.partition, offset)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from shared import links
+from shared import links, local_time
 
 SMS_SEGMENT = 160
 
@@ -176,6 +178,48 @@ def verification_text(*, site_name: str, code: str, valid_minutes: int) -> str:
         "termasuk petugas."
     )
     return text if len(text) <= SMS_SEGMENT else text[:SMS_SEGMENT]
+
+
+def spaced_code(code: str) -> str:
+    """'7KQ2M4AB' → '7KQ2-M4AB': easier to read off a phone and type at the kiosk (which
+    drops the dash)."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def appointment_text(
+    *,
+    site_name: str,
+    service_name: str,
+    code: str,
+    slot_start: datetime,
+    check_in_from: datetime,
+    check_in_until: datetime,
+    zone: ZoneInfo,
+    link: str,
+) -> str:
+    """A booked slot: its day and time, its code, the kiosk's check-in window and the
+    holder's cancel link, on the site's clock. A window opening on the day before the slot
+    (a slot at 00.15) names that day. When even a shortened service name leaves two
+    segments, the name goes (the holder's page shows it); the rest is never cut."""
+    opens = local_time.clock(check_in_from, zone)
+    if check_in_from.astimezone(zone).date() != slot_start.astimezone(zone).date():
+        opens = f"{local_time.WEEKDAYS[check_in_from.astimezone(zone).weekday()]} {opens}"
+    when = f"{local_time.short_day(slot_start, zone)} {local_time.clock(slot_start, zone)}"
+    values = {
+        "site": short_site_name(site_name),
+        "service": service_name,
+        "when": f"{when} {local_time.zone_label(zone, slot_start)}".rstrip(),
+        "code": spaced_code(code),
+        "opens": opens,
+        "closes": local_time.clock(check_in_until, zone),
+        "link": link,
+    }
+    tail = ", kode {code}. Lapor hadir {opens}-{closes}. Batal: {link}"
+    text = _fit("{site}: janji temu {service} {when}" + tail, ("service", "site"), **values)
+    if len(text) <= SMS_SEGMENT:
+        return text
+    nameless = _fit("{site}: janji temu {when}" + tail, ("site",), **values)
+    return nameless if len(nameless) <= SMS_SEGMENT else text
 
 
 HIDDEN_TEXTS = {

@@ -32,6 +32,7 @@ import asyncpg
 from services.notifier import deliveries, repository
 from services.notifier.channels import Channel, Outgoing, Undeliverable
 from services.notifier.deliveries import Effect
+from services.notifier.messages import history_error
 from services.notifier.metrics import CHANNEL_ATTEMPTS, count_effects
 from services.notifier.repository import NOTIFY_CHANNEL, OutgoingMessage
 from services.notifier.settings import NotifierSettings
@@ -57,6 +58,13 @@ def backoff_s(attempt: int, base_s: float, max_s: float, rand: float) -> float:
 def scrub_phones(text: str) -> str:
     """Mask anything that looks like a phone number (gateway errors may echo it)."""
     return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def loggable_error(kind: str, error: str) -> str:
+    """A channel's error as the logs and the message row keep it: no phone, and for an SMS
+    carrying a code (verification, appointment) nothing past the gateway's status — a
+    gateway may echo the text back, code and all."""
+    return scrub_phones(history_error(kind, error) or "")[:500]
 
 
 RECORD_FOR_S = 300.0
@@ -166,11 +174,11 @@ class Sender:
             receipt = await channel.send(outgoing)
         except Undeliverable as exc:
             CHANNEL_ATTEMPTS.labels(name, message.kind, "undeliverable").inc()
-            await self._fall_back(message, name, scrub_phones(f"{exc}")[:500])
+            await self._fall_back(message, name, loggable_error(message.kind, f"{exc}"))
             return
         except Exception as exc:
             CHANNEL_ATTEMPTS.labels(name, message.kind, "busy").inc()
-            error = scrub_phones(f"{exc}")[:500] or type(exc).__name__
+            error = loggable_error(message.kind, f"{exc}") or type(exc).__name__
             await self._failed(message, error, name, has_next)
             return
         if receipt.reports_later and receipt.provider_message_id:

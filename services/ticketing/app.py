@@ -70,6 +70,10 @@ def kafka_publish(broker: KafkaBroker) -> Publish:
             topics.PHONE_VERIFICATION_REQUESTED,
             description="A citizen booking online asked for a one-time SMS code",
         ),
+        topics.APPOINTMENT_BOOKED: broker.publisher(
+            topics.APPOINTMENT_BOOKED,
+            description="A citizen booked an online appointment (its code goes by SMS)",
+        ),
     }
 
     async def publish(events: list[PendingEvent]) -> Acks:

@@ -28,8 +28,9 @@ from services.ticketing.repositories.appointments import Appointment, NewAppoint
 from services.ticketing.usecases import entering, opening, views
 from services.ticketing.usecases.commands import EnterQueue
 from services.ticketing.usecases.views import TicketState
+from shared import links
 from shared.database import Connection
-from shared.events import PhoneVerificationRequested
+from shared.events import AppointmentBooked, PhoneVerificationRequested
 from shared.sites import ServiceRules
 
 CODE_TTL = timedelta(minutes=5)
@@ -242,8 +243,11 @@ async def book(
     day: date,
     slot_start: datetime,
     phone: str,
+    *,
+    public_base_url: str,
 ) -> Appointment:
-    """Book a slot for a proven phone; one booking per phone per service per day."""
+    """Book a slot for a proven phone; one booking per phone per service per day. Its
+    `appointment-booked` event (the notifier texts the code) commits with it."""
     async with conn.transaction():
         site, service, service_rules = await _service_and_rules(conn, site_id, service_id)
         if service_rules.appointment_slot_capacity == 0:
@@ -275,7 +279,7 @@ async def book(
             booked_day = await booked.booked_count(conn, site_id, service_id, day)
             if booked_day >= service_rules.online_quota:
                 raise NotTakingTickets(f"Kuota daring {service['name']} pada hari itu sudah habis")
-        return await booked.add(
+        row = await booked.add(
             conn,
             NewAppointment(
                 id=uuid.uuid4(),
@@ -288,6 +292,34 @@ async def book(
                 slot_end=match.end,
             ),
         )
+        event = _booked_event(site, service, row, public_base_url, now)
+        await record_events(conn, site_id, [event])
+        return row
+
+
+def _booked_event(
+    site: Any, service: Any, row: Appointment, base_url: str, now: datetime
+) -> AppointmentBooked:
+    """What the notifier needs to text the booking: the code, the slot and the kiosk's
+    check-in window (the one rule the API and the kiosk use), the holder's link."""
+    opens, closes = slots_rules.check_in_window(row.slot_start, row.slot_end)
+    return AppointmentBooked(
+        event_id=uuid.uuid4(),
+        occurred_at=now,  # record_events stamps the time its sequence lock was taken
+        site_id=row.site_id,
+        site_name=site["name"],
+        timezone=site["timezone"],
+        appointment_id=row.id,
+        code=row.code,
+        service_id=row.service_id,
+        service_name=service["name"],
+        slot_start=row.slot_start,
+        slot_end=row.slot_end,
+        check_in_from=opens,
+        check_in_until=closes,
+        phone=row.phone,
+        link=links.appointment_link(base_url, row.site_id, row.code),
+    )
 
 
 async def cancel_appointment(conn: Connection, code: str) -> Appointment:

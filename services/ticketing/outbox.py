@@ -13,7 +13,12 @@ from datetime import datetime
 from typing import TypeVar, cast
 
 from shared.database import Connection
-from shared.events import AnyEvent, PhoneVerificationRequested, SiteStatusChanged
+from shared.events import (
+    AnyEvent,
+    AppointmentBooked,
+    PhoneVerificationRequested,
+    SiteStatusChanged,
+)
 from shared.tracecontext import current_traceparent
 
 NOTIFY_CHANNEL = "ticketing_outbox"
@@ -45,7 +50,8 @@ async def lock_site_sequence(conn: Connection, site_id: str) -> SiteSequence:
 
 
 OutboxEvent = TypeVar(
-    "OutboxEvent", bound=AnyEvent | PhoneVerificationRequested | SiteStatusChanged
+    "OutboxEvent",
+    bound=AnyEvent | PhoneVerificationRequested | SiteStatusChanged | AppointmentBooked,
 )
 
 

@@ -43,6 +43,18 @@ async def sms_code(gateway: SmsGateway, to: str, timeout: float = 60) -> str:
     raise AssertionError(f"no verification SMS to {to}: {gateway.received}")
 
 
+async def appointment_sms(gateway: SmsGateway, to: str, timeout: float = 60) -> str:
+    """The text of the `appointment` SMS sent to `to`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sent = [m for m in gateway.received if m["kind"] == "appointment" and m["to"] == to]
+        if sent:
+            assert len(sent) == 1, sent
+            return str(sent[0]["text"])
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no appointment SMS to {to}: {gateway.received}")
+
+
 async def a_day_with_slots(api: httpx.AsyncClient) -> tuple[date, dict[str, Any]]:
     """The first day after today (site time) with a free slot, and that first slot."""
     today = datetime.now(WITA).date()
@@ -151,11 +163,33 @@ async def test_booking_a_slot_on_a_phone(
         )
     assert held.status_code == 200 and held.json()["status"] == "booked", held.text
 
+    # the `appointment` SMS: the code, the window on the lobby's clock and the holder's link,
+    # which opens this appointment on the phone (the last 4 digits asked), to cancel it there
+    sms = await appointment_sms(sms_gateway, PHONE_E164)
+    assert f"kode {appointment_code[:4]}-{appointment_code[4:]}." in sms
+    assert f"{start:%H.%M} WITA" in sms and f"Lapor hadir {opens:%H.%M}-{end:%H.%M}." in sms
+    link = sms.rsplit(" ", 1)[-1]
+    assert link == f"{system.ticketing}/booking/{SITE}#{appointment_code}"
+    await page.close()
+    page = await browser.new_page()
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto(link)
+    await page.wait_for_selector("#view-holder:not([hidden])")
+    assert appointment_code in await page.inner_text("#holder-code")
+    await assert_accessible(page)
+    await page.fill("#last4", "7801")
+    await page.click("#open-appointment")
+    await page.wait_for_selector("#view-done:not([hidden])")
+    assert (await page.inner_text("#a-code")).strip() == appointment_code
+    assert await page.inner_text("#a-window") == f"{opens:%H.%M} WITA s.d. {end:%H.%M} WITA"
+    await assert_accessible(page)
+    await shot(page, "5-from-the-sms-link")
+
     await page.click("#cancel")
     await page.click("#yes-cancel")
     await page.wait_for_selector("#view-cancelled:not([hidden])")
     assert appointment_code in await page.inner_text("#cancelled-text")
-    await shot(page, "5-cancelled")
+    await shot(page, "6-cancelled")
     async with httpx.AsyncClient(base_url=system.ticketing, timeout=10) as api:
         gone = await api.get(
             f"/api/appointments/{appointment_code}", headers={"Phone-Last4": "7801"}

@@ -29,6 +29,10 @@ TEXTS = {
     "survei_layanan": (
         "{{1}}: Terima kasih telah dilayani ({{2}}). Mohon nilai layanan kami: {{3}}"
     ),
+    "janji_temu_dipesan": (
+        "{{1}}: Janji temu {{2}} pada {{3}}. Kode {{4}}. Lapor hadir di anjungan pukul {{5}}. "
+        "Batal atau lihat janji temu: {{6}}"
+    ),
     # AUTHENTICATION category: Meta fixes the body ("{{1}} adalah kode verifikasi Anda.
     # Demi keamanan, jangan bagikan kode ini.") and adds the copy-code button.
     "kode_verifikasi": "{{1}} adalah kode verifikasi Anda. Demi keamanan, jangan bagikan kode ini.",
@@ -87,6 +91,14 @@ def called(*, site_name: str, ticket_number: str, counter_name: str, call_count:
 
 def survey(*, site_name: str, service_name: str, link: str) -> Template:
     return _template("survei_layanan", short_site_name(site_name), service_name, link)
+
+
+def appointment(
+    *, site_name: str, service_name: str, when: str, code: str, window: str, link: str
+) -> Template:
+    return _template(
+        "janji_temu_dipesan", short_site_name(site_name), service_name, when, code, window, link
+    )
 
 
 def verification(*, code: str) -> Template:

@@ -185,7 +185,15 @@ async def book(
             "verification_token", "nomor HP belum diverifikasi dengan kode SMS"
         )
     start = datetime.combine(body.date, body.time, ZoneInfo(site["timezone"]))
-    row = await booking.book(conn, site_id, body.service_id, body.date, start, body.phone)
+    row = await booking.book(
+        conn,
+        site_id,
+        body.service_id,
+        body.date,
+        start,
+        body.phone,
+        public_base_url=settings.public_base_url,
+    )
     return BookedAppointment(
         **Appointment.of(row).model_dump(),
         appointment_key=appointment_access.appointment_key(row.id, settings.token_secret),

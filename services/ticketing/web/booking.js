@@ -3,7 +3,9 @@
  * ticket now (an online ticket) or a day and slot (GET …/slots, POST …/appointments) →
  * the appointment code with its kiosk check-in window in the site's zone (from the answer's
  * check_in_from / check_in_until), an .ics file for the phone's calendar and a cancel for
- * the holder (DELETE /api/appointments/{code} with the booking phone's last 4 digits). */
+ * the holder (DELETE /api/appointments/{code} with the booking phone's last 4 digits).
+ * The SMS's link, /booking/{site}#{code}, opens that appointment for its holder: the code
+ * in the fragment (never sent to the server), the phone's last 4 digits asked for. */
 
 import { api, errorText } from "./common/api.js";
 import { $, el, notice, showView } from "./common/dom.js";
@@ -28,6 +30,7 @@ const state = {
   appointment: null,
   slots: null,
   cancelled: null,
+  linked: null,
   busy: false,
 };
 
@@ -75,7 +78,41 @@ async function loadSite() {
   }
   $("#site-name").textContent = state.site.name;
   document.title = `${t("b.title")} — ${state.site.name}`;
-  show("phone");
+  state.linked = linkedCode();
+  if (state.linked) {
+    renderHolder();
+    show("holder");
+    $("#last4").focus();
+  } else {
+    show("phone");
+  }
+}
+
+/** The appointment code of the SMS's link (`#7KQ2M4AB`), or null. */
+function linkedCode() {
+  const code = decodeURIComponent(location.hash.slice(1)).replace(/[\s-]/g, "").toUpperCase();
+  return /^[A-Z0-9]{4,16}$/.test(code) ? code : null;
+}
+
+function renderHolder() {
+  if (state.linked) $("#holder-code").textContent = t("b.holderCode", { code: state.linked });
+}
+
+/** The holder proves the booking phone's last 4 digits and sees (or cancels) it. */
+async function openLinked(event) {
+  event.preventDefault();
+  await guarded($("#open-appointment"), async () => {
+    const last4 = $("#last4").value.trim();
+    const appointment = await api("GET", apiPath("appointments", state.linked), {
+      headers: { "Phone-Last4": last4 },
+    });
+    state.phone = last4; // what cancel() sends as Phone-Last4
+    state.appointment = appointment;
+    renderAppointment();
+    $("#confirm-cancel").hidden = true;
+    $("#cancel").hidden = appointment.status !== "booked";
+    show("done");
+  });
 }
 
 function servicesOf(agencyId) {
@@ -248,6 +285,7 @@ async function book(button, day, slot) {
     state.appointment = appointment;
     renderAppointment();
     $("#confirm-cancel").hidden = true;
+    $("#cancel").hidden = false;
     show("done");
   });
 }
@@ -312,6 +350,7 @@ function renderCancelled() {
 function rerender() {
   if (state.site) document.title = `${t("b.title")} — ${state.site.name}`;
   renderCodeSent();
+  renderHolder();
   renderAppointment();
   renderSlots();
   renderCancelled();
@@ -320,6 +359,7 @@ function rerender() {
 
 function wire() {
   $("#phone-form").addEventListener("submit", sendCode);
+  $("#holder-form").addEventListener("submit", openLinked);
   $("#code-form").addEventListener("submit", confirmCode);
   $("#resend").addEventListener("click", () => show("phone"));
   $("#agency").addEventListener("change", renderServices);
@@ -336,7 +376,7 @@ function wire() {
     $("#confirm-cancel").hidden = true;
   });
   $("#yes-cancel").addEventListener("click", cancel);
-  $("#again").addEventListener("click", () => show("service"));
+  $("#again").addEventListener("click", () => show(state.token ? "service" : "phone"));
 }
 
 startLang({ remember: true });

@@ -160,7 +160,11 @@ async def topic_ends(kafka: str) -> dict[tuple[str, int], int]:
         await consumer.topics()  # metadata
         parts = [
             TopicPartition(t, p)
-            for t in (*topics.EVENT_TOPICS, topics.PHONE_VERIFICATION_REQUESTED)
+            for t in (
+                *topics.EVENT_TOPICS,
+                topics.PHONE_VERIFICATION_REQUESTED,
+                topics.APPOINTMENT_BOOKED,
+            )
             for p in sorted(consumer.partitions_for_topic(t) or ())
         ]
         ends = await consumer.end_offsets(parts)

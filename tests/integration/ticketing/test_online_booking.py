@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
+import orjson
 
 from services.ticketing.settings import TicketingSettings
 from tests.integration.ticketing.conftest import Login, enrol_kiosk, holder, issue, kiosk_headers
@@ -243,3 +244,42 @@ async def test_appointment_booking_and_check_in_at_its_slot(
         headers={"Appointment-Key": appointment["appointment_key"]},
     )
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+
+
+async def test_a_booking_records_its_appointment_booked_event_with_it(
+    api: httpx.AsyncClient, ticketing_settings: TicketingSettings
+) -> None:
+    """The SMS's facts, in the booking's own transaction: the window is the answer's (one
+    rule), the link is on PUBLIC_BASE_URL with the code in its fragment; a refused booking
+    records nothing."""
+    token = await prove(api, ticketing_settings, "081366665555")
+    tomorrow = (datetime.now(ZoneInfo("Asia/Jayapura")) + timedelta(days=1)).date()
+    body = {
+        "service_id": "kk",
+        "date": str(tomorrow),
+        "time": "10:00",
+        "phone": "081366665555",
+        "verification_token": token,
+    }
+    booked = await api.post(f"/api/sites/{SITE}/appointments", json=body)
+    assert booked.status_code == 201, booked.text
+    assert (await api.post(f"/api/sites/{SITE}/appointments", json=body)).status_code == 409
+    answer = booked.json()
+    conn = await asyncpg.connect(ticketing_settings.database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT event_id, payload::jsonb AS e FROM ticketing.outbox WHERE topic = $1",
+            "appointment-booked",
+        )
+    finally:
+        await conn.close()
+    assert len(rows) == 1
+    event = orjson.loads(rows[0]["e"]) if isinstance(rows[0]["e"], str) else rows[0]["e"]
+    assert event["appointment_id"] == answer["id"] and event["code"] == answer["code"]
+    assert event["phone"] == "+6281366665555" and event["timezone"] == "Asia/Jayapura"
+    assert event["service_name"] and event["site_name"] and event["schema_version"] == 1
+    for field in ("slot_start", "slot_end", "check_in_from", "check_in_until"):
+        assert datetime.fromisoformat(event[field]) == datetime.fromisoformat(answer[field])
+        assert event[field].endswith("Z")
+    assert event["link"] == f"http://127.0.0.1:8001/booking/{SITE}#{answer['code']}"
+    assert event["event_id"] == str(rows[0]["event_id"]) and event["sequence"] >= 1

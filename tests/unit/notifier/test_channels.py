@@ -215,6 +215,14 @@ def test_every_template_call_fills_exactly_its_parameters() -> None:
         templates.called(site_name="x", ticket_number="A-1", counter_name="L 1", call_count=2),
         templates.survey(site_name="x", service_name="KK", link="https://mpp.test/s"),
         templates.verification(code="123456"),
+        templates.appointment(
+            site_name="MPP Kota Uji",
+            service_name="KTP-el",
+            when="Kamis 3 Des 09.00 WITA",
+            code="7KQ2-M4AB",
+            window="08.30-09.30",
+            link="https://mpp.test/booking/uji#7KQ2M4AB",
+        ),
     ]
     assert {c.name for c in calls} == set(templates.TEXTS) - {"antrian_dipanggil"}
     for call in calls:

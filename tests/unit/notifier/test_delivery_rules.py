@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.notifier.providers import LogProvider, Sms, sms_log_line
-from services.notifier.sender import backoff_s, scrub_phones
+from services.notifier.sender import backoff_s, loggable_error, scrub_phones
 
 
 @given(attempt=st.integers(min_value=1, max_value=50), rand=st.floats(0, 1, exclude_max=True))
@@ -43,3 +43,11 @@ def test_gateway_errors_are_scrubbed_of_phones() -> None:
     error = scrub_phones("invalid recipient +6281234567890 (6281234567890)")
     assert "6281234567890" not in error
     assert "+62812*****890" in error
+
+
+def test_a_gateway_echoing_a_code_sms_logs_only_its_status() -> None:
+    echo = "gateway answered 400: bad text 'MPP Uji: janji temu KK, kode 7KQ2-M4AB' +6281234567890"
+    assert loggable_error("appointment", echo) == "gateway answered 400"
+    assert loggable_error("verification", echo) == "gateway answered 400"
+    kept = loggable_error("issued", echo)
+    assert "7KQ2-M4AB" in kept and "6281234567890" not in kept
