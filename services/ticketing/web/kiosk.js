@@ -152,6 +152,7 @@ function chooseAgency(agency) {
   $("#agency-name").textContent = agency.name;
   renderServices();
   show("services");
+  refreshQueues();  // a closure or a new quota shows the moment a citizen looks, not 10 s later
 }
 
 // --- step 2: services -----------------------------------------------------------------

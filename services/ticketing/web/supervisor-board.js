@@ -62,7 +62,12 @@ function serviceRow(ctx, s, q) {
     status,
     el("td", { class: "num waiting", text: count(q.waiting) }),
     el("td", { class: "num issued", text: count(q.issued_today) }),
-    el("td", { class: "num quota", text: quotaCell(q.quota_left) }),
+    el(
+      "td",
+      { class: "num quota" },
+      quotaCell(q.quota_left),
+      q.quota_runs_out_at ? el("span", { class: "reason runs-out", text: t("s.runsOut", { time: q.quota_runs_out_at }) }) : null,
+    ),
     el("td", {}, el("div", { class: "actions" }, toggle, button("secondary", { quota: s.id }, "s.doQuota", () => changeQuota(ctx, s)))),
   );
 }
