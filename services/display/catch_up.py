@@ -145,7 +145,7 @@ class CatchUp:
 
     def _at_end(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> bool:
         """A fetch reported the partition's end and the read has reached it."""
-        highwater = consumer.highwater(tp)
+        highwater: int | None = consumer.highwater(tp)
         if highwater is None:
             return False
         return self.positions.get((tp.topic, tp.partition), 0) >= highwater
