@@ -39,7 +39,7 @@ async def _demo_hashes_current(conn: Connection, site_id: str, password: str) ->
     sample = await staff.config_password_sample(conn, site_id)
     if sample is None:
         return False
-    key = (sample, hashlib.sha256(password.encode()).hexdigest())
+    key = (sample, _digest(password))
     if key in _verified:
         return True
     try:
@@ -47,10 +47,18 @@ async def _demo_hashes_current(conn: Connection, site_id: str, password: str) ->
     except (VerificationError, InvalidHashError):
         return False
     if current:
-        if len(_verified) > 10_000:
-            _verified.clear()
-        _verified.add(key)
+        _remember(key)
     return current
+
+
+def _digest(password: str) -> str:
+    return hashlib.sha256(password.encode()).hexdigest()
+
+
+def _remember(key: tuple[str, str]) -> None:
+    if len(_verified) > 10_000:
+        _verified.clear()
+    _verified.add(key)
 
 
 async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) -> bool:
@@ -93,6 +101,8 @@ async def _write_accounts(
     # anyway, and each hash costs ~0.2 s of CPU and 64 MiB, which made a deployment of
     # 300 sites take an hour to start (make bench).
     shared_hash = await asyncio.to_thread(_hasher.hash, demo_password) if to_hash else None
+    if shared_hash is not None:
+        _remember((shared_hash, _digest(demo_password)))  # no verify of it at the next reload
     hashes = {username: shared_hash for username in to_hash}
     rows: list[ConfigAccount] = [
         (u, role, counters, hashes.get(u)) for u, role, counters in accounts
