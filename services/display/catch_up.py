@@ -90,9 +90,11 @@ class CatchUp:
             client_id="display-catch-up",
             group_id=None,
             enable_auto_commit=False,
+            # a log whose start moved on (real Kafka's retention): from its first record
+            auto_offset_reset="earliest",
             fetch_max_wait_ms=self.fetch_wait_ms,
-            max_partition_fetch_bytes=16 * 1024 * 1024,
-            fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_bytes=16 * 1024 * 1024,
         )
         try:
             await consumer.start()
