@@ -69,110 +69,129 @@ def _start_of_day(config: SiteConfig, now: datetime) -> datetime:
     return max(now - timedelta(hours=8), midnight.astimezone(UTC) + timedelta(seconds=1))
 
 
-def simulate(config: SiteConfig, tickets: int, now: datetime, seed: int = 15) -> SiteDay:
-    """`tickets` issued over the day and called by the site's counters, ending with a few
-    still waiting and every counter serving its last ticket."""
-    rnd = random.Random(f"{seed}:{config.site.id}")
-    day = SiteDay(config)
-    services = {s.id: s for s in config.services}
-    agencies = {a.id: a.name for a in config.agencies}
-    queues: dict[str, deque[tuple[uuid.UUID, str, datetime]]] = defaultdict(deque)
-    numbers: dict[str, int] = defaultdict(int)
-    current: dict[str, tuple[uuid.UUID, str, str, datetime, int]] = {}
-    start = _start_of_day(config, now)
-    steps = tickets * 3
-    clock = iter(start + (now - start) * (i / (steps + 1)) for i in range(steps + 10_000))
+Queued = tuple[uuid.UUID, str, datetime]
+"""A waiting ticket: id, number, when it was issued."""
+Serving = tuple[uuid.UUID, str, str, datetime, int]
+"""A counter's ticket: id, number, service, when it was called, its call count."""
 
-    def envelope(ticket_id: uuid.UUID, number: str, service_id: str) -> dict[str, Any]:
-        service = services[service_id]
+
+class _Simulation:
+    """One site's day as ticketing would record it (see `simulate`)."""
+
+    def __init__(self, config: SiteConfig, tickets: int, now: datetime, seed: int) -> None:
+        self.config = config
+        self.rnd = random.Random(f"{seed}:{config.site.id}")
+        self.day = SiteDay(config)
+        self.services = {s.id: s for s in config.services}
+        self.agencies = {a.id: a.name for a in config.agencies}
+        self.queues: dict[str, deque[Queued]] = defaultdict(deque)
+        self.numbers: dict[str, int] = defaultdict(int)
+        self.current: dict[str, Serving] = {}
+        start = _start_of_day(config, now)
+        steps = tickets * 3 + 10_000
+        self.clock = iter(start + (now - start) * (i / steps) for i in range(steps))
+
+    def envelope(self, ticket_id: uuid.UUID, number: str, service_id: str) -> dict[str, Any]:
+        service = self.services[service_id]
         return {
             "event_id": uuid.uuid4(),
-            "occurred_at": next(clock),
-            "site_id": config.site.id,
-            "site_name": config.site.name,
+            "occurred_at": next(self.clock),
+            "site_id": self.config.site.id,
+            "site_name": self.config.site.name,
             "ticket_id": ticket_id,
             "ticket_number": number,
             "service_id": service_id,
             "service_name": service.name,
             "agency_id": service.agency,
-            "agency_name": agencies[service.agency],
-            "sequence": len(day.events) + 1,
+            "agency_name": self.agencies[service.agency],
+            "sequence": len(self.day.events) + 1,
         }
 
-    def issue() -> None:
-        service = rnd.choice(config.services)
-        numbers[service.id] += 1
-        number = f"{service.prefix}-{numbers[service.id]:03d}"
+    def issue(self) -> None:
+        service = self.rnd.choice(self.config.services)
+        self.numbers[service.id] += 1
+        number = f"{service.prefix}-{self.numbers[service.id]:03d}"
         ticket_id = uuid.uuid4()
-        ahead = len(queues[service.id])
-        base = envelope(ticket_id, number, service.id)
-        queues[service.id].append((ticket_id, number, base["occurred_at"]))
-        day.waiting[service.id] = len(queues[service.id])
-        day.events.append(
+        queue = self.queues[service.id]
+        ahead = len(queue)
+        base = self.envelope(ticket_id, number, service.id)
+        queue.append((ticket_id, number, base["occurred_at"]))
+        self.day.waiting[service.id] = len(queue)
+        self.day.events.append(
             TicketIssued(
                 **base,
-                waiting={service.id: day.waiting[service.id]},
+                waiting={service.id: len(queue)},
                 priority="regular",
-                channel=rnd.choice(("kiosk", "kiosk", "kiosk", "online")),
+                channel=self.rnd.choice(("kiosk", "kiosk", "kiosk", "online")),
                 waiting_ahead=ahead,
                 estimated_wait_s=ahead * 60,
                 contact=None,
             )
         )
 
-    def call_next(counter: Any) -> None:
-        if counter.id in current:
-            ticket_id, number, service_id, called_at, _ = current.pop(counter.id)
-            base = envelope(ticket_id, number, service_id)
-            day.events.append(
+    def call_next(self, counter: Any) -> None:
+        """The counter's ticket served (or a no-show), then its longest-waiting ticket."""
+        if counter.id in self.current:
+            ticket_id, number, service_id, called_at, _ = self.current.pop(counter.id)
+            base = self.envelope(ticket_id, number, service_id)
+            self.day.events.append(
                 ServiceCompleted(
                     **base,
-                    waiting={service_id: len(queues[service_id])},
+                    waiting={service_id: len(self.queues[service_id])},
                     counter_id=counter.id,
-                    outcome="served" if rnd.random() > 0.05 else "no_show",
+                    outcome="served" if self.rnd.random() > 0.05 else "no_show",
                     wait_s=60,
                     service_s=int((base["occurred_at"] - called_at).total_seconds()),
                     transferred_to_service_id=None,
                 )
             )
-            day.serving.pop(counter.id, None)
-        waiting = [s for s in counter.services if queues[s]]
+            self.day.serving.pop(counter.id, None)
+        waiting = [s for s in counter.services if self.queues[s]]
         if not waiting:
             return
-        service_id = min(waiting, key=lambda s: queues[s][0][2])  # longest wait
-        ticket_id, number, _ = queues[service_id].popleft()
-        day.waiting[service_id] = len(queues[service_id])
-        call(counter, ticket_id, number, service_id, 1)
+        service_id = min(waiting, key=lambda s: self.queues[s][0][2])
+        ticket_id, number, _ = self.queues[service_id].popleft()
+        self.day.waiting[service_id] = len(self.queues[service_id])
+        self.call(counter, ticket_id, number, service_id, 1)
 
-    def call(counter: Any, ticket_id: uuid.UUID, number: str, service_id: str, n: int) -> None:
-        base = envelope(ticket_id, number, service_id)
+    def call(self, counter: Any, ticket_id: uuid.UUID, number: str, service: str, n: int) -> None:
+        base = self.envelope(ticket_id, number, service)
         event = TicketCalled(
             **base,
-            waiting={service_id: len(queues[service_id])},
+            waiting={service: len(self.queues[service])},
             counter_id=counter.id,
             counter_name=counter.name,
             call_count=n,
         )
-        day.events.append(event)
-        current[counter.id] = (ticket_id, number, service_id, base["occurred_at"], n)
-        day.serving[counter.id] = number
-        day.calls.append(str(event.event_id))
+        self.day.events.append(event)
+        self.current[counter.id] = (ticket_id, number, service, base["occurred_at"], n)
+        self.day.serving[counter.id] = number
+        self.day.calls.append(str(event.event_id))
 
+    def step(self) -> bool:
+        """A kiosk issues (True), or a counter calls next or recalls (False)."""
+        if self.rnd.random() < 0.5:
+            self.issue()
+            return True
+        counter = self.rnd.choice(self.config.counters)
+        held = self.current.get(counter.id)
+        if held is not None and held[4] < 2 and self.rnd.random() < 0.05:
+            self.call(counter, held[0], held[1], held[2], held[4] + 1)  # a recall
+        else:
+            self.call_next(counter)
+        return False
+
+
+def simulate(config: SiteConfig, tickets: int, now: datetime, seed: int = 15) -> SiteDay:
+    """`tickets` issued over the day and called by the site's counters, ending with some
+    still waiting and every counter serving its last ticket."""
+    sim = _Simulation(config, tickets, now, seed)
     issued = 0
     while issued < tickets:
-        if rnd.random() < 0.5:
-            issue()
-            issued += 1
-            continue
-        counter = rnd.choice(config.counters)
-        held = current.get(counter.id)
-        if held is not None and held[4] < 2 and rnd.random() < 0.05:
-            call(counter, held[0], held[1], held[2], held[4] + 1)  # a recall
-        else:
-            call_next(counter)
+        issued += sim.step()
     for counter in config.counters:  # the afternoon: each counter takes one more
-        call_next(counter)
-    return day
+        sim.call_next(counter)
+    return sim.day
 
 
 async def publish_day(bootstrap: str, days: list[SiteDay], streams: int = 9) -> int:
