@@ -69,16 +69,20 @@ def topic_of(msg: StreamMessage[Any]) -> str:
     return topic
 
 
-async def decode_event(msg: StreamMessage[Any]) -> ConsumedEvent:
-    """The record as its topic's event model, or UnprocessableMessage saying why."""
-    topic = topic_of(msg)
+def parse_record(topic: str, raw: bytes) -> ConsumedEvent:
+    """A record's value as its topic's event model, or UnprocessableMessage saying why."""
     if topic == topics.PHONE_VERIFICATION_REQUESTED:
-        return parse_verification(msg.body)
+        return parse_verification(raw)
     if topic == topics.SITE_STATUS_CHANGED:
-        return parse_status(msg.body)
+        return parse_status(raw)
     if topic == topics.APPOINTMENT_BOOKED:
-        return parse_appointment(msg.body)
-    return parse_event(msg.body, topic)
+        return parse_appointment(raw)
+    return parse_event(raw, topic)
+
+
+async def decode_event(msg: StreamMessage[Any]) -> ConsumedEvent:
+    """The record as its topic's event model (the subscribers' FastStream decoder)."""
+    return parse_record(topic_of(msg), msg.body)
 
 
 def from_topic(topic: str) -> Callable[[StreamMessage[Any]], Awaitable[bool]]:

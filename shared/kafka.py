@@ -115,6 +115,7 @@ async def connect_kafka(
     *,
     logger: logging.Logger,
     consumes: bool = False,
+    before_start: Callable[[], Awaitable[None]] | None = None,
     on_started: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Ensure the topics exist, then start the broker; both retried with backoff until
@@ -127,7 +128,9 @@ async def connect_kafka(
     (`reread_after_outages`): the embedded broker may come back without its log, and a
     consumer group without its offsets; and fetch with a long wait while far behind
     (`wait_longer_when_behind`). `on_started` runs once the broker has started, before
-    those watches (the notifier seeks its consumers to its stored offsets there)."""
+    those watches (the notifier seeks its consumers to its stored offsets there);
+    `before_start` once the topics exist, before the broker starts (the display reads
+    the log up to its end there: services/display/catch_up.py)."""
     delay = 0.5
     while not stop.is_set():
         try:
@@ -138,6 +141,8 @@ async def connect_kafka(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 10.0)
+    if before_start is not None and not stop.is_set():
+        await before_start()
     await start_broker(broker, what, stop)
     if on_started is not None and not stop.is_set():
         await on_started()

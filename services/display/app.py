@@ -1,4 +1,5 @@
-"""The display process: FastAPI app whose lifespan runs the group-less Kafka consumer
+"""The display process: FastAPI app whose lifespan reads the topics to their end
+(services/display/catch_up.py), then runs the group-less Kafka consumer
 (FastStream, same event loop) that folds events into in-memory boards and fans them
 out to lobby pages over Server-Sent Events. No database.
 
@@ -21,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from services.display.api import boards, health
 from services.display.board import Boards
+from services.display.catch_up import CatchUp, seek_to
 from services.display.consumer import subscribe
 from services.display.hub import Hub
 from services.display.metrics import board_clients_hook
@@ -77,8 +79,24 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        catch_up = CatchUp(
+            app.state.boards, app.state.consumption, settings.kafka_bootstrap_servers
+        )
+
+        async def read_to_the_end() -> None:
+            await catch_up.run(stop)
+
         kafka_task = asyncio.create_task(
-            connect_kafka(app.state.broker, "display", stop, settings, logger=log, consumes=True),
+            connect_kafka(
+                app.state.broker,
+                "display",
+                stop,
+                settings,
+                logger=log,
+                consumes=True,
+                before_start=read_to_the_end,
+                on_started=lambda: seek_to(app.state.broker, catch_up.positions),
+            ),
             name="display-kafka",
         )
         log.info("display up: %d configured site(s)", len(configs))

@@ -171,6 +171,7 @@ class Board:
         self._services: dict[str, tuple[str, str]] = {}  # seen in events: name, agency_id
         self._agencies: dict[str, str] = {}
         self.status = SiteStatus()
+        self._call_jsons: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
         self.version += 1
         self.catalog_version += 1
 
@@ -269,7 +270,16 @@ class Board:
         return {service_id: count for service_id, (_, count) in sorted(self._waiting.items())}
 
     def _call_json(self, call: Call) -> dict[str, Any]:
-        return call.to_json(self.reading)
+        """The call's JSON, built once: every call event sends the ten recent calls again,
+        and their announcement words were most of the fold's CPU (read only, never
+        changed by a reader; the few latest calls are kept)."""
+        key = (call.event_id, call.order)
+        cached = self._call_jsons.get(key)
+        if cached is None:
+            cached = self._call_jsons[key] = call.to_json(self.reading)
+            if len(self._call_jsons) > 4 * self.recent_limit + 2 * len(self._last_call):
+                self._call_jsons.popitem(last=False)
+        return cached
 
     def catalog(self) -> dict[str, Any]:
         """What the board is drawn with: counters (the site file's, then any other a call

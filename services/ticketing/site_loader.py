@@ -26,16 +26,39 @@ log = logging.getLogger("ticketing.sites")
 
 _hasher = PasswordHasher()
 
+_verified: set[tuple[str, str]] = set()
+"""(stored hash, digest of the password) pairs that verified: an argon2 hash (its salt
+inside) matches the same passwords forever, so each pair needs one verify per process.
+The sites reload every 30 s; a verify per site each time was ~0.5 % of a core of an
+idle ticketing (three sites, ~50 ms of argon2 each; docs/performance.md)."""
+
 
 async def _demo_hashes_current(conn: Connection, site_id: str, password: str) -> bool:
-    """True when the site's accounts already hash `password` (one argon2 verify)."""
+    """True when the site's accounts already hash `password` (one argon2 verify, the
+    first time this process sees that stored hash)."""
     sample = await staff.config_password_sample(conn, site_id)
     if sample is None:
         return False
+    key = (sample, _digest(password))
+    if key in _verified:
+        return True
     try:
-        return bool(await asyncio.to_thread(_hasher.verify, sample, password))
+        current = bool(await asyncio.to_thread(_hasher.verify, sample, password))
     except (VerificationError, InvalidHashError):
         return False
+    if current:
+        _remember(key)
+    return current
+
+
+def _digest(password: str) -> str:
+    return hashlib.sha256(password.encode()).hexdigest()
+
+
+def _remember(key: tuple[str, str]) -> None:
+    if len(_verified) > 10_000:
+        _verified.clear()
+    _verified.add(key)
 
 
 async def load_site(conn: Connection, loaded: LoadedSite, demo_password: str) -> bool:
@@ -78,6 +101,8 @@ async def _write_accounts(
     # anyway, and each hash costs ~0.2 s of CPU and 64 MiB, which made a deployment of
     # 300 sites take an hour to start (make bench).
     shared_hash = await asyncio.to_thread(_hasher.hash, demo_password) if to_hash else None
+    if shared_hash is not None:
+        _remember((shared_hash, _digest(demo_password)))  # no verify of it at the next reload
     hashes = {username: shared_hash for username in to_hash}
     rows: list[ConfigAccount] = [
         (u, role, counters, hashes.get(u)) for u, role, counters in accounts

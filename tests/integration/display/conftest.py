@@ -24,7 +24,7 @@ from fastapi import FastAPI
 from services.display.app import create_app
 from services.display.settings import DisplaySettings
 from shared.embedded import free_port
-from shared.events import AnyEvent
+from shared.events import AnyEvent, SiteStatusChanged
 
 
 def display_settings(kafka: str, **overrides: Any) -> DisplaySettings:
@@ -115,5 +115,5 @@ async def producer(kafka_topics: str) -> AsyncIterator[AIOKafkaProducer]:
         await p.stop()
 
 
-async def publish(producer: AIOKafkaProducer, event: AnyEvent) -> None:
+async def publish(producer: AIOKafkaProducer, event: AnyEvent | SiteStatusChanged) -> None:
     await producer.send_and_wait(event.topic, event.to_json(), key=event.site_id.encode())
