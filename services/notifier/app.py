@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from fastapi import FastAPI
 
 from services.notifier import offsets
 from services.notifier.api import health, messages, webhooks
 from services.notifier.api.access import StaffOnly
+from services.notifier.channels import Channel
 from services.notifier.channels.setup import build_channels
 from services.notifier.consumer import Notifications, seek_to_stored, subscribe
 from services.notifier.metrics import CountingProvider
@@ -37,6 +39,26 @@ log = logging.getLogger("notifier")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def _sender(
+    app: FastAPI, settings: NotifierSettings, pool: asyncpg.Pool
+) -> tuple[dict[str, Channel], Sender]:
+    """The message channels (the SMS provider counted) and the sender that uses them."""
+    provider = CountingProvider(
+        new_provider(settings.sms_provider, settings.sms_webhook_url, settings.sms_timeout_s),
+        settings.sms_provider,
+    )
+    channels = build_channels(settings, provider)
+    site_rules = app.state.notifications.site_rules
+    sender = Sender(
+        pool,
+        channels,
+        settings,
+        lambda site_id: site_rules.channels_of(site_id, settings.channels),
+    )
+    app.state.sender = sender
+    return channels, sender
+
+
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
 
@@ -52,19 +74,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         app.state.pool = pool
         app.state.notifications.pool = pool
         app.state.replies.pool = pool
-        provider = CountingProvider(
-            new_provider(settings.sms_provider, settings.sms_webhook_url, settings.sms_timeout_s),
-            settings.sms_provider,
-        )
-        channels = build_channels(settings, provider)
-        site_rules = app.state.notifications.site_rules
-        sender = Sender(
-            pool,
-            channels,
-            settings,
-            lambda site_id: site_rules.channels_of(site_id, settings.channels),
-        )
-        app.state.sender = sender
+        channels, sender = _sender(app, settings, pool)
         sender_task = asyncio.create_task(sender.run(stop), name="notifier-sender")
         kafka_task = asyncio.create_task(
             connect_kafka(

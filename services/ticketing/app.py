@@ -31,7 +31,7 @@ from services.ticketing.api import (
     survey,
     tickets,
 )
-from services.ticketing.heal import Acks, BrokerLogEnds, LogMarks
+from services.ticketing.heal import Acks, BrokerLogEnds, LogEnds, LogMarks
 from services.ticketing.metrics import counting_published, outbox_hook, waiting_hook
 from services.ticketing.relay import OutboxRelay, PendingEvent, Publish
 from services.ticketing.settings import TicketingSettings
@@ -113,11 +113,12 @@ async def _reload_sites(app: FastAPI, settings: TicketingSettings, stop: asyncio
             log.error("site reload failed: %s", exc)
 
 
-def create_app(settings: TicketingSettings | None = None) -> FastAPI:
-    settings = settings or TicketingSettings()
-    broker = new_broker(settings, "ticketing")
-    log_ends = BrokerLogEnds(settings.kafka_bootstrap_servers)
-    relay = OutboxRelay(
+def outbox_relay(
+    settings: TicketingSettings, broker: KafkaBroker, log_ends: LogEnds
+) -> OutboxRelay:
+    """The relay from the outbox to the broker, checking that the broker keeps what it
+    acknowledged (services/ticketing/heal.py)."""
+    return OutboxRelay(
         settings.database_url,
         counting_published(kafka_publish(broker)),
         poll_s=settings.relay_poll_s,
@@ -133,6 +134,13 @@ def create_app(settings: TicketingSettings | None = None) -> FastAPI:
         ),
         republish=kafka_publish(broker),  # a heal's events are not counted a second time
     )
+
+
+def create_app(settings: TicketingSettings | None = None) -> FastAPI:
+    settings = settings or TicketingSettings()
+    broker = new_broker(settings, "ticketing")
+    log_ends = BrokerLogEnds(settings.kafka_bootstrap_servers)
+    relay = outbox_relay(settings, broker, log_ends)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -72,6 +72,12 @@ def install(app: FastAPI) -> None:
         entry = {"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}
         return _json(422, [refusal_entry(entry)])
 
+    _install_failures(app)
+
+
+def _install_failures(app: FastAPI) -> None:
+    """A request the database refuses as data (422), or cannot serve now (503)."""
+
     @app.exception_handler(asyncpg.DataError)
     async def bad_data(_: Request, exc: asyncpg.DataError) -> JSONResponse:
         # e.g. a NUL byte in a text field: PostgreSQL refuses it, the request was wrong

@@ -121,6 +121,12 @@ def build(events: list[dict[str, Any]]) -> list[LineVisit]:
                 )
                 visits.append(visit)
                 current[tid] = visit
+    _note_overtakings(visits)
+    return visits
+
+
+def _note_overtakings(visits: list[LineVisit]) -> None:
+    """On each visit, every ticket called before it although it entered that line later."""
     by_service: dict[str, list[LineVisit]] = {}
     for v in visits:
         by_service.setdefault(v.service_id, []).append(v)
@@ -144,7 +150,6 @@ def build(events: list[dict[str, Any]]) -> list[LineVisit]:
                         "called_at": other.called_at,
                     }
                 )
-    return visits
 
 
 def _time(value: str | datetime) -> datetime:
