@@ -6,17 +6,22 @@ again sends nothing more."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
+import pytest
 from aiokafka import AIOKafkaProducer
 
 from shared import links, topics
+from shared.embedded import EmbeddedBroker, free_port
 from shared.events import AppointmentBooked
+from shared.kafka import ensure_topics
 from tests.integration.notifier.conftest import (
     SITE,
     Gateway,
@@ -59,6 +64,22 @@ async def outbox_payload(database_url: str, appointment_id: str) -> bytes:
         await conn.close()
     assert payload is not None
     return payload.encode() if isinstance(payload, str) else bytes(payload)
+
+
+@pytest.fixture
+async def kafka_topics() -> AsyncIterator[str]:
+    """A broker of this test's own: the booking publishes the site's phone codes, which a
+    later test's notifier, reading the shared broker from its start, would send again and
+    count (tests/integration/notifier/test_staff_api.py counts the site's codes)."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        return
+    broker = EmbeddedBroker(free_port()).start()
+    try:
+        await ensure_topics(broker.bootstrap_servers)
+        yield broker.bootstrap_servers
+    finally:
+        broker.stop()
 
 
 async def test_a_booking_sends_one_appointment_sms_with_its_code_and_window(
