@@ -41,6 +41,11 @@ class QueuePosition(BaseModel):
     waiting_ahead: int = Field(ge=0, description="Tickets that will be called before it")
 
 
+def utc_rfc3339(value: datetime) -> str:
+    """UTC, RFC 3339, `Z` suffix: how every event writes its instants."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -70,7 +75,7 @@ class _Event(BaseModel):
 
     @field_serializer("occurred_at")
     def _utc_rfc3339(self, value: datetime) -> str:
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return utc_rfc3339(value)
 
     @property
     def topic(self) -> str:
@@ -148,7 +153,33 @@ EVENT_TYPES: dict[str, type[_Event]] = {
 AnyEvent = TicketIssued | TicketCalled | ServiceCompleted
 
 
-class PhoneVerificationRequested(BaseModel):
+class _SiteEvent(BaseModel):
+    """The envelope of the events that are not about one ticket (a phone code, a booking,
+    a site's status): CONTRACT.md's envelope without the ticket fields. Each subclass sets
+    `event_type`, its topic."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: UUID = Field(description="Unique id; consumers drop duplicates by it")
+    schema_version: Literal[1] = Field(default=SCHEMA_VERSION)
+    occurred_at: datetime = Field(description="When it committed (UTC)")
+    site_id: str = Field(min_length=1, description="The MPP; also the Kafka key")
+    site_name: str
+    sequence: int | None = Field(default=None, description="Per-site commit order")
+
+    @field_serializer("occurred_at")
+    def _utc_occurred_at(self, value: datetime) -> str:
+        return utc_rfc3339(value)
+
+    @property
+    def topic(self) -> str:
+        return str(getattr(self, "event_type"))  # noqa: B009 — every subclass defines it
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump(mode="json"))
+
+
+class PhoneVerificationRequested(_SiteEvent):
     """A citizen booking online asked for a one-time code to prove the phone is theirs.
 
     Not a ticket event (no ticket yet): its own topic, read by the notifier only. The code
@@ -156,33 +187,18 @@ class PhoneVerificationRequested(BaseModel):
     ticketing keeps only its hash.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
     event_type: Literal["phone-verification-requested"] = topics.PHONE_VERIFICATION_REQUESTED
-    event_id: UUID = Field(description="Unique id; the notifier sends one SMS per event_id")
-    schema_version: Literal[1] = Field(default=SCHEMA_VERSION)
-    occurred_at: datetime = Field(description="When the request committed (UTC)")
-    site_id: str = Field(min_length=1, description="The MPP; also the Kafka key")
-    site_name: str
     verification_id: UUID = Field(description="The verification this code confirms")
     phone: str = Field(description="E.164 number to text the code to")
     code: str = Field(pattern=r"^\d{6}$", description="The one-time code")
     expires_at: datetime = Field(description="The code is refused after this (UTC)")
-    sequence: int | None = Field(default=None, description="Per-site commit order")
 
-    @field_serializer("occurred_at", "expires_at")
-    def _utc_rfc3339(self, value: datetime) -> str:
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-    @property
-    def topic(self) -> str:
-        return self.event_type
-
-    def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+    @field_serializer("expires_at")
+    def _utc_instants(self, value: datetime) -> str:
+        return utc_rfc3339(value)
 
 
-class AppointmentBooked(BaseModel):
+class AppointmentBooked(_SiteEvent):
     """A citizen booked an online appointment: a slot on a day, for a proven phone.
 
     Not a ticket event (the ticket comes at check-in): its own topic, read by the notifier
@@ -191,14 +207,7 @@ class AppointmentBooked(BaseModel):
     code does); the holder's key never does. Recorded in the booking's transaction.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
     event_type: Literal["appointment-booked"] = topics.APPOINTMENT_BOOKED
-    event_id: UUID = Field(description="Unique id; the notifier sends one SMS per event_id")
-    schema_version: Literal[1] = Field(default=SCHEMA_VERSION)
-    occurred_at: datetime = Field(description="When the booking committed (UTC)")
-    site_id: str = Field(min_length=1, description="The MPP; also the Kafka key")
-    site_name: str
     timezone: str = Field(
         min_length=1, description="The site's IANA zone (Asia/Makassar): the SMS's clock"
     )
@@ -217,18 +226,10 @@ class AppointmentBooked(BaseModel):
         description="The holder's page of the appointment (shows it, cancels it), on "
         "PUBLIC_BASE_URL; the code in its fragment, never in a server's log"
     )
-    sequence: int | None = Field(default=None, description="Per-site commit order")
 
-    @field_serializer("occurred_at", "slot_start", "slot_end", "check_in_from", "check_in_until")
-    def _utc_rfc3339(self, value: datetime) -> str:
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-    @property
-    def topic(self) -> str:
-        return self.event_type
-
-    def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
+    @field_serializer("slot_start", "slot_end", "check_in_from", "check_in_until")
+    def _utc_instants(self, value: datetime) -> str:
+        return utc_rfc3339(value)
 
 
 StatusChange = Literal[
@@ -241,18 +242,11 @@ StatusChange = Literal[
 ]
 
 
-class SiteStatusChanged(BaseModel):
+class SiteStatusChanged(_SiteEvent):
     """A site's counters or services changed state (CONTRACT.md, Site status events): the
     envelope without the ticket fields, `change`, what it is about and the new values."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
     event_type: Literal["site-status-changed"] = topics.SITE_STATUS_CHANGED
-    event_id: UUID = Field(description="Unique id; consumers drop duplicates by it")
-    schema_version: Literal[1] = Field(default=SCHEMA_VERSION)
-    occurred_at: datetime = Field(description="When the change committed (UTC)")
-    site_id: str = Field(min_length=1, description="The MPP; also the Kafka key")
-    site_name: str
     change: StatusChange
     counter_id: str | None = Field(default=None, description="The counter, for counter_*")
     counter_name: str | None = Field(default=None)
@@ -263,18 +257,6 @@ class SiteStatusChanged(BaseModel):
     service_ids: list[str] | None = Field(
         default=None, description="counter_services_changed: what the counter serves now"
     )
-    sequence: int | None = Field(default=None, description="Per-site commit order")
-
-    @field_serializer("occurred_at")
-    def _utc_rfc3339(self, value: datetime) -> str:
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-    @property
-    def topic(self) -> str:
-        return self.event_type
-
-    def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json"))
 
 
 class UnprocessableMessage(ValueError):

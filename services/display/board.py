@@ -43,13 +43,20 @@ from __future__ import annotations
 import enum
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.display.status import SiteStatus
 from services.display.words import Reading, announcement
-from shared.events import AnyEvent, ServiceCompleted, SiteStatusChanged, TicketCalled, TicketIssued
+from shared.events import (
+    AnyEvent,
+    ServiceCompleted,
+    SiteStatusChanged,
+    TicketCalled,
+    TicketIssued,
+    utc_rfc3339,
+)
 from shared.sites import SiteConfig
 
 BoardEvent = AnyEvent | SiteStatusChanged
@@ -58,9 +65,8 @@ BoardEvent = AnyEvent | SiteStatusChanged
 UTC_ZONE = ZoneInfo("UTC")
 
 
-def rfc3339(value: datetime) -> str:
-    """UTC, RFC 3339, `Z` suffix: the same form as the events' `occurred_at`."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+rfc3339 = utc_rfc3339
+"""UTC, RFC 3339, `Z` suffix: the same form as the events' `occurred_at`."""
 
 
 class Outcome(enum.Enum):

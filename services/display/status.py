@@ -6,14 +6,9 @@ highest `sequence` decides, so the fold does not depend on arrival order."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from shared.events import SiteStatusChanged
-
-
-def _rfc3339(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+from shared.events import SiteStatusChanged, utc_rfc3339
 
 
 @dataclass
@@ -32,7 +27,7 @@ class SiteStatus:
             if event.change == "counter_paused":
                 shown = {
                     "reason": event.reason,
-                    "since": _rfc3339(event.occurred_at),
+                    "since": utc_rfc3339(event.occurred_at),
                     "counter_name": event.counter_name,
                 }
             return _newer(self._breaks, event.counter_id, order, shown)
